@@ -1,0 +1,15 @@
+//! Ingest: parse, validate and check batches, spool them durably, and write them into the EventStore.
+
+pub mod enrich;
+pub mod pipeline;
+pub mod record;
+pub mod rows;
+pub mod sites;
+pub mod spool;
+pub mod visitor;
+pub mod writer;
+
+pub use pipeline::{IngestError, IngestOptions, Ingestor, RequestContext};
+pub use sites::{SiteDirectory, SiteEntry};
+pub use spool::Spool;
+pub use writer::BatchWriter;

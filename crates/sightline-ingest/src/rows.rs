@@ -1,0 +1,291 @@
+//! Turns one spooled batch into stored rows: clock correction, page paths and groups, channel and UTM on
+//! pageviews, the pageview's path on every later event of it, error fingerprints, replay chunks as blobs.
+//!
+//! Column use by event type (beyond the common ones):
+//! - pageview: path, page_group, referrer, channel, utm_*, viewport_w/h, name = title, value = document height
+//! - pageleave: value = active_ms, scroll_pct = max_scroll_pct, y = max_scroll_px
+//! - click: selector, tag, text, x, y, rel_x, rel_y, interactive, changed, props = {href, pointer}
+//! - scroll: value = depth_px, scroll_pct = depth_pct, props = {dir_changes}
+//! - move: value = number of points, props = points
+//! - hover: selector, value = dwell_ms, props = {clicked}
+//! - input: selector, name = action, tag = field type
+//! - error: name = message, error_fingerprint, props = {stack, src, line, col}
+//! - request: name = url, tag = method, value = status, props = {duration_ms}
+//! - vital: name, value, text = rating
+//! - layout: props = zones
+//! - custom: name, props, revenue, text = currency
+//! - identify: user_id, props = traits
+//! - replay: name = blob key, value = chunk (the rrweb events are in the blob store)
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use sightline_model::validate::clock_correction_ms;
+use sightline_model::wire::{Batch, EventData};
+use sightline_model::EventRow;
+
+use crate::enrich::{self, PageGroups};
+use crate::record::RecordHeader;
+
+/// Pageviews remembered for attributing later events to their page; two generations of this many.
+const PAGEVIEW_CACHE_ENTRIES: usize = 100_000;
+
+#[derive(Debug, Clone)]
+struct PageInfo {
+    path: String,
+    page_group: String,
+}
+
+/// Bounded memory of recent pageviews: when the young generation fills, the old one is dropped.
+#[derive(Default)]
+pub struct PageviewCache {
+    young: HashMap<String, Arc<PageInfo>>,
+    old: HashMap<String, Arc<PageInfo>>,
+}
+
+impl PageviewCache {
+    fn get(&self, pv: &str) -> Option<Arc<PageInfo>> {
+        self.young.get(pv).or_else(|| self.old.get(pv)).cloned()
+    }
+
+    fn insert(&mut self, pv: &str, info: Arc<PageInfo>) {
+        if self.young.len() >= PAGEVIEW_CACHE_ENTRIES {
+            self.old = std::mem::take(&mut self.young);
+        }
+        self.young.insert(pv.to_string(), info);
+    }
+}
+
+/// A blob to store before the rows that reference it.
+pub struct PendingBlob {
+    pub key: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Stable id of an error: message without numbers and quoted values, plus the top stack frame location.
+pub fn error_fingerprint(msg: &str, stack: Option<&str>, src: Option<&str>) -> String {
+    let mut normalized = String::with_capacity(msg.len());
+    let mut in_quote = None;
+    for c in msg.chars() {
+        match (in_quote, c) {
+            (Some(q), c) if c == q => in_quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'' | '`') => {
+                in_quote = Some(c);
+                normalized.push('_');
+            }
+            (None, c) if c.is_ascii_digit() => {}
+            (None, c) => normalized.push(c),
+        }
+    }
+    let top_frame = stack
+        .and_then(|s| s.lines().map(str::trim).find(|l| l.starts_with("at ") || l.contains('@')))
+        .map(|l| l.split(['?', '#']).next().unwrap_or(l).trim_end_matches(|c: char| c.is_ascii_digit() || c == ':'))
+        .or(src)
+        .unwrap_or("");
+    let digest = Sha256::new().chain_update(normalized.trim()).chain_update([0]).chain_update(top_frame).finalize();
+    hex::encode(&digest[..8])
+}
+
+/// The stored device names are a fixed set; anything else (an older record format) becomes "other".
+fn device_name(name: &str) -> &'static str {
+    use enrich::DeviceClass::*;
+    [Desktop, Mobile, Tablet, Bot, Other]
+        .into_iter()
+        .map(enrich::DeviceClass::as_str)
+        .find(|known| *known == name)
+        .unwrap_or("other")
+}
+
+fn path_of_url(url: &str) -> (Option<url::Url>, String) {
+    let parsed = url::Url::parse(url).ok();
+    let path = enrich::normalize_path(url);
+    (parsed, path)
+}
+
+impl PageviewCache {
+    /// Rows for one batch (`body` already validated at ingest).
+    pub fn rows(&mut self, header: &RecordHeader, batch: &Batch, groups: &PageGroups) -> (Vec<EventRow>, Vec<PendingBlob>) {
+        let correction = clock_correction_ms(batch.sent_at, header.received_at);
+        let mut rows = Vec::with_capacity(batch.events.len());
+        let mut blobs = Vec::new();
+        let device = device_name(&header.device);
+        for event in &batch.events {
+            let mut row = EventRow {
+                site_id: header.site_id,
+                ts: event.t.saturating_add(correction),
+                session: batch.sid.clone(),
+                visitor: header.visitor.clone(),
+                pageview: event.pv.clone(),
+                event_type: event.data.type_name(),
+                device,
+                browser: header.browser.clone(),
+                os: header.os.clone(),
+                ..EventRow::default()
+            };
+            if let EventData::Pageview(p) = &event.data {
+                let (parsed, path) = path_of_url(&p.url);
+                let info = Arc::new(PageInfo {
+                    page_group: groups.group(&path),
+                    path,
+                });
+                if let Some(page) = &parsed {
+                    let utm = enrich::Utm::from_url(page);
+                    row.channel = Some(enrich::classify_channel(page, p.referrer.as_deref(), &utm).as_str());
+                    row.utm_source = utm.source;
+                    row.utm_medium = utm.medium;
+                    row.utm_campaign = utm.campaign;
+                    row.utm_term = utm.term;
+                    row.utm_content = utm.content;
+                }
+                row.referrer = enrich::referrer_host(p.referrer.as_deref());
+                row.viewport_w = p.vw.map(|v| v as i32);
+                row.viewport_h = p.vh.map(|v| v as i32);
+                row.name = p.title.clone();
+                row.value = p.dh;
+                self.insert(&event.pv, info);
+            }
+            if let Some(info) = self.get(&event.pv) {
+                row.path = Some(info.path.clone());
+                row.page_group = Some(info.page_group.clone());
+            }
+            fill_event_columns(&mut row, &event.data, header, batch, &mut blobs);
+            rows.push(row);
+        }
+        (rows, blobs)
+    }
+}
+
+fn fill_event_columns(row: &mut EventRow, data: &EventData, header: &RecordHeader, batch: &Batch, blobs: &mut Vec<PendingBlob>) {
+    match data {
+        EventData::Pageview(_) => {}
+        EventData::Pageleave(p) => {
+            row.value = p.active_ms;
+            row.scroll_pct = p.max_scroll_pct;
+            row.y = p.max_scroll_px;
+        }
+        EventData::Click(c) => {
+            row.selector = Some(c.sel.clone());
+            row.tag = c.tag.clone();
+            row.text = c.text.clone();
+            row.x = Some(c.x);
+            row.y = Some(c.y);
+            row.rel_x = c.rx;
+            row.rel_y = c.ry;
+            row.interactive = c.interactive;
+            row.changed = c.changed;
+            if c.href.is_some() || c.pointer.is_some() {
+                row.props = Some(json!({"href": c.href, "pointer": c.pointer}).to_string());
+            }
+        }
+        EventData::Scroll(s) => {
+            row.value = Some(s.depth_px);
+            row.scroll_pct = Some(s.depth_pct);
+            row.props = s.dir_changes.map(|d| json!({"dir_changes": d}).to_string());
+        }
+        EventData::Move(m) => {
+            row.value = Some(m.points.len() as f64);
+            row.props = Some(json!(m.points).to_string());
+        }
+        EventData::Hover(h) => {
+            row.selector = Some(h.sel.clone());
+            row.value = Some(h.dwell_ms);
+            row.props = h.clicked.map(|c| json!({"clicked": c}).to_string());
+        }
+        EventData::Input(i) => {
+            row.selector = Some(i.sel.clone());
+            row.name = Some(i.action.as_str().to_string());
+            row.tag = i.field.clone();
+        }
+        EventData::Error(e) => {
+            row.name = Some(e.msg.clone());
+            row.error_fingerprint = Some(error_fingerprint(&e.msg, e.stack.as_deref(), e.src.as_deref()));
+            row.props = Some(json!({"stack": e.stack, "src": e.src, "line": e.line, "col": e.col}).to_string());
+        }
+        EventData::Request(r) => {
+            row.name = Some(r.url.clone());
+            row.tag = r.method.clone();
+            row.value = Some(f64::from(r.status));
+            row.props = r.duration_ms.map(|d| json!({"duration_ms": d}).to_string());
+        }
+        EventData::Vital(v) => {
+            row.name = Some(v.name.as_str().to_string());
+            row.value = Some(v.value);
+            row.text = v.rating.map(|r| r.as_str().to_string());
+        }
+        EventData::Layout(l) => row.props = Some(json!(l.zones).to_string()),
+        EventData::Custom(c) => {
+            row.name = Some(c.name.clone());
+            row.props = c.props.as_ref().map(|p| serde_json::Value::Object(p.clone()).to_string());
+            row.revenue = c.revenue;
+            row.text = c.currency.clone();
+        }
+        EventData::Identify(i) => {
+            row.user_id = Some(i.user_id.clone());
+            row.props = i.traits.as_ref().map(|t| serde_json::Value::Object(t.clone()).to_string());
+        }
+        EventData::Replay(r) => {
+            let key = format!("{}/{}/{}-{}.json", header.site_id, batch.sid, row.pageview, r.chunk);
+            blobs.push(PendingBlob {
+                key: key.clone(),
+                bytes: serde_json::to_vec(&r.events).unwrap_or_default(),
+            });
+            row.name = Some(key);
+            row.value = Some(f64::from(r.chunk));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_fingerprints_ignore_numbers_and_quoted_values() {
+        let a = error_fingerprint("Cannot read properties of undefined (reading 'id')", Some("TypeError\n    at apply (https://shop/app.js?v=3:10:5)"), None);
+        let b = error_fingerprint("Cannot read properties of undefined (reading 'sku')", Some("TypeError\n    at apply (https://shop/app.js?v=4:10:5)"), None);
+        let c = error_fingerprint("Network failure 42", None, Some("https://shop/cart.js"));
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        assert_eq!(c, error_fingerprint("Network failure 7", None, Some("https://shop/cart.js")));
+    }
+
+    fn header() -> RecordHeader {
+        RecordHeader {
+            site_id: 1,
+            sid: "abcdefghijklmnop".into(),
+            seq: 0,
+            received_at: 1_764_380_000_000,
+            visitor: "vis".into(),
+            device: "mobile".into(),
+            browser: "Safari".into(),
+            os: "iOS".into(),
+        }
+    }
+
+    #[test]
+    fn later_events_get_the_path_of_their_pageview_even_across_batches() {
+        let now = 1_764_380_000_000i64;
+        let first: Batch = serde_json::from_value(json!({"v":1,"site":"k","sid":"abcdefghijklmnop","seq":0,"sent_at":now,"events":[
+            {"t": now, "type":"pageview","pv":"p1","url":"https://shop.example/product/8f14e45fceea167a5a36dedd4bea2543/?utm_source=google&utm_medium=cpc","ref":"https://www.google.com/"}
+        ]})).expect("batch");
+        let second: Batch = serde_json::from_value(json!({"v":1,"site":"k","sid":"abcdefghijklmnop","seq":1,"sent_at":now,"events":[
+            {"t": now + 5, "type":"click","pv":"p1","sel":"#buy","x":10,"y":20,"rx":0.25,"ry":0.5,"changed":false},
+            {"t": now + 6, "type":"click","pv":"unknown","sel":"#x","x":1,"y":2}
+        ]})).expect("batch");
+        let mut cache = PageviewCache::default();
+        let groups = PageGroups::default();
+        let (rows, _) = cache.rows(&header(), &first, &groups);
+        assert_eq!(rows[0].path.as_deref(), Some("/product/8f14e45fceea167a5a36dedd4bea2543"));
+        assert_eq!(rows[0].page_group.as_deref(), Some("/product/:id"));
+        assert_eq!(rows[0].channel, Some("paid_search"));
+        assert_eq!(rows[0].utm_source.as_deref(), Some("google"));
+        assert_eq!((rows[0].device, rows[0].visitor.as_str()), ("mobile", "vis"));
+        let (rows, _) = cache.rows(&header(), &second, &groups);
+        assert_eq!(rows[0].page_group.as_deref(), Some("/product/:id"));
+        assert_eq!((rows[0].rel_x, rows[0].changed), (Some(0.25), Some(false)));
+        assert_eq!(rows[1].path, None, "an unknown pageview has no path rather than a wrong one");
+    }
+}

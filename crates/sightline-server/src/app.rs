@@ -1,0 +1,106 @@
+//! The whole application assembled from a config: stores in the data directory, spool, batch writer, ingest.
+//! `App::open` is what `serve`, the tests and the demo share; `App::shutdown` drains everything.
+
+use std::sync::Arc;
+
+use sightline_ingest::{BatchWriter, IngestOptions, Ingestor, SiteDirectory, Spool, record, spool};
+use sightline_store::duckdb::DuckDbEventStore;
+use sightline_store::fs::FsBlobStore;
+use sightline_store::sqlite::SqliteMetaStore;
+use sightline_store::{BlobStore, EventStore, MetaStore};
+
+use crate::config::Config;
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("cannot create data directory {path}: {source}")]
+    DataDir {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Store(#[from] sightline_store::StoreError),
+    #[error("{0}")]
+    Spool(#[from] spool::SpoolError),
+    #[error("cannot start the batch writer: {0}")]
+    Writer(std::io::Error),
+}
+
+pub struct App {
+    pub config: Config,
+    pub meta: Arc<dyn MetaStore>,
+    pub events: Arc<dyn EventStore>,
+    pub blobs: Arc<dyn BlobStore>,
+    pub sites: Arc<SiteDirectory>,
+    pub spool: Arc<Spool>,
+    pub writer: BatchWriter,
+    pub ingestor: Ingestor,
+}
+
+/// Metadata only (for CLI commands that must work while a server holds the event store).
+pub fn open_meta(config: &Config) -> Result<SqliteMetaStore, OpenError> {
+    create_data_dir(config)?;
+    Ok(SqliteMetaStore::open(&config.data_dir.join("meta.sqlite"))?)
+}
+
+fn create_data_dir(config: &Config) -> Result<(), OpenError> {
+    std::fs::create_dir_all(&config.data_dir).map_err(|source| OpenError::DataDir {
+        path: config.data_dir.display().to_string(),
+        source,
+    })
+}
+
+impl App {
+    /// Opens every store under `config.data_dir`, recovers the spool and starts the writer. Blocking.
+    pub fn open(config: Config) -> Result<App, OpenError> {
+        create_data_dir(&config)?;
+        let dir = &config.data_dir;
+        let meta: Arc<dyn MetaStore> = Arc::new(SqliteMetaStore::open(&dir.join("meta.sqlite"))?);
+        let events: Arc<dyn EventStore> = Arc::new(DuckDbEventStore::open(&dir.join("events.duckdb"))?);
+        let blobs: Arc<dyn BlobStore> = Arc::new(FsBlobStore::open(&dir.join("blobs"))?);
+        let committed = events.ingest_position()?.unwrap_or_default();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0);
+        let known = events.batch_keys_since(now - spool::DEDUP_WINDOW_MS)?;
+        let (spool, recovered) = Spool::open(&dir.join("spool"), committed, known, |payload| {
+            record::decode(payload).map(|(header, _)| header.key())
+        })?;
+        tracing::info!(
+            pending = recovered.pending_records,
+            truncated_bytes = recovered.truncated_bytes,
+            "spool recovered"
+        );
+        let spool = Arc::new(spool);
+        let sites = Arc::new(SiteDirectory::new(meta.clone()));
+        let writer = BatchWriter::spawn(events.clone(), blobs.clone(), sites.clone(), spool.clone(), committed)
+            .map_err(OpenError::Writer)?;
+        let ingestor = Ingestor::new(
+            sites.clone(),
+            meta.clone(),
+            spool.clone(),
+            IngestOptions {
+                allow_headless: config.allow_headless_browsers,
+            },
+        );
+        Ok(App {
+            config,
+            meta,
+            events,
+            blobs,
+            sites,
+            spool,
+            writer,
+            ingestor,
+        })
+    }
+
+    /// Stops taking batches, writes every acknowledged one into the store, and stops the writer. Blocking.
+    pub fn shutdown(&self) {
+        self.spool.close();
+        self.writer.finish();
+        tracing::info!("ingest drained");
+    }
+}

@@ -1,0 +1,165 @@
+//! Typed configuration: defaults, then a TOML file, then `SIGHTLINE_*` environment variables, then flags
+//! (applied by the binary). Unknown keys are rejected with a message that names them.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// One directory holds every embedded store: events.duckdb, meta.sqlite, spool/, blobs/.
+    pub data_dir: PathBuf,
+    /// `HOST:PORT`; port 0 picks a free port (the bound address is logged).
+    pub listen: String,
+    /// Take the client IP from `X-Forwarded-For` (only behind a trusted reverse proxy).
+    pub trust_proxy_headers: bool,
+    /// Count headless Chromium as a browser rather than a bot (demos and browser tests).
+    pub allow_headless_browsers: bool,
+    /// Public base URL of this server (for tracker snippets), e.g. `https://stats.example.com`.
+    pub public_url: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("./data"),
+            listen: "127.0.0.1:8420".into(),
+            trust_proxy_headers: false,
+            allow_headless_browsers: false,
+            public_url: String::new(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("config file {path}: {message}")]
+    Parse { path: String, message: String },
+    #[error("environment variable {name}: {message}")]
+    Env { name: String, message: String },
+    #[error("invalid config: {0}")]
+    Invalid(String),
+}
+
+/// Environment variables that are not config keys but are still ours.
+const NON_CONFIG_VARS: &[&str] = &["SIGHTLINE_CONFIG", "SIGHTLINE_LOG"];
+
+impl Config {
+    /// Defaults overlaid with `file` (if any) and then with `env` (`SIGHTLINE_<KEY>` for each key).
+    pub fn load(file: Option<&Path>, env: &BTreeMap<String, String>) -> Result<Config, ConfigError> {
+        let mut table = toml::Table::try_from(Config::default()).map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                path: path.display().to_string(),
+                source,
+            })?;
+            let from_file: toml::Table = text.parse().map_err(|e: toml::de::Error| ConfigError::Parse {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            })?;
+            for (key, value) in from_file {
+                if !table.contains_key(&key) {
+                    return Err(ConfigError::Parse {
+                        path: path.display().to_string(),
+                        message: format!("unknown key `{key}` (known: {})", known_keys(&table)),
+                    });
+                }
+                table.insert(key, value);
+            }
+        }
+        for (name, raw) in env.iter().filter(|(n, _)| n.starts_with("SIGHTLINE_")) {
+            if NON_CONFIG_VARS.contains(&name.as_str()) {
+                continue;
+            }
+            let key = name["SIGHTLINE_".len()..].to_ascii_lowercase();
+            let Some(current) = table.get(&key) else {
+                return Err(ConfigError::Env {
+                    name: name.clone(),
+                    message: format!("not a config key (known: {})", known_keys(&table)),
+                });
+            };
+            let value = match current {
+                toml::Value::Boolean(_) => toml::Value::Boolean(parse_bool(raw).ok_or_else(|| ConfigError::Env {
+                    name: name.clone(),
+                    message: format!("expected true or false, got {raw:?}"),
+                })?),
+                _ => toml::Value::String(raw.clone()),
+            };
+            table.insert(key, value);
+        }
+        let config: Config = table.try_into().map_err(|e: toml::de::Error| ConfigError::Invalid(e.to_string()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.listen.parse::<std::net::SocketAddr>().is_err() {
+            return Err(ConfigError::Invalid(format!(
+                "listen = {:?} is not HOST:PORT with an IP address (e.g. 127.0.0.1:8420)",
+                self.listen
+            )));
+        }
+        if self.data_dir.as_os_str().is_empty() {
+            return Err(ConfigError::Invalid("data_dir is empty".into()));
+        }
+        Ok(())
+    }
+
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).unwrap_or_default()
+    }
+}
+
+fn known_keys(table: &toml::Table) -> String {
+    table.keys().cloned().collect::<Vec<_>>().join(", ")
+}
+
+fn parse_bool(raw: &str) -> Option<bool> {
+    match raw.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Some(true),
+        "0" | "false" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn file_then_env_override_defaults() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("sightline.toml");
+        std::fs::write(&file, "data_dir = \"/var/lib/sightline\"\nlisten = \"0.0.0.0:9000\"\n").expect("write");
+        let config = Config::load(Some(&file), &env(&[("SIGHTLINE_LISTEN", "127.0.0.1:0"), ("PATH", "/bin")])).expect("load");
+        assert_eq!(config.data_dir, PathBuf::from("/var/lib/sightline"));
+        assert_eq!(config.listen, "127.0.0.1:0");
+        assert!(!config.trust_proxy_headers);
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected_by_name() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("sightline.toml");
+        std::fs::write(&file, "data_dri = \"x\"\n").expect("write");
+        let err = Config::load(Some(&file), &env(&[])).expect_err("typo must fail").to_string();
+        assert!(err.contains("unknown key `data_dri`") && err.contains("data_dir"), "{err}");
+        let err = Config::load(None, &env(&[("SIGHTLINE_LISTN", "x")])).expect_err("typo must fail").to_string();
+        assert!(err.contains("SIGHTLINE_LISTN"), "{err}");
+        let err = Config::load(None, &env(&[("SIGHTLINE_TRUST_PROXY_HEADERS", "maybe")])).expect_err("bad bool").to_string();
+        assert!(err.contains("expected true or false"), "{err}");
+        assert!(Config::load(None, &env(&[("SIGHTLINE_LISTEN", "localhost")])).is_err());
+    }
+}

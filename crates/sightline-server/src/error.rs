@@ -1,0 +1,94 @@
+//! The one place where errors become HTTP: status + `{"error": {"code", "message"}}`.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use sightline_ingest::IngestError;
+use sightline_store::StoreError;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    error: Inner<'a>,
+}
+
+#[derive(Serialize)]
+struct Inner<'a> {
+    code: &'a str,
+    message: &'a str,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+
+    pub fn internal(message: impl std::fmt::Display) -> Self {
+        tracing::error!("internal error: {message}");
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error; see the server log")
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = Body {
+            error: Inner {
+                code: self.code,
+                message: &self.message,
+            },
+        };
+        (self.status, Json(body)).into_response()
+    }
+}
+
+impl From<IngestError> for ApiError {
+    fn from(e: IngestError) -> Self {
+        let status = match &e {
+            _ if e.is_too_large() => StatusCode::PAYLOAD_TOO_LARGE,
+            IngestError::BadGzip(_) | IngestError::Malformed(_) | IngestError::Invalid(_) => StatusCode::BAD_REQUEST,
+            IngestError::UnknownSite(_) => StatusCode::NOT_FOUND,
+            IngestError::OriginNotAllowed(_) => StatusCode::FORBIDDEN,
+            IngestError::SpoolUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            IngestError::Store(_) | IngestError::Task(_) => return ApiError::internal(e),
+            IngestError::BodyTooLarge(_) | IngestError::DecompressedTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        };
+        metrics::counter!("sightline_ingest_rejected_total", "reason" => e.code()).increment(1);
+        ApiError::new(status, e.code(), e.to_string())
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(what) => ApiError::not_found(format!("{what} not found")),
+            StoreError::Invalid(message) => ApiError::bad_request("invalid", message),
+            StoreError::Conflict(message) => ApiError::new(StatusCode::CONFLICT, "conflict", message),
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+impl From<tokio::task::JoinError> for ApiError {
+    fn from(e: tokio::task::JoinError) -> Self {
+        ApiError::internal(e)
+    }
+}

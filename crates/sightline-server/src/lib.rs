@@ -1,0 +1,63 @@
+//! HTTP for Sightline: ingest, the dashboard JSON API, health and metrics. `router` is shared by `serve`,
+//! the tests and (later) the OpenAPI export.
+
+pub mod app;
+pub mod config;
+pub mod error;
+mod metrics_export;
+mod routes;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+pub use app::App;
+pub use config::Config;
+use error::ApiError;
+
+/// How long browsers may cache the CORS preflight of the ingest endpoint.
+const PREFLIGHT_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(86_400);
+
+pub fn router(app: Arc<App>) -> Router {
+    metrics_export::install();
+    // Any page may post to the ingest endpoint; whether its origin is allowed for the site is checked per batch.
+    let ingest_cors = CorsLayer::new()
+        .allow_origin(AllowOrigin::mirror_request())
+        .allow_methods([axum::http::Method::POST])
+        .allow_headers([axum::http::header::CONTENT_TYPE, axum::http::header::CONTENT_ENCODING])
+        .max_age(PREFLIGHT_MAX_AGE);
+    // OPTIONS is routed explicitly so the CORS layer answers preflights before the 405 fallback can.
+    let ingest = Router::new().route(
+        "/api/v1/batch",
+        post(routes::ingest::batch).options(|| async { StatusCode::NO_CONTENT }).layer(ingest_cors),
+    );
+    let api = Router::new().route("/api/v1/sites/{site}/overview", get(routes::overview::overview));
+    Router::new()
+        .merge(ingest)
+        .merge(api)
+        .route("/healthz", get(routes::health::healthz))
+        .route("/readyz", get(routes::health::readyz))
+        .route("/metrics", get(routes::health::metrics))
+        .fallback(|| async { ApiError::not_found("no such route") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "method not allowed on this route")
+        })
+        .with_state(app)
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves, then drains ingest.
+pub async fn serve(
+    app: Arc<App>,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let service = router(app.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, service).with_graceful_shutdown(shutdown).await?;
+    let drain = app.clone();
+    tokio::task::spawn_blocking(move || drain.shutdown()).await.map_err(std::io::Error::other)?;
+    Ok(())
+}

@@ -1,0 +1,84 @@
+//! Storage behind three traits, one module per backend, one conformance suite for all of them.
+//!
+//! Contract shared by every backend:
+//! - Methods block; async callers run them on blocking threads (`spawn_blocking` or a dedicated thread).
+//! - Implementations are `Send + Sync` and safe to call concurrently from many threads.
+//! - Errors are [`StoreError`]; a backend never panics on data it stored itself.
+//! - Analytical questions are answered by the engine in its own SQL (push-down), not by scanning rows here.
+//!
+//! Embedded defaults: DuckDB events (`duckdb`), SQLite metadata (`sqlite`), files for blobs (`fs`).
+//! ClickHouse / PostgreSQL / S3 backends are added as new modules implementing the same traits and must pass
+//! [`conformance`].
+
+pub mod conformance;
+pub mod duckdb;
+pub mod fs;
+pub mod sqlite;
+mod types;
+
+pub use types::*;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("duckdb: {0}")]
+    DuckDb(#[from] ::duckdb::Error),
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("i/o on {path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("invalid: {0}")]
+    Invalid(String),
+    #[error("corrupt store data: {0}")]
+    Corrupt(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Append-only analytical store of events.
+pub trait EventStore: Send + Sync {
+    /// Atomically appends `batch.rows`, records `batch.batch_keys` as stored and moves the ingest position to
+    /// `batch.position`: after a crash either all of it is visible or none of it is.
+    fn commit(&self, batch: &WriteBatch) -> Result<()>;
+    /// Spool position of the last committed write, `None` on a fresh store.
+    fn ingest_position(&self) -> Result<Option<SpoolPosition>>;
+    /// Keys of batches received at or after `since_ms` (to answer retries as duplicates after a restart).
+    fn batch_keys_since(&self, since_ms: i64) -> Result<Vec<BatchKey>>;
+    /// Number of stored events of a site (all time); used by tests, `site list` and the conformance suite.
+    fn count_events(&self, site_id: i64) -> Result<u64>;
+    /// Traffic overview of one site over a time range, filtered by session attributes.
+    fn overview(&self, site_id: i64, query: &OverviewQuery) -> Result<Overview>;
+    /// Visitors per day (UTC) for the overview chart.
+    fn overview_series(&self, site_id: i64, query: &OverviewQuery) -> Result<Vec<SeriesPoint>>;
+}
+
+/// Metadata: sites, keys, origins, page-group patterns, visitor-hash salts.
+pub trait MetaStore: Send + Sync {
+    fn create_site(&self, site: &NewSite) -> Result<Site>;
+    fn list_sites(&self) -> Result<Vec<Site>>;
+    fn site_by_key(&self, key: &str) -> Result<Option<Site>>;
+    fn site_by_id(&self, id: i64) -> Result<Option<Site>>;
+    /// Replaces the editable settings of a site.
+    fn update_site(&self, id: i64, update: &SiteUpdate) -> Result<Site>;
+    /// The random salt for cookieless visitor hashes of `day` (days since the epoch, UTC), created on first use.
+    /// Salts older than yesterday are deleted, so yesterday's visitors can never be re-identified.
+    fn daily_salt(&self, day: i64) -> Result<[u8; 32]>;
+}
+
+/// Opaque blobs by key (`site/session/seq`), e.g. replay chunks.
+pub trait BlobStore: Send + Sync {
+    /// Stores durably (fsync'd) under `key`, replacing any previous value.
+    fn put(&self, key: &str, bytes: &[u8]) -> Result<()>;
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>>;
+    /// Keys under `prefix`, sorted.
+    fn list(&self, prefix: &str) -> Result<Vec<String>>;
+    /// Deletes every blob under `prefix`; returns how many.
+    fn delete_prefix(&self, prefix: &str) -> Result<usize>;
+}

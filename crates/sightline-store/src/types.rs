@@ -1,0 +1,111 @@
+use serde::{Deserialize, Serialize};
+use sightline_model::EventRow;
+
+/// A place in the ingest spool: segment number and byte offset after the last consumed record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
+pub struct SpoolPosition {
+    pub segment: u64,
+    pub offset: u64,
+}
+
+/// Identity of one batch for deduplication: `(site, sid, seq)`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct BatchKey {
+    pub site_id: i64,
+    pub sid: String,
+    pub seq: u64,
+    pub received_at: i64,
+}
+
+/// One atomic write: rows, the batches they came from, and the spool position reached.
+#[derive(Debug, Default)]
+pub struct WriteBatch {
+    pub rows: Vec<EventRow>,
+    pub batch_keys: Vec<BatchKey>,
+    pub position: SpoolPosition,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Site {
+    pub id: i64,
+    /// Public key used by the tracker (`data-site`).
+    pub key: String,
+    pub name: String,
+    pub domains: Vec<String>,
+    /// Extra origins allowed to send events (beyond `domains` and their subdomains).
+    pub allowed_origins: Vec<String>,
+    pub page_groups: Vec<String>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewSite {
+    pub name: String,
+    pub domains: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SiteUpdate {
+    pub name: String,
+    pub domains: Vec<String>,
+    pub allowed_origins: Vec<String>,
+    pub page_groups: Vec<String>,
+}
+
+/// Session-level filters; `None` means "any".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SessionFilters {
+    pub device: Option<String>,
+    pub browser: Option<String>,
+    pub os: Option<String>,
+    pub channel: Option<String>,
+    pub utm_source: Option<String>,
+    pub utm_medium: Option<String>,
+    pub utm_campaign: Option<String>,
+    /// Sessions that viewed this page path.
+    pub page: Option<String>,
+    pub entry_page: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OverviewQuery {
+    /// Inclusive start, ms since the epoch.
+    pub from: i64,
+    /// Exclusive end, ms since the epoch.
+    pub to: i64,
+    pub filters: SessionFilters,
+    /// Rows per breakdown list.
+    pub limit: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Breakdown {
+    pub name: String,
+    pub visitors: u64,
+    pub pageviews: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Overview {
+    pub visitors: u64,
+    pub sessions: u64,
+    pub pageviews: u64,
+    /// Share of sessions with exactly one pageview, 0..1.
+    pub bounce_rate: f64,
+    pub avg_duration_ms: f64,
+    pub top_pages: Vec<Breakdown>,
+    pub entry_pages: Vec<Breakdown>,
+    pub exit_pages: Vec<Breakdown>,
+    pub channels: Vec<Breakdown>,
+    pub devices: Vec<Breakdown>,
+    pub browsers: Vec<Breakdown>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeriesPoint {
+    /// Day start, ms since the epoch (UTC).
+    pub day: i64,
+    pub visitors: u64,
+    pub sessions: u64,
+    pub pageviews: u64,
+}

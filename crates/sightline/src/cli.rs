@@ -1,0 +1,176 @@
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use sightline_server::{App, Config, app::open_meta};
+use sightline_store::{MetaStore, NewSite, Site};
+
+#[derive(Parser)]
+#[command(name = "sightline", version, about = "Self-hosted customer behaviour analytics")]
+pub struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct GlobalArgs {
+    /// TOML config file (env SIGHTLINE_CONFIG). Layers: file, then SIGHTLINE_* variables, then flags.
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Directory holding every store (env SIGHTLINE_DATA_DIR).
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// HOST:PORT to listen on; port 0 picks a free port (env SIGHTLINE_LISTEN).
+    #[arg(long, global = true)]
+    listen: Option<String>,
+    /// Machine-readable JSON output.
+    #[arg(long, global = true)]
+    json: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server: ingest, API, dashboard.
+    Serve,
+    /// Manage sites.
+    #[command(subcommand)]
+    Site(SiteCommand),
+    /// Inspect the effective configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Subcommand)]
+enum SiteCommand {
+    /// Create a site; prints the tracker snippet and `site key: <KEY>`.
+    Add {
+        #[arg(long)]
+        name: String,
+        /// Domain the site runs on (repeatable); subdomains are included.
+        #[arg(long = "domain")]
+        domains: Vec<String>,
+    },
+    /// List sites.
+    List,
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Print the effective configuration (TOML, or JSON with --json).
+    Print,
+}
+
+fn load_config(global: &GlobalArgs) -> Result<Config> {
+    let env: BTreeMap<String, String> = std::env::vars().collect();
+    let file = global.config.clone().or_else(|| env.get("SIGHTLINE_CONFIG").map(PathBuf::from));
+    let mut config = Config::load(file.as_deref(), &env)?;
+    if let Some(dir) = &global.data_dir {
+        config.data_dir = dir.clone();
+    }
+    if let Some(listen) = &global.listen {
+        config.listen = listen.clone();
+    }
+    config.validate()?;
+    Ok(config)
+}
+
+pub fn run(cli: Cli) -> Result<()> {
+    let config = load_config(&cli.global)?;
+    let json = cli.global.json;
+    match cli.command {
+        Command::Serve => serve(config),
+        Command::Site(SiteCommand::Add { name, domains }) => site_add(&config, name, domains, json),
+        Command::Site(SiteCommand::List) => site_list(&config, json),
+        Command::Config(ConfigCommand::Print) => {
+            if json {
+                println!("{}", serde_json::to_string_pretty(&config)?);
+            } else {
+                print!("{}", config.to_toml());
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Base URL the tracker snippet points at.
+fn public_base(config: &Config) -> String {
+    if !config.public_url.is_empty() {
+        return config.public_url.trim_end_matches('/').to_string();
+    }
+    match config.listen.parse::<std::net::SocketAddr>() {
+        Ok(addr) if addr.ip().is_unspecified() => format!("http://YOUR-SERVER:{}", addr.port()),
+        Ok(addr) => format!("http://{addr}"),
+        Err(_) => "http://YOUR-SERVER".into(),
+    }
+}
+
+pub fn snippet(config: &Config, site: &Site) -> String {
+    format!("<script defer src=\"{}/t.js\" data-site=\"{}\"></script>", public_base(config), site.key)
+}
+
+fn site_add(config: &Config, name: String, domains: Vec<String>, json: bool) -> Result<()> {
+    let domains: Vec<String> = domains.iter().map(|d| d.trim().to_ascii_lowercase()).filter(|d| !d.is_empty()).collect();
+    if let Some(bad) = domains.iter().find(|d| d.contains('/') || d.contains(' ')) {
+        bail!("--domain {bad:?} must be a host name such as shop.example.com (no scheme, no path)");
+    }
+    let meta = open_meta(config)?;
+    let site = meta.create_site(&NewSite { name, domains }).context("creating the site")?;
+    let snippet = snippet(config, &site);
+    if json {
+        println!("{}", serde_json::json!({"site": site, "snippet": snippet}));
+    } else {
+        println!("Created site {:?} (id {}).", site.name, site.id);
+        println!("Add this to every page, before </head>:\n\n  {snippet}\n");
+        println!("site key: {}", site.key);
+    }
+    Ok(())
+}
+
+fn site_list(config: &Config, json: bool) -> Result<()> {
+    let meta = open_meta(config)?;
+    let sites = meta.list_sites()?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&sites)?);
+    } else if sites.is_empty() {
+        println!("No sites yet. Create one with: sightline site add --name NAME --domain DOMAIN");
+    } else {
+        println!("{:<5} {:<26} {:<30} DOMAINS", "ID", "KEY", "NAME");
+        for site in sites {
+            println!("{:<5} {:<26} {:<30} {}", site.id, site.key, site.name, site.domains.join(", "));
+        }
+    }
+    Ok(())
+}
+
+fn serve(config: Config) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        let listen = config.listen.clone();
+        let app = Arc::new(tokio::task::spawn_blocking(move || App::open(config)).await??);
+        let listener = tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("binding {listen}"))?;
+        let addr = listener.local_addr()?;
+        tracing::info!("listening on http://{addr}");
+        sightline_server::serve(app, listener, shutdown_signal()).await?;
+        Ok(())
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down: draining ingest");
+}

@@ -1,1 +1,341 @@
-fn main(){}
+//! `sightline-bench`: end-to-end ingest load generator and query timing against a real `sightline serve`.
+//! Loopback only, bounded in time. Prints numbers; it is not a test.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use clap::Parser;
+use serde_json::{Value, json};
+
+#[derive(Parser)]
+#[command(about = "Ingest and query benchmark for Sightline (loopback only)")]
+struct Args {
+    /// The sightline binary to benchmark.
+    #[arg(long, default_value = "target/release/sightline")]
+    bin: PathBuf,
+    /// Seconds of maximum-throughput load.
+    #[arg(long, default_value_t = 10)]
+    throughput_secs: u64,
+    /// Seconds at the fixed rate.
+    #[arg(long, default_value_t = 10)]
+    rate_secs: u64,
+    /// Events per second in the fixed-rate phase.
+    #[arg(long, default_value_t = 10_000)]
+    rate: u64,
+    /// Concurrent client connections.
+    #[arg(long, default_value_t = 16)]
+    connections: u64,
+    /// Events per batch (the tracker sends up to ~50).
+    #[arg(long, default_value_t = 50)]
+    batch_events: usize,
+}
+
+const UA: &str = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Safari/605.1.15";
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_server(bin: &Path, data_dir: &Path) -> Result<Server> {
+    let mut child = Command::new(bin)
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(data_dir)
+        .env("SIGHTLINE_LOG", "warn,sightline=info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("starting {}", bin.display()))?;
+    let stderr = child.stderr.take().context("stderr")?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(addr) = line.split("listening on ").nth(1) {
+                let _ = tx.send(addr.trim().to_string());
+            }
+        }
+    });
+    let base = rx
+        .recv_timeout(Duration::from_secs(60))
+        .context("server did not report its address")?;
+    Ok(Server { child, base })
+}
+
+fn add_site(bin: &Path, data_dir: &Path) -> Result<String> {
+    let out = Command::new(bin)
+        .args([
+            "site",
+            "add",
+            "--name",
+            "Bench",
+            "--domain",
+            "shop.example",
+            "--data-dir",
+        ])
+        .arg(data_dir)
+        .output()?;
+    let stdout = String::from_utf8(out.stdout)?;
+    stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("site key: "))
+        .map(|k| k.trim().to_string())
+        .context("no `site key:` line")
+}
+
+/// A realistic batch body: one pageview, then clicks, scrolls, hovers and moves. `{SID}` and `{SEQ}` are
+/// filled per request.
+fn batch_template(site: &str, events: usize) -> (String, String, String) {
+    let t = now_ms() - 1_000;
+    let mut list = vec![
+        json!({"t": t, "type": "pageview", "pv": "pv1", "url": "https://shop.example/product/42?utm_source=newsletter&utm_medium=email",
+        "ref": "https://mail.google.com/", "title": "Blue shoes", "vw": 390, "vh": 844, "sw": 390, "sh": 844, "dh": 4200, "lang": "en", "tz": "Europe/Paris"}),
+    ];
+    for i in 1..events {
+        let t = t + i as i64 * 10;
+        list.push(match i % 4 {
+            0 => json!({"t": t, "type": "click", "pv": "pv1", "sel": "#add-to-cart", "tag": "button", "text": "Add to cart", "interactive": true,
+                "x": 195, "y": 1630, "rx": 0.42, "ry": 0.61, "pointer": "touch", "changed": true}),
+            1 => json!({"t": t, "type": "scroll", "pv": "pv1", "depth_px": 1200 + i, "depth_pct": 33.5, "dir_changes": 1}),
+            2 => json!({"t": t, "type": "hover", "pv": "pv1", "sel": "main > .gallery img:nth-of-type(2)", "dwell_ms": 2300, "clicked": false}),
+            _ => json!({"t": t, "type": "move", "pv": "pv1", "points": [[100, 200, 0], [120, 210, 100], [160, 260, 200]]}),
+        });
+    }
+    let events = Value::Array(list).to_string();
+    (
+        format!(r#"{{"v":1,"site":"{site}","sid":""#),
+        r#"","vid":null,"seq":"#.to_string(),
+        format!(r#","sent_at":{t},"events":{events}}}"#),
+    )
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .into()
+}
+
+struct Load {
+    url: String,
+    template: (String, String, String),
+    next_session: AtomicU64,
+    events_per_batch: u64,
+}
+
+impl Load {
+    fn body(&self, session: u64, seq: u64) -> String {
+        let (head, middle, tail) = &self.template;
+        format!("{head}bench{session:016}{middle}{seq}{tail}")
+    }
+
+    /// Posts one batch; returns its latency when acknowledged.
+    fn post(&self, agent: &ureq::Agent, session: u64, seq: u64) -> Option<Duration> {
+        let body = self.body(session, seq);
+        let started = Instant::now();
+        let response = agent
+            .post(&self.url)
+            .header("Content-Type", "application/json")
+            .header("User-Agent", UA)
+            .send(body.as_bytes());
+        match response {
+            Ok(mut r) if r.status().as_u16() == 202 => {
+                let _ = r.body_mut().read_to_string();
+                Some(started.elapsed())
+            }
+            Ok(mut r) => {
+                eprintln!(
+                    "unexpected {}: {}",
+                    r.status(),
+                    r.body_mut().read_to_string().unwrap_or_default()
+                );
+                None
+            }
+            Err(e) => {
+                eprintln!("request failed: {e}");
+                None
+            }
+        }
+    }
+}
+
+/// Closed loop: every connection sends as fast as acknowledgements come back.
+fn throughput(load: &Arc<Load>, connections: u64, secs: u64) -> (u64, Duration) {
+    let stop = Arc::new(AtomicBool::new(false));
+    let acked = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let workers: Vec<_> = (0..connections)
+        .map(|_| {
+            let (load, stop, acked) = (load.clone(), stop.clone(), acked.clone());
+            std::thread::spawn(move || {
+                let agent = agent();
+                let session = load.next_session.fetch_add(1, Ordering::SeqCst);
+                let mut seq = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    if load.post(&agent, session, seq).is_some() {
+                        acked.fetch_add(load.events_per_batch, Ordering::Relaxed);
+                    }
+                    seq += 1;
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs(secs));
+    stop.store(true, Ordering::SeqCst);
+    for w in workers {
+        let _ = w.join();
+    }
+    (acked.load(Ordering::SeqCst), started.elapsed())
+}
+
+/// Open loop at a fixed rate: requests are scheduled on a clock, latency counts from the scheduled time.
+fn fixed_rate(load: &Arc<Load>, connections: u64, events_per_sec: u64, secs: u64) -> Vec<Duration> {
+    let batches_per_sec = (events_per_sec as f64 / load.events_per_batch as f64).max(1.0);
+    let interval = Duration::from_secs_f64(connections as f64 / batches_per_sec);
+    let latencies = Arc::new(Mutex::new(Vec::new()));
+    let start = Instant::now() + Duration::from_millis(100);
+    let end = start + Duration::from_secs(secs);
+    let workers: Vec<_> = (0..connections)
+        .map(|c| {
+            let (load, latencies) = (load.clone(), latencies.clone());
+            std::thread::spawn(move || {
+                let agent = agent();
+                let session = load.next_session.fetch_add(1, Ordering::SeqCst);
+                let mut scheduled = start + interval.mul_f64(c as f64 / connections as f64);
+                let mut seq = 0;
+                let mut local = Vec::new();
+                while scheduled < end {
+                    let now = Instant::now();
+                    if scheduled > now {
+                        std::thread::sleep(scheduled - now);
+                    }
+                    if load.post(&agent, session, seq).is_some() {
+                        local.push(scheduled.elapsed());
+                    }
+                    seq += 1;
+                    scheduled += interval;
+                }
+                latencies.lock().map(|mut l| l.extend(local)).ok();
+            })
+        })
+        .collect();
+    for w in workers {
+        let _ = w.join();
+    }
+    let mut all = std::mem::take(&mut *latencies.lock().unwrap_or_else(|p| p.into_inner()));
+    all.sort();
+    all
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn get_json(agent: &ureq::Agent, url: &str) -> Result<Value> {
+    let mut r = agent.get(url).call()?;
+    Ok(serde_json::from_str(&r.body_mut().read_to_string()?)?)
+}
+
+/// Time until the writer has stored everything the spool acknowledged.
+fn drain_time(agent: &ureq::Agent, base: &str) -> Result<Duration> {
+    let started = Instant::now();
+    loop {
+        let ready = get_json(agent, &format!("{base}/readyz"))?;
+        if ready["spool_lag_bytes"].as_u64() == Some(0) {
+            return Ok(started.elapsed());
+        }
+        if started.elapsed() > Duration::from_secs(120) {
+            bail!("the writer did not catch up within 120 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+fn main() -> Result<()> {
+    let args = Args::parse();
+    let data = std::env::temp_dir().join(format!("sightline-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&data)?;
+    let key = add_site(&args.bin, &data)?;
+    let server = start_server(&args.bin, &data)?;
+    let load = Arc::new(Load {
+        url: format!("{}/api/v1/batch", server.base),
+        template: batch_template(&key, args.batch_events),
+        next_session: AtomicU64::new(0),
+        events_per_batch: args.batch_events as u64,
+    });
+    let agent = agent();
+    println!(
+        "sightline ingest benchmark: {} events/batch, {} connections, loopback, fsync'd acks",
+        args.batch_events, args.connections
+    );
+
+    let (events, elapsed) = throughput(&load, args.connections, args.throughput_secs);
+    let drain = drain_time(&agent, &server.base)?;
+    println!(
+        "throughput: {:>9.0} events/s acknowledged ({} events in {:.1} s); writer caught up {:.0} ms after the load stopped",
+        events as f64 / elapsed.as_secs_f64(),
+        events,
+        elapsed.as_secs_f64(),
+        drain.as_secs_f64() * 1000.0
+    );
+
+    let latencies = fixed_rate(&load, args.connections, args.rate, args.rate_secs);
+    let lag_after = drain_time(&agent, &server.base)?;
+    println!(
+        "fixed rate {} events/s: p50 ack {:.2} ms, p99 ack {:.2} ms, max {:.2} ms ({} batches); spool-to-store lag at end {:.0} ms",
+        args.rate,
+        percentile(&latencies, 0.50).as_secs_f64() * 1000.0,
+        percentile(&latencies, 0.99).as_secs_f64() * 1000.0,
+        latencies.last().copied().unwrap_or_default().as_secs_f64() * 1000.0,
+        latencies.len(),
+        lag_after.as_secs_f64() * 1000.0
+    );
+
+    let started = Instant::now();
+    let overview = get_json(
+        &agent,
+        &format!("{}/api/v1/sites/{key}/overview", server.base),
+    )?;
+    println!(
+        "overview query over {} sessions / {} pageviews: {:.1} ms",
+        overview["sessions"],
+        overview["pageviews"],
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    if let Some(rss) = peak_rss_kib(server.child.id()) {
+        println!("server peak RSS: {:.1} MiB", rss as f64 / 1024.0);
+    }
+    drop(server);
+    let _ = std::fs::remove_dir_all(&data);
+    Ok(())
+}

@@ -60,8 +60,10 @@ impl IngestError {
     }
 
     pub fn is_too_large(&self) -> bool {
-        matches!(self, IngestError::BodyTooLarge(_) | IngestError::DecompressedTooLarge)
-            || matches!(self, IngestError::Invalid(e) if e.kind == ValidationErrorKind::TooLarge)
+        matches!(
+            self,
+            IngestError::BodyTooLarge(_) | IngestError::DecompressedTooLarge
+        ) || matches!(self, IngestError::Invalid(e) if e.kind == ValidationErrorKind::TooLarge)
     }
 }
 
@@ -111,15 +113,25 @@ pub fn decode_body(body: &[u8], gzip_header: bool) -> Result<Cow<'_, [u8]>, Inge
 }
 
 /// Decode, parse and validate: everything that depends on the body alone.
-pub fn parse_batch(body: &[u8], gzip_header: bool, received_at: i64) -> Result<(Batch, Vec<u8>), IngestError> {
+pub fn parse_batch(
+    body: &[u8],
+    gzip_header: bool,
+    received_at: i64,
+) -> Result<(Batch, Vec<u8>), IngestError> {
     let json = decode_body(body, gzip_header)?;
-    let batch: Batch = serde_json::from_slice(&json).map_err(|e| IngestError::Malformed(e.to_string()))?;
+    let batch: Batch =
+        serde_json::from_slice(&json).map_err(|e| IngestError::Malformed(e.to_string()))?;
     validate_batch(&batch, received_at).map_err(IngestError::Invalid)?;
     Ok((batch, json.into_owned()))
 }
 
 impl Ingestor {
-    pub fn new(sites: Arc<SiteDirectory>, meta: Arc<dyn MetaStore>, spool: Arc<Spool>, options: IngestOptions) -> Self {
+    pub fn new(
+        sites: Arc<SiteDirectory>,
+        meta: Arc<dyn MetaStore>,
+        spool: Arc<Spool>,
+        options: IngestOptions,
+    ) -> Self {
         Self {
             sites,
             meta,
@@ -129,8 +141,12 @@ impl Ingestor {
         }
     }
 
-    async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, IngestError> {
-        tokio::task::spawn_blocking(f).await.map_err(|e| IngestError::Task(e.to_string()))
+    async fn blocking<T: Send + 'static>(
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, IngestError> {
+        tokio::task::spawn_blocking(f)
+            .await
+            .map_err(|e| IngestError::Task(e.to_string()))
     }
 
     fn cached_salt(&self, day: i64) -> Option<[u8; 32]> {
@@ -151,9 +167,14 @@ impl Ingestor {
     }
 
     /// Validates and durably spools one batch. `Ok` means the events are on disk (or were already).
-    pub async fn ingest(&self, body: impl AsRef<[u8]> + Send + 'static, ctx: RequestContext) -> Result<BatchAccepted, IngestError> {
+    pub async fn ingest(
+        &self,
+        body: impl AsRef<[u8]> + Send + 'static,
+        ctx: RequestContext,
+    ) -> Result<BatchAccepted, IngestError> {
         let (gzip, received_at) = (ctx.gzip, ctx.received_at);
-        let (batch, json) = Self::blocking(move || parse_batch(body.as_ref(), gzip, received_at)).await??;
+        let (batch, json) =
+            Self::blocking(move || parse_batch(body.as_ref(), gzip, received_at)).await??;
 
         let site = match self.sites.cached_key(&batch.site) {
             Some(hit) => hit,
@@ -164,7 +185,9 @@ impl Ingestor {
         }
         .ok_or_else(|| IngestError::UnknownSite(batch.site.clone()))?;
         if !site.origin_allowed(ctx.origin.as_deref()) {
-            return Err(IngestError::OriginNotAllowed(ctx.origin.unwrap_or_default()));
+            return Err(IngestError::OriginNotAllowed(
+                ctx.origin.unwrap_or_default(),
+            ));
         }
 
         let agent = enrich::parse_user_agent_with(&ctx.user_agent, self.options.allow_headless);
@@ -193,7 +216,10 @@ impl Ingestor {
             os: agent.os,
         };
         let events = batch.events.len();
-        let outcome = self.spool.append(header.key(), record::encode(&header, &json)).await?;
+        let outcome = self
+            .spool
+            .append(header.key(), record::encode(&header, &json))
+            .await?;
         let duplicate = outcome == AppendOutcome::Duplicate;
         if duplicate {
             metrics::counter!("sightline_ingest_duplicate_batches_total").increment(1);

@@ -22,9 +22,9 @@ use std::sync::Arc;
 
 use serde_json::json;
 use sha2::{Digest, Sha256};
+use sightline_model::EventRow;
 use sightline_model::validate::clock_correction_ms;
 use sightline_model::wire::{Batch, EventData};
-use sightline_model::EventRow;
 
 use crate::enrich::{self, PageGroups};
 use crate::record::RecordHeader;
@@ -81,11 +81,24 @@ pub fn error_fingerprint(msg: &str, stack: Option<&str>, src: Option<&str>) -> S
         }
     }
     let top_frame = stack
-        .and_then(|s| s.lines().map(str::trim).find(|l| l.starts_with("at ") || l.contains('@')))
-        .map(|l| l.split(['?', '#']).next().unwrap_or(l).trim_end_matches(|c: char| c.is_ascii_digit() || c == ':'))
+        .and_then(|s| {
+            s.lines()
+                .map(str::trim)
+                .find(|l| l.starts_with("at ") || l.contains('@'))
+        })
+        .map(|l| {
+            l.split(['?', '#'])
+                .next()
+                .unwrap_or(l)
+                .trim_end_matches(|c: char| c.is_ascii_digit() || c == ':')
+        })
         .or(src)
         .unwrap_or("");
-    let digest = Sha256::new().chain_update(normalized.trim()).chain_update([0]).chain_update(top_frame).finalize();
+    let digest = Sha256::new()
+        .chain_update(normalized.trim())
+        .chain_update([0])
+        .chain_update(top_frame)
+        .finalize();
     hex::encode(&digest[..8])
 }
 
@@ -107,7 +120,12 @@ fn path_of_url(url: &str) -> (Option<url::Url>, String) {
 
 impl PageviewCache {
     /// Rows for one batch (`body` already validated at ingest).
-    pub fn rows(&mut self, header: &RecordHeader, batch: &Batch, groups: &PageGroups) -> (Vec<EventRow>, Vec<PendingBlob>) {
+    pub fn rows(
+        &mut self,
+        header: &RecordHeader,
+        batch: &Batch,
+        groups: &PageGroups,
+    ) -> (Vec<EventRow>, Vec<PendingBlob>) {
         let correction = clock_correction_ms(batch.sent_at, header.received_at);
         let mut rows = Vec::with_capacity(batch.events.len());
         let mut blobs = Vec::new();
@@ -133,7 +151,8 @@ impl PageviewCache {
                 });
                 if let Some(page) = &parsed {
                     let utm = enrich::Utm::from_url(page);
-                    row.channel = Some(enrich::classify_channel(page, p.referrer.as_deref(), &utm).as_str());
+                    row.channel =
+                        Some(enrich::classify_channel(page, p.referrer.as_deref(), &utm).as_str());
                     row.utm_source = utm.source;
                     row.utm_medium = utm.medium;
                     row.utm_campaign = utm.campaign;
@@ -158,7 +177,13 @@ impl PageviewCache {
     }
 }
 
-fn fill_event_columns(row: &mut EventRow, data: &EventData, header: &RecordHeader, batch: &Batch, blobs: &mut Vec<PendingBlob>) {
+fn fill_event_columns(
+    row: &mut EventRow,
+    data: &EventData,
+    header: &RecordHeader,
+    batch: &Batch,
+    blobs: &mut Vec<PendingBlob>,
+) {
     match data {
         EventData::Pageview(_) => {}
         EventData::Pageleave(p) => {
@@ -201,8 +226,14 @@ fn fill_event_columns(row: &mut EventRow, data: &EventData, header: &RecordHeade
         }
         EventData::Error(e) => {
             row.name = Some(e.msg.clone());
-            row.error_fingerprint = Some(error_fingerprint(&e.msg, e.stack.as_deref(), e.src.as_deref()));
-            row.props = Some(json!({"stack": e.stack, "src": e.src, "line": e.line, "col": e.col}).to_string());
+            row.error_fingerprint = Some(error_fingerprint(
+                &e.msg,
+                e.stack.as_deref(),
+                e.src.as_deref(),
+            ));
+            row.props = Some(
+                json!({"stack": e.stack, "src": e.src, "line": e.line, "col": e.col}).to_string(),
+            );
         }
         EventData::Request(r) => {
             row.name = Some(r.url.clone());
@@ -218,16 +249,25 @@ fn fill_event_columns(row: &mut EventRow, data: &EventData, header: &RecordHeade
         EventData::Layout(l) => row.props = Some(json!(l.zones).to_string()),
         EventData::Custom(c) => {
             row.name = Some(c.name.clone());
-            row.props = c.props.as_ref().map(|p| serde_json::Value::Object(p.clone()).to_string());
+            row.props = c
+                .props
+                .as_ref()
+                .map(|p| serde_json::Value::Object(p.clone()).to_string());
             row.revenue = c.revenue;
             row.text = c.currency.clone();
         }
         EventData::Identify(i) => {
             row.user_id = Some(i.user_id.clone());
-            row.props = i.traits.as_ref().map(|t| serde_json::Value::Object(t.clone()).to_string());
+            row.props = i
+                .traits
+                .as_ref()
+                .map(|t| serde_json::Value::Object(t.clone()).to_string());
         }
         EventData::Replay(r) => {
-            let key = format!("{}/{}/{}-{}.json", header.site_id, batch.sid, row.pageview, r.chunk);
+            let key = format!(
+                "{}/{}/{}-{}.json",
+                header.site_id, batch.sid, row.pageview, r.chunk
+            );
             blobs.push(PendingBlob {
                 key: key.clone(),
                 bytes: serde_json::to_vec(&r.events).unwrap_or_default(),
@@ -244,12 +284,23 @@ mod tests {
 
     #[test]
     fn error_fingerprints_ignore_numbers_and_quoted_values() {
-        let a = error_fingerprint("Cannot read properties of undefined (reading 'id')", Some("TypeError\n    at apply (https://shop/app.js?v=3:10:5)"), None);
-        let b = error_fingerprint("Cannot read properties of undefined (reading 'sku')", Some("TypeError\n    at apply (https://shop/app.js?v=4:10:5)"), None);
+        let a = error_fingerprint(
+            "Cannot read properties of undefined (reading 'id')",
+            Some("TypeError\n    at apply (https://shop/app.js?v=3:10:5)"),
+            None,
+        );
+        let b = error_fingerprint(
+            "Cannot read properties of undefined (reading 'sku')",
+            Some("TypeError\n    at apply (https://shop/app.js?v=4:10:5)"),
+            None,
+        );
         let c = error_fingerprint("Network failure 42", None, Some("https://shop/cart.js"));
         assert_eq!(a, b);
         assert_ne!(a, c);
-        assert_eq!(c, error_fingerprint("Network failure 7", None, Some("https://shop/cart.js")));
+        assert_eq!(
+            c,
+            error_fingerprint("Network failure 7", None, Some("https://shop/cart.js"))
+        );
     }
 
     fn header() -> RecordHeader {
@@ -278,14 +329,23 @@ mod tests {
         let mut cache = PageviewCache::default();
         let groups = PageGroups::default();
         let (rows, _) = cache.rows(&header(), &first, &groups);
-        assert_eq!(rows[0].path.as_deref(), Some("/product/8f14e45fceea167a5a36dedd4bea2543"));
+        assert_eq!(
+            rows[0].path.as_deref(),
+            Some("/product/8f14e45fceea167a5a36dedd4bea2543")
+        );
         assert_eq!(rows[0].page_group.as_deref(), Some("/product/:id"));
         assert_eq!(rows[0].channel, Some("paid_search"));
         assert_eq!(rows[0].utm_source.as_deref(), Some("google"));
-        assert_eq!((rows[0].device, rows[0].visitor.as_str()), ("mobile", "vis"));
+        assert_eq!(
+            (rows[0].device, rows[0].visitor.as_str()),
+            ("mobile", "vis")
+        );
         let (rows, _) = cache.rows(&header(), &second, &groups);
         assert_eq!(rows[0].page_group.as_deref(), Some("/product/:id"));
         assert_eq!((rows[0].rel_x, rows[0].changed), (Some(0.25), Some(false)));
-        assert_eq!(rows[1].path, None, "an unknown pageview has no path rather than a wrong one");
+        assert_eq!(
+            rows[1].path, None,
+            "an unknown pageview has no path rather than a wrong one"
+        );
     }
 }

@@ -34,15 +34,26 @@ impl SiteEntry {
             return true;
         }
         let origin = origin.trim_end_matches('/');
-        if self.site.allowed_origins.iter().any(|o| o.trim_end_matches('/').eq_ignore_ascii_case(origin)) {
+        if self
+            .site
+            .allowed_origins
+            .iter()
+            .any(|o| o.trim_end_matches('/').eq_ignore_ascii_case(origin))
+        {
             return true;
         }
-        let Some(host) = url::Url::parse(origin).ok().and_then(|u| u.host_str().map(str::to_ascii_lowercase)) else {
+        let Some(host) = url::Url::parse(origin)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+        else {
             return false;
         };
         self.site.domains.iter().any(|domain| {
             let domain = domain.trim().to_ascii_lowercase();
-            host == domain || host.strip_suffix(domain.as_str()).is_some_and(|rest| rest.ends_with('.'))
+            host == domain
+                || host
+                    .strip_suffix(domain.as_str())
+                    .is_some_and(|rest| rest.ends_with('.'))
         })
     }
 }
@@ -70,7 +81,9 @@ impl SiteDirectory {
     /// A fresh cached answer for `key`, without touching the store (`None` = not cached).
     pub fn cached_key(&self, key: &str) -> Option<Option<Arc<SiteEntry>>> {
         let map = self.by_key.read().unwrap_or_else(|p| p.into_inner());
-        map.get(key).filter(|(at, _)| at.elapsed() < SITE_CACHE_TTL).map(|(_, e)| e.clone())
+        map.get(key)
+            .filter(|(at, _)| at.elapsed() < SITE_CACHE_TTL)
+            .map(|(_, e)| e.clone())
     }
 
     /// Looks `key` up, reading the store on a cache miss (blocking).
@@ -78,7 +91,10 @@ impl SiteDirectory {
         if let Some(hit) = self.cached_key(key) {
             return Ok(hit);
         }
-        let entry = self.meta.site_by_key(key)?.map(|s| Arc::new(SiteEntry::new(s)));
+        let entry = self
+            .meta
+            .site_by_key(key)?
+            .map(|s| Arc::new(SiteEntry::new(s)));
         let mut map = self.by_key.write().unwrap_or_else(|p| p.into_inner());
         if map.len() >= MAX_CACHED_KEYS {
             map.clear();
@@ -97,7 +113,10 @@ impl SiteDirectory {
                 return Ok(entry.clone());
             }
         }
-        let entry = self.meta.site_by_id(id)?.map(|s| Arc::new(SiteEntry::new(s)));
+        let entry = self
+            .meta
+            .site_by_id(id)?
+            .map(|s| Arc::new(SiteEntry::new(s)));
         let mut map = self.by_id.write().unwrap_or_else(|p| p.into_inner());
         if map.len() >= MAX_CACHED_KEYS {
             map.clear();
@@ -116,8 +135,14 @@ impl SiteDirectory {
 
     /// Forgets cached entries after a change made through this process.
     pub fn invalidate(&self) {
-        self.by_key.write().unwrap_or_else(|p| p.into_inner()).clear();
-        self.by_id.write().unwrap_or_else(|p| p.into_inner()).clear();
+        self.by_key
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+        self.by_id
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
     }
 }
 

@@ -108,7 +108,11 @@ pub fn list_segments(dir: &Path) -> Result<Vec<u64>, SpoolError> {
     let mut segments = Vec::new();
     for entry in fs::read_dir(dir).map_err(io(dir))? {
         let name = entry.map_err(io(dir))?.file_name();
-        if let Some(n) = name.to_str().and_then(|n| n.strip_suffix(".spool")).and_then(|n| n.parse().ok()) {
+        if let Some(n) = name
+            .to_str()
+            .and_then(|n| n.strip_suffix(".spool"))
+            .and_then(|n| n.parse().ok())
+        {
             segments.push(n);
         }
     }
@@ -163,7 +167,11 @@ impl Spool {
             offset: 0,
         };
         for &segment in segments.iter().filter(|&&s| s >= committed.segment) {
-            let start = if segment == committed.segment { committed.offset } else { 0 };
+            let start = if segment == committed.segment {
+                committed.offset
+            } else {
+                0
+            };
             let path = segment_path(dir, segment);
             let scan = scan_segment(&path, start, &mut remember)?;
             if scan.valid_end < scan.file_len {
@@ -174,7 +182,10 @@ impl Spool {
                     "spool: torn or corrupt record at the tail, skipping it"
                 );
                 recovered.truncated_bytes += scan.file_len - scan.valid_end;
-                let file = OpenOptions::new().write(true).open(&path).map_err(io(&path))?;
+                let file = OpenOptions::new()
+                    .write(true)
+                    .open(&path)
+                    .map_err(io(&path))?;
                 file.set_len(scan.valid_end).map_err(io(&path))?;
                 file.sync_all().map_err(io(&path))?;
             }
@@ -183,7 +194,6 @@ impl Spool {
                 offset: scan.valid_end,
             };
         }
-        drop(remember);
         recovered.pending_records = pending_records;
         // Never append behind the committed position, even if its segment file is gone.
         if end < committed {
@@ -193,10 +203,12 @@ impl Spool {
         for stale in segments {
             // Segments after a corrupt one cannot be ordered safely; keep them aside for inspection.
             let path = segment_path(dir, stale);
-            tracing::error!(segment = stale, "spool: segment after a corrupt one, renaming to .corrupt");
+            tracing::error!(
+                segment = stale,
+                "spool: segment after a corrupt one, renaming to .corrupt"
+            );
             fs::rename(&path, path.with_extension("corrupt")).map_err(io(&path))?;
         }
-
 
         let durable = Arc::new(Durable::default());
         durable.set(end);
@@ -240,9 +252,16 @@ impl Spool {
     }
 
     /// Appends one record durably; resolves once it is fsync'd (or known as a duplicate).
-    pub async fn append(&self, key: BatchKey, payload: Vec<u8>) -> Result<AppendOutcome, SpoolError> {
+    pub async fn append(
+        &self,
+        key: BatchKey,
+        payload: Vec<u8>,
+    ) -> Result<AppendOutcome, SpoolError> {
         if payload.len() > MAX_RECORD_BYTES {
-            return Err(SpoolError::Unavailable(format!("record of {} bytes is too large", payload.len())));
+            return Err(SpoolError::Unavailable(format!(
+                "record of {} bytes is too large",
+                payload.len()
+            )));
         }
         let sender = self
             .sender
@@ -251,24 +270,37 @@ impl Spool {
             .clone()
             .ok_or_else(|| SpoolError::Unavailable("shutting down".into()))?;
         let (reply, answer) = tokio::sync::oneshot::channel();
-        let request = AppendRequest { key, payload, reply };
+        let request = AppendRequest {
+            key,
+            payload,
+            reply,
+        };
         // A full queue means the disk is behind: wait on a blocking thread rather than stall the runtime.
         let sent = match sender.try_send(request) {
             Ok(()) => Ok(()),
-            Err(mpsc::TrySendError::Full(request)) => tokio::task::spawn_blocking(move || sender.send(request).map_err(|_| ()))
-                .await
-                .map_err(|_| ())
-                .and_then(|r| r),
+            Err(mpsc::TrySendError::Full(request)) => {
+                tokio::task::spawn_blocking(move || sender.send(request).map_err(|_| ()))
+                    .await
+                    .map_err(|_| ())
+                    .and_then(|r| r)
+            }
             Err(mpsc::TrySendError::Disconnected(_)) => Err(()),
         };
         sent.map_err(|_| SpoolError::Unavailable("appender stopped".into()))?;
-        answer.await.map_err(|_| SpoolError::Unavailable("appender stopped".into()))?
+        answer
+            .await
+            .map_err(|_| SpoolError::Unavailable("appender stopped".into()))?
     }
 
     /// Stops accepting, lets the appender finish what is queued, and waits for it.
     pub fn close(&self) {
         self.sender.lock().unwrap_or_else(|p| p.into_inner()).take();
-        if let Some(handle) = self.appender.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        if let Some(handle) = self
+            .appender
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+        {
             let _ = handle.join();
         }
         self.durable.wake();
@@ -277,7 +309,10 @@ impl Spool {
     /// Deletes segment files wholly before `position` (already in the event store).
     pub fn remove_consumed(&self, position: SpoolPosition) -> Result<usize, SpoolError> {
         let mut removed = 0;
-        for segment in list_segments(&self.dir)?.into_iter().filter(|&s| s < position.segment) {
+        for segment in list_segments(&self.dir)?
+            .into_iter()
+            .filter(|&s| s < position.segment)
+        {
             let path = segment_path(&self.dir, segment);
             fs::remove_file(&path).map_err(io(&path))?;
             removed += 1;
@@ -330,7 +365,9 @@ impl Appender {
     fn commit_group(&mut self, group: Vec<AppendRequest>, frame: &mut Vec<u8>) {
         if let Some(reason) = &self.failed {
             for request in group {
-                let _ = request.reply.send(Err(SpoolError::Unavailable(reason.clone())));
+                let _ = request
+                    .reply
+                    .send(Err(SpoolError::Unavailable(reason.clone())));
             }
             return;
         }
@@ -338,7 +375,11 @@ impl Appender {
         let mut outcomes = Vec::with_capacity(group.len());
         let mut inserted = Vec::new();
         for request in &group {
-            let id = (request.key.site_id, request.key.sid.clone(), request.key.seq);
+            let id = (
+                request.key.site_id,
+                request.key.sid.clone(),
+                request.key.seq,
+            );
             if self.keys.contains_key(&id) {
                 outcomes.push(AppendOutcome::Duplicate);
             } else {
@@ -364,7 +405,9 @@ impl Appender {
                     self.keys.remove(&id);
                 }
                 for request in group {
-                    let _ = request.reply.send(Err(SpoolError::Unavailable(e.to_string())));
+                    let _ = request
+                        .reply
+                        .send(Err(SpoolError::Unavailable(e.to_string())));
                 }
             }
         }
@@ -383,11 +426,22 @@ impl Appender {
             self.rotate()?;
         }
         let path = segment_path(&self.dir, self.position.segment);
-        let written = self.file.write_all(frame).and_then(|_| self.file.sync_data());
+        let written = self
+            .file
+            .write_all(frame)
+            .and_then(|_| self.file.sync_data());
         if let Err(e) = written {
             // Undo a partial write so the next record starts at a clean boundary.
-            if self.file.set_len(self.position.offset).and_then(|_| self.file.sync_data()).is_err() {
-                self.failed = Some(format!("could not undo a failed write to {}: {e}", path.display()));
+            if self
+                .file
+                .set_len(self.position.offset)
+                .and_then(|_| self.file.sync_data())
+                .is_err()
+            {
+                self.failed = Some(format!(
+                    "could not undo a failed write to {}: {e}",
+                    path.display()
+                ));
             }
             return Err(io(&path)(e));
         }
@@ -402,7 +456,11 @@ impl Appender {
             offset: 0,
         };
         let path = segment_path(&self.dir, next.segment);
-        self.file = OpenOptions::new().create(true).append(true).open(&path).map_err(io(&path))?;
+        self.file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(io(&path))?;
         sync_dir(&self.dir)?;
         self.position = next;
         Ok(())
@@ -415,13 +473,19 @@ struct SegmentScan {
 }
 
 /// Reads every intact record from `start`; stops at the first torn or corrupt one.
-fn scan_segment(path: &Path, start: u64, on_record: &mut impl FnMut(&[u8])) -> Result<SegmentScan, SpoolError> {
+fn scan_segment(
+    path: &Path,
+    start: u64,
+    on_record: &mut impl FnMut(&[u8]),
+) -> Result<SegmentScan, SpoolError> {
     let file = File::open(path).map_err(io(path))?;
     let file_len = file.metadata().map_err(io(path))?.len();
     let mut reader = BufReader::new(file);
     reader.seek(SeekFrom::Start(start)).map_err(io(path))?;
     let mut offset = start;
-    while let Some(payload) = read_record(&mut reader, file_len - offset.min(file_len)).map_err(io(path))? {
+    while let Some(payload) =
+        read_record(&mut reader, file_len - offset.min(file_len)).map_err(io(path))?
+    {
         offset += (HEADER_BYTES + payload.len()) as u64;
         on_record(&payload);
     }
@@ -475,7 +539,11 @@ impl SpoolReader {
     }
 
     /// Reads records up to `limit` (a durable position), at most `max_bytes` of payload; each with its end position.
-    pub fn read(&mut self, limit: SpoolPosition, max_bytes: usize) -> Result<Vec<(Vec<u8>, SpoolPosition)>, SpoolError> {
+    pub fn read(
+        &mut self,
+        limit: SpoolPosition,
+        max_bytes: usize,
+    ) -> Result<Vec<(Vec<u8>, SpoolPosition)>, SpoolError> {
         let mut out = Vec::new();
         let mut bytes = 0;
         while self.position < limit && bytes < max_bytes {
@@ -492,7 +560,10 @@ impl SpoolReader {
             };
             if self.position.offset >= end {
                 if segment < limit.segment {
-                    self.position = SpoolPosition { segment: segment + 1, offset: 0 };
+                    self.position = SpoolPosition {
+                        segment: segment + 1,
+                        offset: 0,
+                    };
                     self.open = None;
                     continue;
                 }
@@ -500,10 +571,13 @@ impl SpoolReader {
             }
             if self.open.as_ref().is_none_or(|(s, _)| *s != segment) {
                 let mut file = File::open(&path).map_err(io(&path))?;
-                file.seek(SeekFrom::Start(self.position.offset)).map_err(io(&path))?;
+                file.seek(SeekFrom::Start(self.position.offset))
+                    .map_err(io(&path))?;
                 self.open = Some((segment, BufReader::with_capacity(1 << 20, file)));
             }
-            let Some((_, reader)) = self.open.as_mut() else { break };
+            let Some((_, reader)) = self.open.as_mut() else {
+                break;
+            };
             match read_record(reader, end - self.position.offset).map_err(io(&path))? {
                 Some(payload) => {
                     self.position.offset += (HEADER_BYTES + payload.len()) as u64;
@@ -512,8 +586,15 @@ impl SpoolReader {
                 }
                 None => {
                     // Only durable bytes are read, so this is corruption after the fact: skip the segment.
-                    tracing::error!(segment, offset = self.position.offset, "spool: corrupt record, skipping rest of segment");
-                    self.position = SpoolPosition { segment: segment + 1, offset: 0 };
+                    tracing::error!(
+                        segment,
+                        offset = self.position.offset,
+                        "spool: corrupt record, skipping rest of segment"
+                    );
+                    self.position = SpoolPosition {
+                        segment: segment + 1,
+                        offset: 0,
+                    };
                     self.open = None;
                     if segment >= limit.segment {
                         break;
@@ -522,5 +603,109 @@ impl SpoolReader {
             }
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(seq: u64) -> BatchKey {
+        BatchKey {
+            site_id: 1,
+            sid: "abcdefghijklmnop".into(),
+            seq,
+            received_at: now_ms(),
+        }
+    }
+
+    /// Payloads carry their seq so recovery can rebuild keys.
+    fn payload(seq: u64) -> Vec<u8> {
+        format!("record-{seq}").into_bytes()
+    }
+
+    fn key_of(payload: &[u8]) -> Option<BatchKey> {
+        std::str::from_utf8(payload).ok()?.strip_prefix("record-")?.parse().ok().map(key)
+    }
+
+    fn read_all(dir: &Path, from: SpoolPosition, limit: SpoolPosition) -> Vec<Vec<u8>> {
+        SpoolReader::new(dir, from).read(limit, usize::MAX).expect("read").into_iter().map(|(p, _)| p).collect()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_appends_are_durable_ordered_and_deduplicated() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (spool, _) = Spool::open(dir.path(), SpoolPosition::default(), vec![], key_of).expect("open");
+        let spool = Arc::new(spool);
+        let tasks: Vec<_> = (0..50u64)
+            .map(|seq| {
+                let spool = spool.clone();
+                // Every batch is sent twice at once: exactly one of the two is stored.
+                tokio::spawn(async move {
+                    let (a, b) = tokio::join!(spool.append(key(seq), payload(seq)), spool.append(key(seq), payload(seq)));
+                    (a.expect("append"), b.expect("append"))
+                })
+            })
+            .collect();
+        for task in tasks {
+            let (a, b) = task.await.expect("task");
+            assert!(matches!((a, b), (AppendOutcome::Stored, AppendOutcome::Duplicate) | (AppendOutcome::Duplicate, AppendOutcome::Stored)));
+        }
+        let durable = spool.durable().get();
+        let mut seqs: Vec<u64> = read_all(dir.path(), SpoolPosition::default(), durable)
+            .iter()
+            .filter_map(|p| key_of(p).map(|k| k.seq))
+            .collect();
+        seqs.sort_unstable();
+        assert_eq!(seqs, (0..50).collect::<Vec<_>>());
+        spool.close();
+    }
+
+    #[tokio::test]
+    async fn a_torn_tail_is_cut_and_pending_records_still_count_as_seen() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (spool, _) = Spool::open(dir.path(), SpoolPosition::default(), vec![], key_of).expect("open");
+        for seq in 0..3 {
+            assert_eq!(spool.append(key(seq), payload(seq)).await.expect("append"), AppendOutcome::Stored);
+        }
+        let durable = spool.durable().get();
+        spool.close();
+        // A crash in the middle of the next record: a header promising 100 bytes, and only 5 of them.
+        let path = segment_path(dir.path(), durable.segment);
+        let mut file = OpenOptions::new().append(true).open(&path).expect("open segment");
+        file.write_all(&100u32.to_le_bytes()).and_then(|_| file.write_all(&[0, 0, 0, 0, 1, 2, 3, 4, 5])).expect("write");
+        drop(file);
+
+        // The first record was already written to the store; records 1 and 2 are pending.
+        let first_end = SpoolReader::new(dir.path(), SpoolPosition::default()).read(durable, 1).expect("read")[0].1;
+        let (spool, recovered) = Spool::open(dir.path(), first_end, vec![key(0)], key_of).expect("reopen");
+        assert_eq!((recovered.pending_records, recovered.truncated_bytes), (2, 13));
+        assert_eq!(std::fs::metadata(&path).expect("meta").len(), durable.offset);
+        for seq in 0..3 {
+            assert_eq!(spool.append(key(seq), payload(seq)).await.expect("append"), AppendOutcome::Duplicate, "seq {seq}");
+        }
+        assert_eq!(spool.append(key(3), payload(3)).await.expect("append"), AppendOutcome::Stored);
+        let records = read_all(dir.path(), first_end, spool.durable().get());
+        assert_eq!(records, vec![payload(1), payload(2), payload(3)]);
+        spool.close();
+    }
+
+    #[test]
+    fn a_corrupt_record_stops_the_scan_at_the_last_good_one() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = segment_path(dir.path(), 1);
+        let mut bytes = Vec::new();
+        for body in [&b"good"[..], b"flipped"] {
+            bytes.extend_from_slice(&(body.len() as u32).to_le_bytes());
+            bytes.extend_from_slice(&crc32fast::hash(body).to_le_bytes());
+            bytes.extend_from_slice(body);
+        }
+        let last = bytes.len() - 1;
+        bytes[last] ^= 0xff;
+        std::fs::write(&path, &bytes).expect("write");
+        let mut seen = Vec::new();
+        let scan = scan_segment(&path, 0, &mut |p: &[u8]| seen.push(p.to_vec())).expect("scan");
+        assert_eq!(seen, vec![b"good".to_vec()]);
+        assert_eq!((scan.valid_end, scan.file_len), (12, bytes.len() as u64));
     }
 }

@@ -32,7 +32,10 @@ mod tests {
         assert_eq!(a, cookieless_visitor(&[1; 32], 1, ip, "UA"));
         assert_ne!(a, cookieless_visitor(&[2; 32], 1, ip, "UA"));
         assert_ne!(a, cookieless_visitor(&[1; 32], 2, ip, "UA"));
-        assert_ne!(a, cookieless_visitor(&[1; 32], 1, "203.0.113.10".parse().expect("ip"), "UA"));
+        assert_ne!(
+            a,
+            cookieless_visitor(&[1; 32], 1, "203.0.113.10".parse().expect("ip"), "UA")
+        );
         assert!(!a.contains("203"), "the id reveals nothing of the IP");
     }
 }

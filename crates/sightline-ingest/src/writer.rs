@@ -81,11 +81,17 @@ impl BatchWriter {
     /// Bytes durable in the spool but not yet in the store (same-segment approximation across rotations).
     pub fn lag_bytes(&self) -> u64 {
         let durable = self.spool.durable().get();
-        let committed = *self.status.committed.lock().unwrap_or_else(|p| p.into_inner());
+        let committed = *self
+            .status
+            .committed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         if durable.segment == committed.segment {
             durable.offset.saturating_sub(committed.offset)
         } else {
-            durable.offset + crate::spool::SEGMENT_BYTES * durable.segment.saturating_sub(committed.segment + 1)
+            durable.offset
+                + crate::spool::SEGMENT_BYTES
+                    * durable.segment.saturating_sub(committed.segment + 1)
         }
     }
 
@@ -124,15 +130,26 @@ impl Worker {
             let (write, blobs) = self.build(&records, position);
             // Retry until stored: the position only moves with a successful commit. On shutdown the
             // uncommitted records stay in the spool and are written at the next start.
-            while let Err(e) = self.store_blobs(&blobs).and_then(|_| self.store.commit(&write).map_err(|e| e.to_string())) {
+            while let Err(e) = self
+                .store_blobs(&blobs)
+                .and_then(|_| self.store.commit(&write).map_err(|e| e.to_string()))
+            {
                 self.fail(&format!("committing {} rows: {e}", write.rows.len()));
                 if self.stop.load(Ordering::SeqCst) {
                     return;
                 }
                 std::thread::sleep(RETRY_BACKOFF);
             }
-            *self.status.committed.lock().unwrap_or_else(|p| p.into_inner()) = position;
-            *self.status.last_error.lock().unwrap_or_else(|p| p.into_inner()) = None;
+            *self
+                .status
+                .committed
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()) = position;
+            *self
+                .status
+                .last_error
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()) = None;
             metrics::histogram!("sightline_writer_batch_rows").record(write.rows.len() as f64);
             metrics::counter!("sightline_writer_rows_total").increment(write.rows.len() as u64);
             if let Err(e) = self.spool.remove_consumed(position) {
@@ -142,23 +159,37 @@ impl Worker {
     }
 
     fn committed(&self) -> SpoolPosition {
-        *self.status.committed.lock().unwrap_or_else(|p| p.into_inner())
+        *self
+            .status
+            .committed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
     }
 
     fn fail(&self, message: &str) {
         tracing::error!("batch writer: {message}");
         metrics::counter!("sightline_writer_errors_total").increment(1);
-        *self.status.last_error.lock().unwrap_or_else(|p| p.into_inner()) = Some(message.to_string());
+        *self
+            .status
+            .last_error
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(message.to_string());
     }
 
     fn store_blobs(&self, blobs: &[crate::rows::PendingBlob]) -> Result<(), String> {
         for blob in blobs {
-            self.blobs.put(&blob.key, &blob.bytes).map_err(|e| e.to_string())?;
+            self.blobs
+                .put(&blob.key, &blob.bytes)
+                .map_err(|e| e.to_string())?;
         }
         Ok(())
     }
 
-    fn build(&mut self, records: &[(Vec<u8>, SpoolPosition)], position: SpoolPosition) -> (WriteBatch, Vec<crate::rows::PendingBlob>) {
+    fn build(
+        &mut self,
+        records: &[(Vec<u8>, SpoolPosition)],
+        position: SpoolPosition,
+    ) -> (WriteBatch, Vec<crate::rows::PendingBlob>) {
         let started = Instant::now();
         let mut write = WriteBatch {
             position,
@@ -185,7 +216,8 @@ impl Worker {
             blobs.extend(batch_blobs);
             write.batch_keys.push(header.key());
         }
-        metrics::histogram!("sightline_writer_build_seconds").record(started.elapsed().as_secs_f64());
+        metrics::histogram!("sightline_writer_build_seconds")
+            .record(started.elapsed().as_secs_f64());
         (write, blobs)
     }
 }

@@ -64,7 +64,9 @@ fn check_len(field: &str, value: &str, max: usize) -> Result {
 }
 
 fn check_opt_len(field: &str, value: &Option<String>, max: usize) -> Result {
-    value.as_deref().map_or(Ok(()), |v| check_len(field, v, max))
+    value
+        .as_deref()
+        .map_or(Ok(()), |v| check_len(field, v, max))
 }
 
 fn check_range(field: &str, value: f64, min: f64, max: f64) -> Result {
@@ -81,9 +83,14 @@ fn check_opt_range(field: &str, value: Option<f64>, min: f64, max: f64) -> Resul
     value.map_or(Ok(()), |v| check_range(field, v, min, max))
 }
 
-fn check_json_size(field: &str, value: &Option<serde_json::Map<String, serde_json::Value>>) -> Result {
+fn check_json_size(
+    field: &str,
+    value: &Option<serde_json::Map<String, serde_json::Value>>,
+) -> Result {
     if let Some(map) = value {
-        let size = serde_json::to_vec(map).map(|v| v.len()).unwrap_or(usize::MAX);
+        let size = serde_json::to_vec(map)
+            .map(|v| v.len())
+            .unwrap_or(usize::MAX);
         if size > MAX_PROPS_BYTES {
             return Err(ValidationError::too_large(
                 "field_too_long",
@@ -98,7 +105,11 @@ fn check_json_size(field: &str, value: &Option<serde_json::Map<String, serde_jso
 /// [`CLOCK_SKEW_TOLERANCE_MS`].
 pub fn clock_correction_ms(sent_at: i64, received_at: i64) -> i64 {
     let skew = received_at.saturating_sub(sent_at);
-    if skew.abs() > CLOCK_SKEW_TOLERANCE_MS { skew } else { 0 }
+    if skew.abs() > CLOCK_SKEW_TOLERANCE_MS {
+        skew
+    } else {
+        0
+    }
 }
 
 /// Validates the envelope and every event; `received_at` is the server clock in ms.
@@ -106,7 +117,10 @@ pub fn validate_batch(batch: &Batch, received_at: i64) -> Result {
     if batch.v != WIRE_VERSION {
         return Err(ValidationError::invalid(
             "unsupported_version",
-            format!("wire version {} is not supported (expected {WIRE_VERSION})", batch.v),
+            format!(
+                "wire version {} is not supported (expected {WIRE_VERSION})",
+                batch.v
+            ),
         ));
     }
     check_id("site", &batch.site, 1)?;
@@ -159,7 +173,13 @@ fn validate_event(event: &Event, correction: i64, received_at: i64) -> Result {
             check_opt_len("title", &p.title, MAX_TITLE_LEN)?;
             check_opt_len("lang", &p.lang, MAX_SHORT_LEN)?;
             check_opt_len("tz", &p.tz, MAX_SHORT_LEN)?;
-            for (name, value) in [("vw", p.vw), ("vh", p.vh), ("sw", p.sw), ("sh", p.sh), ("dh", p.dh)] {
+            for (name, value) in [
+                ("vw", p.vw),
+                ("vh", p.vh),
+                ("sw", p.sw),
+                ("sh", p.sh),
+                ("dh", p.dh),
+            ] {
                 check_opt_range(name, value, 0.0, DIM)?;
             }
         }
@@ -186,7 +206,10 @@ fn validate_event(event: &Event, correction: i64, received_at: i64) -> Result {
             if m.points.len() > MAX_MOVE_POINTS {
                 return Err(ValidationError::too_large(
                     "field_too_long",
-                    format!("`points` has {} entries, the limit is {MAX_MOVE_POINTS}", m.points.len()),
+                    format!(
+                        "`points` has {} entries, the limit is {MAX_MOVE_POINTS}",
+                        m.points.len()
+                    ),
                 ));
             }
             for [x, y, dt] in &m.points {
@@ -224,7 +247,10 @@ fn validate_event(event: &Event, correction: i64, received_at: i64) -> Result {
             if l.zones.len() > MAX_LAYOUT_ZONES {
                 return Err(ValidationError::too_large(
                     "field_too_long",
-                    format!("`zones` has {} entries, the limit is {MAX_LAYOUT_ZONES}", l.zones.len()),
+                    format!(
+                        "`zones` has {} entries, the limit is {MAX_LAYOUT_ZONES}",
+                        l.zones.len()
+                    ),
                 ));
             }
             for z in &l.zones {
@@ -246,13 +272,18 @@ fn validate_event(event: &Event, correction: i64, received_at: i64) -> Result {
         }
         EventData::Identify(i) => {
             if i.user_id.is_empty() {
-                return Err(ValidationError::invalid("invalid_user_id", "`user_id` is empty"));
+                return Err(ValidationError::invalid(
+                    "invalid_user_id",
+                    "`user_id` is empty",
+                ));
             }
             check_len("user_id", &i.user_id, MAX_USER_ID_LEN)?;
             check_json_size("traits", &i.traits)?;
         }
         EventData::Replay(r) => {
-            let size = serde_json::to_vec(&r.events).map(|v| v.len()).unwrap_or(usize::MAX);
+            let size = serde_json::to_vec(&r.events)
+                .map(|v| v.len())
+                .unwrap_or(usize::MAX);
             if size > MAX_REPLAY_CHUNK_BYTES {
                 return Err(ValidationError::too_large(
                     "field_too_long",
@@ -301,27 +332,43 @@ mod tests {
 
     #[test]
     fn rejects_out_of_range_offsets_with_the_field_named() {
-        let b = batch(serde_json::json!([{"t": NOW, "type": "click", "pv": "p1", "sel": "#b", "x": 1, "y": 2, "rx": 1.5}]));
+        let b = batch(
+            serde_json::json!([{"t": NOW, "type": "click", "pv": "p1", "sel": "#b", "x": 1, "y": 2, "rx": 1.5}]),
+        );
         let err = validate_batch(&b, NOW).expect_err("rx > 1 must fail");
         assert_eq!(err.kind, ValidationErrorKind::Invalid);
-        assert!(err.message.contains("events[0] (click)") && err.message.contains("`rx`"), "{}", err.message);
+        assert!(
+            err.message.contains("events[0] (click)") && err.message.contains("`rx`"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]
     fn rejects_short_session_ids_and_old_events() {
-        let mut b = batch(serde_json::json!([{"t": NOW, "type": "scroll", "pv": "p1", "depth_px": 1, "depth_pct": 1}]));
+        let mut b = batch(
+            serde_json::json!([{"t": NOW, "type": "scroll", "pv": "p1", "depth_px": 1, "depth_pct": 1}]),
+        );
         b.sid = "short".into();
-        assert_eq!(validate_batch(&b, NOW).map_err(|e| e.code), Err("invalid_id"));
+        assert_eq!(
+            validate_batch(&b, NOW).map_err(|e| e.code),
+            Err("invalid_id")
+        );
         b.sid = "abcdefghijklmnop".into();
         b.events[0].t = NOW - MAX_EVENT_AGE_MS - 1;
-        assert_eq!(validate_batch(&b, NOW).map_err(|e| e.code), Err("timestamp_out_of_range"));
+        assert_eq!(
+            validate_batch(&b, NOW).map_err(|e| e.code),
+            Err("timestamp_out_of_range")
+        );
     }
 
     #[test]
     fn corrects_skewed_client_clocks_before_checking_times() {
         // The client clock is 30 days behind: its events are recent once corrected.
         let skew = 30 * 24 * 3600 * 1000;
-        let mut b = batch(serde_json::json!([{"t": NOW - skew, "type": "scroll", "pv": "p1", "depth_px": 1, "depth_pct": 1}]));
+        let mut b = batch(
+            serde_json::json!([{"t": NOW - skew, "type": "scroll", "pv": "p1", "depth_px": 1, "depth_pct": 1}]),
+        );
         b.sent_at = NOW - skew;
         assert_eq!(validate_batch(&b, NOW), Ok(()));
         assert_eq!(clock_correction_ms(NOW - 1_000, NOW), 0);
@@ -331,12 +378,18 @@ mod tests {
     fn oversized_fields_and_counts_are_too_large() {
         let long = "x".repeat(MAX_URL_LEN + 1);
         let b = batch(serde_json::json!([{"t": NOW, "type": "pageview", "pv": "p1", "url": long}]));
-        assert_eq!(validate_batch(&b, NOW).map_err(|e| e.kind), Err(ValidationErrorKind::TooLarge));
+        assert_eq!(
+            validate_batch(&b, NOW).map_err(|e| e.kind),
+            Err(ValidationErrorKind::TooLarge)
+        );
         let events: Vec<_> = (0..=MAX_EVENTS_PER_BATCH)
             .map(|_| serde_json::json!({"t": NOW, "type": "scroll", "pv": "p1", "depth_px": 1, "depth_pct": 1}))
             .collect();
         let b = batch(serde_json::Value::Array(events));
-        assert_eq!(validate_batch(&b, NOW).map_err(|e| e.code), Err("too_many_events"));
+        assert_eq!(
+            validate_batch(&b, NOW).map_err(|e| e.code),
+            Err("too_many_events")
+        );
     }
 
     #[test]

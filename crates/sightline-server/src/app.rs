@@ -57,7 +57,8 @@ impl App {
         create_data_dir(&config)?;
         let dir = &config.data_dir;
         let meta: Arc<dyn MetaStore> = Arc::new(SqliteMetaStore::open(&dir.join("meta.sqlite"))?);
-        let events: Arc<dyn EventStore> = Arc::new(DuckDbEventStore::open(&dir.join("events.duckdb"))?);
+        let events: Arc<dyn EventStore> =
+            Arc::new(DuckDbEventStore::open(&dir.join("events.duckdb"))?);
         let blobs: Arc<dyn BlobStore> = Arc::new(FsBlobStore::open(&dir.join("blobs"))?);
         let committed = events.ingest_position()?.unwrap_or_default();
         let now = std::time::SystemTime::now()
@@ -75,8 +76,14 @@ impl App {
         );
         let spool = Arc::new(spool);
         let sites = Arc::new(SiteDirectory::new(meta.clone()));
-        let writer = BatchWriter::spawn(events.clone(), blobs.clone(), sites.clone(), spool.clone(), committed)
-            .map_err(OpenError::Writer)?;
+        let writer = BatchWriter::spawn(
+            events.clone(),
+            blobs.clone(),
+            sites.clone(),
+            spool.clone(),
+            committed,
+        )
+        .map_err(OpenError::Writer)?;
         let ingestor = Ingestor::new(
             sites.clone(),
             meta.clone(),

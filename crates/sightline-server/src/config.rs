@@ -54,17 +54,23 @@ const NON_CONFIG_VARS: &[&str] = &["SIGHTLINE_CONFIG", "SIGHTLINE_LOG"];
 
 impl Config {
     /// Defaults overlaid with `file` (if any) and then with `env` (`SIGHTLINE_<KEY>` for each key).
-    pub fn load(file: Option<&Path>, env: &BTreeMap<String, String>) -> Result<Config, ConfigError> {
-        let mut table = toml::Table::try_from(Config::default()).map_err(|e| ConfigError::Invalid(e.to_string()))?;
+    pub fn load(
+        file: Option<&Path>,
+        env: &BTreeMap<String, String>,
+    ) -> Result<Config, ConfigError> {
+        let mut table = toml::Table::try_from(Config::default())
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
         if let Some(path) = file {
             let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
                 path: path.display().to_string(),
                 source,
             })?;
-            let from_file: toml::Table = text.parse().map_err(|e: toml::de::Error| ConfigError::Parse {
-                path: path.display().to_string(),
-                message: e.to_string(),
-            })?;
+            let from_file: toml::Table =
+                text.parse()
+                    .map_err(|e: toml::de::Error| ConfigError::Parse {
+                        path: path.display().to_string(),
+                        message: e.to_string(),
+                    })?;
             for (key, value) in from_file {
                 if !table.contains_key(&key) {
                     return Err(ConfigError::Parse {
@@ -87,15 +93,19 @@ impl Config {
                 });
             };
             let value = match current {
-                toml::Value::Boolean(_) => toml::Value::Boolean(parse_bool(raw).ok_or_else(|| ConfigError::Env {
-                    name: name.clone(),
-                    message: format!("expected true or false, got {raw:?}"),
-                })?),
+                toml::Value::Boolean(_) => {
+                    toml::Value::Boolean(parse_bool(raw).ok_or_else(|| ConfigError::Env {
+                        name: name.clone(),
+                        message: format!("expected true or false, got {raw:?}"),
+                    })?)
+                }
                 _ => toml::Value::String(raw.clone()),
             };
             table.insert(key, value);
         }
-        let config: Config = table.try_into().map_err(|e: toml::de::Error| ConfigError::Invalid(e.to_string()))?;
+        let config: Config = table
+            .try_into()
+            .map_err(|e: toml::de::Error| ConfigError::Invalid(e.to_string()))?;
         config.validate()?;
         Ok(config)
     }
@@ -135,15 +145,26 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
     fn file_then_env_override_defaults() {
         let dir = tempfile::tempdir().expect("tempdir");
         let file = dir.path().join("sightline.toml");
-        std::fs::write(&file, "data_dir = \"/var/lib/sightline\"\nlisten = \"0.0.0.0:9000\"\n").expect("write");
-        let config = Config::load(Some(&file), &env(&[("SIGHTLINE_LISTEN", "127.0.0.1:0"), ("PATH", "/bin")])).expect("load");
+        std::fs::write(
+            &file,
+            "data_dir = \"/var/lib/sightline\"\nlisten = \"0.0.0.0:9000\"\n",
+        )
+        .expect("write");
+        let config = Config::load(
+            Some(&file),
+            &env(&[("SIGHTLINE_LISTEN", "127.0.0.1:0"), ("PATH", "/bin")]),
+        )
+        .expect("load");
         assert_eq!(config.data_dir, PathBuf::from("/var/lib/sightline"));
         assert_eq!(config.listen, "127.0.0.1:0");
         assert!(!config.trust_proxy_headers);
@@ -154,11 +175,20 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let file = dir.path().join("sightline.toml");
         std::fs::write(&file, "data_dri = \"x\"\n").expect("write");
-        let err = Config::load(Some(&file), &env(&[])).expect_err("typo must fail").to_string();
-        assert!(err.contains("unknown key `data_dri`") && err.contains("data_dir"), "{err}");
-        let err = Config::load(None, &env(&[("SIGHTLINE_LISTN", "x")])).expect_err("typo must fail").to_string();
+        let err = Config::load(Some(&file), &env(&[]))
+            .expect_err("typo must fail")
+            .to_string();
+        assert!(
+            err.contains("unknown key `data_dri`") && err.contains("data_dir"),
+            "{err}"
+        );
+        let err = Config::load(None, &env(&[("SIGHTLINE_LISTN", "x")]))
+            .expect_err("typo must fail")
+            .to_string();
         assert!(err.contains("SIGHTLINE_LISTN"), "{err}");
-        let err = Config::load(None, &env(&[("SIGHTLINE_TRUST_PROXY_HEADERS", "maybe")])).expect_err("bad bool").to_string();
+        let err = Config::load(None, &env(&[("SIGHTLINE_TRUST_PROXY_HEADERS", "maybe")]))
+            .expect_err("bad bool")
+            .to_string();
         assert!(err.contains("expected true or false"), "{err}");
         assert!(Config::load(None, &env(&[("SIGHTLINE_LISTEN", "localhost")])).is_err());
     }

@@ -44,7 +44,11 @@ impl ApiError {
 
     pub fn internal(message: impl std::fmt::Display) -> Self {
         tracing::error!("internal error: {message}");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error; see the server log")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "internal error; see the server log",
+        )
     }
 }
 
@@ -64,12 +68,16 @@ impl From<IngestError> for ApiError {
     fn from(e: IngestError) -> Self {
         let status = match &e {
             _ if e.is_too_large() => StatusCode::PAYLOAD_TOO_LARGE,
-            IngestError::BadGzip(_) | IngestError::Malformed(_) | IngestError::Invalid(_) => StatusCode::BAD_REQUEST,
+            IngestError::BadGzip(_) | IngestError::Malformed(_) | IngestError::Invalid(_) => {
+                StatusCode::BAD_REQUEST
+            }
             IngestError::UnknownSite(_) => StatusCode::NOT_FOUND,
             IngestError::OriginNotAllowed(_) => StatusCode::FORBIDDEN,
             IngestError::SpoolUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             IngestError::Store(_) | IngestError::Task(_) => return ApiError::internal(e),
-            IngestError::BodyTooLarge(_) | IngestError::DecompressedTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            IngestError::BodyTooLarge(_) | IngestError::DecompressedTooLarge => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
         };
         metrics::counter!("sightline_ingest_rejected_total", "reason" => e.code()).increment(1);
         ApiError::new(status, e.code(), e.to_string())
@@ -81,7 +89,9 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound(what) => ApiError::not_found(format!("{what} not found")),
             StoreError::Invalid(message) => ApiError::bad_request("invalid", message),
-            StoreError::Conflict(message) => ApiError::new(StatusCode::CONFLICT, "conflict", message),
+            StoreError::Conflict(message) => {
+                ApiError::new(StatusCode::CONFLICT, "conflict", message)
+            }
             other => ApiError::internal(other),
         }
     }

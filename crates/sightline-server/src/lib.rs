@@ -28,14 +28,22 @@ pub fn router(app: Arc<App>) -> Router {
     let ingest_cors = CorsLayer::new()
         .allow_origin(AllowOrigin::mirror_request())
         .allow_methods([axum::http::Method::POST])
-        .allow_headers([axum::http::header::CONTENT_TYPE, axum::http::header::CONTENT_ENCODING])
+        .allow_headers([
+            axum::http::header::CONTENT_TYPE,
+            axum::http::header::CONTENT_ENCODING,
+        ])
         .max_age(PREFLIGHT_MAX_AGE);
     // OPTIONS is routed explicitly so the CORS layer answers preflights before the 405 fallback can.
     let ingest = Router::new().route(
         "/api/v1/batch",
-        post(routes::ingest::batch).options(|| async { StatusCode::NO_CONTENT }).layer(ingest_cors),
+        post(routes::ingest::batch)
+            .options(|| async { StatusCode::NO_CONTENT })
+            .layer(ingest_cors),
     );
-    let api = Router::new().route("/api/v1/sites/{site}/overview", get(routes::overview::overview));
+    let api = Router::new().route(
+        "/api/v1/sites/{site}/overview",
+        get(routes::overview::overview),
+    );
     Router::new()
         .merge(ingest)
         .merge(api)
@@ -44,7 +52,11 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/metrics", get(routes::health::metrics))
         .fallback(|| async { ApiError::not_found("no such route") })
         .method_not_allowed_fallback(|| async {
-            ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "method not allowed on this route")
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "method not allowed on this route",
+            )
         })
         .with_state(app)
 }
@@ -56,8 +68,12 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let service = router(app.clone()).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, service).with_graceful_shutdown(shutdown).await?;
+    axum::serve(listener, service)
+        .with_graceful_shutdown(shutdown)
+        .await?;
     let drain = app.clone();
-    tokio::task::spawn_blocking(move || drain.shutdown()).await.map_err(std::io::Error::other)?;
+    tokio::task::spawn_blocking(move || drain.shutdown())
+        .await
+        .map_err(std::io::Error::other)?;
     Ok(())
 }

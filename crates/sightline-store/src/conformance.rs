@@ -4,15 +4,22 @@
 use sightline_model::EventRow;
 
 use crate::{
-    BatchKey, BlobStore, Breakdown, EventStore, MetaStore, NewSite, OverviewQuery, SessionFilters, SiteUpdate,
-    SpoolPosition, WriteBatch,
+    BatchKey, BlobStore, Breakdown, EventStore, MetaStore, NewSite, OverviewQuery, SessionFilters,
+    SiteUpdate, SpoolPosition, WriteBatch,
 };
 
 const DAY: i64 = 86_400_000;
 /// 2025-11-29 00:00 UTC: a fixed day keeps the expected answers stable.
 const T0: i64 = 1_764_374_400_000;
 
-fn row(site_id: i64, session: &str, visitor: &str, ts: i64, event_type: &'static str, path: &str) -> EventRow {
+fn row(
+    site_id: i64,
+    session: &str,
+    visitor: &str,
+    ts: i64,
+    event_type: &'static str,
+    path: &str,
+) -> EventRow {
     EventRow {
         site_id,
         ts,
@@ -29,7 +36,15 @@ fn row(site_id: i64, session: &str, visitor: &str, ts: i64, event_type: &'static
     }
 }
 
-fn pageview(site_id: i64, session: &str, visitor: &str, ts: i64, path: &str, channel: &'static str, device: &'static str) -> EventRow {
+fn pageview(
+    site_id: i64,
+    session: &str,
+    visitor: &str,
+    ts: i64,
+    path: &str,
+    channel: &'static str,
+    device: &'static str,
+) -> EventRow {
     EventRow {
         channel: Some(channel),
         device,
@@ -45,10 +60,34 @@ fn dataset() -> Vec<EventRow> {
         row(1, "s1", "v1", T0 + 10_000, "click", "/"),
         // v1 / s2 (next day): / -> /product -> /cart, organic search, desktop, 60 s.
         pageview(1, "s2", "v1", T0 + DAY, "/", "organic_search", "desktop"),
-        pageview(1, "s2", "v1", T0 + DAY + 20_000, "/product", "internal", "desktop"),
-        pageview(1, "s2", "v1", T0 + DAY + 60_000, "/cart", "internal", "desktop"),
+        pageview(
+            1,
+            "s2",
+            "v1",
+            T0 + DAY + 20_000,
+            "/product",
+            "internal",
+            "desktop",
+        ),
+        pageview(
+            1,
+            "s2",
+            "v1",
+            T0 + DAY + 60_000,
+            "/cart",
+            "internal",
+            "desktop",
+        ),
         // v2 / s3: /product -> /, social, mobile, 30 s.
-        pageview(1, "s3", "v2", T0 + 1_000, "/product", "organic_social", "mobile"),
+        pageview(
+            1,
+            "s3",
+            "v2",
+            T0 + 1_000,
+            "/product",
+            "organic_social",
+            "mobile",
+        ),
         pageview(1, "s3", "v2", T0 + 31_000, "/", "internal", "mobile"),
         // v3 / s4: bounce on /product, direct, mobile, 0 s.
         pageview(1, "s4", "v3", T0 + 2_000, "/product", "direct", "mobile"),
@@ -67,18 +106,27 @@ fn query(from: i64, to: i64) -> OverviewQuery {
 }
 
 fn names(list: &[Breakdown]) -> Vec<(&str, u64, u64)> {
-    list.iter().map(|b| (b.name.as_str(), b.visitors, b.pageviews)).collect()
+    list.iter()
+        .map(|b| (b.name.as_str(), b.visitors, b.pageviews))
+        .collect()
 }
 
 pub fn event_store(store: &dyn EventStore) {
-    assert_eq!(store.ingest_position().expect("position"), None, "fresh store has no position");
+    assert_eq!(
+        store.ingest_position().expect("position"),
+        None,
+        "fresh store has no position"
+    );
     let keys = vec![BatchKey {
         site_id: 1,
         sid: "s1".into(),
         seq: 0,
         received_at: T0,
     }];
-    let position = SpoolPosition { segment: 3, offset: 4096 };
+    let position = SpoolPosition {
+        segment: 3,
+        offset: 4096,
+    };
     store
         .commit(&WriteBatch {
             rows: dataset(),
@@ -92,45 +140,125 @@ pub fn event_store(store: &dyn EventStore) {
     assert_eq!(store.count_events(1).expect("count"), 8);
     assert_eq!(store.count_events(2).expect("count"), 1);
 
-    let all = store.overview(1, &query(T0, T0 + 2 * DAY)).expect("overview");
+    let all = store
+        .overview(1, &query(T0, T0 + 2 * DAY))
+        .expect("overview");
     assert_eq!((all.visitors, all.sessions, all.pageviews), (3, 4, 7));
-    assert!((all.bounce_rate - 0.5).abs() < 1e-9, "bounce {}", all.bounce_rate);
-    assert!((all.avg_duration_ms - 25_000.0).abs() < 1e-6, "duration {}", all.avg_duration_ms);
-    assert_eq!(names(&all.top_pages), [("/product", 3, 3), ("/", 2, 3), ("/cart", 1, 1)]);
+    assert!(
+        (all.bounce_rate - 0.5).abs() < 1e-9,
+        "bounce {}",
+        all.bounce_rate
+    );
+    assert!(
+        (all.avg_duration_ms - 25_000.0).abs() < 1e-6,
+        "duration {}",
+        all.avg_duration_ms
+    );
+    assert_eq!(
+        names(&all.top_pages),
+        [("/product", 3, 3), ("/", 2, 3), ("/cart", 1, 1)]
+    );
     assert_eq!(names(&all.entry_pages), [("/product", 2, 3), ("/", 1, 4)]);
-    assert_eq!(names(&all.exit_pages), [("/", 2, 3), ("/cart", 1, 3), ("/product", 1, 1)]);
-    assert_eq!(names(&all.channels), [("direct", 2, 2), ("organic_search", 1, 3), ("organic_social", 1, 2)]);
+    assert_eq!(
+        names(&all.exit_pages),
+        [("/", 2, 3), ("/cart", 1, 3), ("/product", 1, 1)]
+    );
+    assert_eq!(
+        names(&all.channels),
+        [
+            ("direct", 2, 2),
+            ("organic_search", 1, 3),
+            ("organic_social", 1, 2)
+        ]
+    );
     assert_eq!(names(&all.devices), [("mobile", 2, 3), ("desktop", 1, 4)]);
     assert_eq!(names(&all.browsers), [("Chrome", 3, 7)]);
 
     let first_day = store.overview(1, &query(T0, T0 + DAY)).expect("overview");
-    assert_eq!((first_day.visitors, first_day.sessions, first_day.pageviews), (3, 3, 4));
+    assert_eq!(
+        (first_day.visitors, first_day.sessions, first_day.pageviews),
+        (3, 3, 4)
+    );
 
     let filtered = |filters: SessionFilters| {
         let o = store
-            .overview(1, &OverviewQuery { filters, ..query(T0, T0 + 2 * DAY) })
+            .overview(
+                1,
+                &OverviewQuery {
+                    filters,
+                    ..query(T0, T0 + 2 * DAY)
+                },
+            )
             .expect("filtered overview");
         (o.visitors, o.sessions, o.pageviews)
     };
-    assert_eq!(filtered(SessionFilters { device: Some("mobile".into()), ..Default::default() }), (2, 2, 3));
-    assert_eq!(filtered(SessionFilters { channel: Some("direct".into()), ..Default::default() }), (2, 2, 2));
-    assert_eq!(filtered(SessionFilters { page: Some("/cart".into()), ..Default::default() }), (1, 1, 3));
-    assert_eq!(filtered(SessionFilters { entry_page: Some("/product".into()), ..Default::default() }), (2, 2, 3));
-    assert_eq!(filtered(SessionFilters { browser: Some("Firefox".into()), ..Default::default() }), (0, 0, 0));
+    assert_eq!(
+        filtered(SessionFilters {
+            device: Some("mobile".into()),
+            ..Default::default()
+        }),
+        (2, 2, 3)
+    );
+    assert_eq!(
+        filtered(SessionFilters {
+            channel: Some("direct".into()),
+            ..Default::default()
+        }),
+        (2, 2, 2)
+    );
+    assert_eq!(
+        filtered(SessionFilters {
+            page: Some("/cart".into()),
+            ..Default::default()
+        }),
+        (1, 1, 3)
+    );
+    assert_eq!(
+        filtered(SessionFilters {
+            entry_page: Some("/product".into()),
+            ..Default::default()
+        }),
+        (2, 2, 3)
+    );
+    assert_eq!(
+        filtered(SessionFilters {
+            browser: Some("Firefox".into()),
+            ..Default::default()
+        }),
+        (0, 0, 0)
+    );
 
-    let series = store.overview_series(1, &query(T0, T0 + 2 * DAY)).expect("series");
-    let points: Vec<_> = series.iter().map(|p| (p.day, p.visitors, p.sessions, p.pageviews)).collect();
+    let series = store
+        .overview_series(1, &query(T0, T0 + 2 * DAY))
+        .expect("series");
+    let points: Vec<_> = series
+        .iter()
+        .map(|p| (p.day, p.visitors, p.sessions, p.pageviews))
+        .collect();
     assert_eq!(points, [(T0, 3, 3, 4), (T0 + DAY, 1, 1, 3)]);
 
-    let other = store.overview(2, &query(T0, T0 + 2 * DAY)).expect("overview");
+    let other = store
+        .overview(2, &query(T0, T0 + 2 * DAY))
+        .expect("overview");
     assert_eq!(names(&other.top_pages), [("/secret", 1, 1)]);
 
     let empty = store.overview(1, &query(T0 - DAY, T0)).expect("overview");
-    assert_eq!((empty.visitors, empty.sessions, empty.pageviews, empty.bounce_rate), (0, 0, 0, 0.0));
+    assert_eq!(
+        (
+            empty.visitors,
+            empty.sessions,
+            empty.pageviews,
+            empty.bounce_rate
+        ),
+        (0, 0, 0, 0.0)
+    );
     assert!(empty.top_pages.is_empty());
 
     // A later commit moves the position and adds rows.
-    let next = SpoolPosition { segment: 4, offset: 10 };
+    let next = SpoolPosition {
+        segment: 4,
+        offset: 10,
+    };
     store
         .commit(&WriteBatch {
             rows: vec![row(1, "s4", "v3", T0 + 3_000, "scroll", "/product")],
@@ -145,16 +273,44 @@ pub fn event_store(store: &dyn EventStore) {
 pub fn meta_store(store: &dyn MetaStore) {
     assert!(store.list_sites().expect("list").is_empty());
     let shop = store
-        .create_site(&NewSite { name: "Shop".into(), domains: vec!["shop.example".into()] })
+        .create_site(&NewSite {
+            name: "Shop".into(),
+            domains: vec!["shop.example".into()],
+        })
         .expect("create");
-    let blog = store.create_site(&NewSite { name: "Blog".into(), domains: vec![] }).expect("create");
+    let blog = store
+        .create_site(&NewSite {
+            name: "Blog".into(),
+            domains: vec![],
+        })
+        .expect("create");
     assert_ne!(shop.key, blog.key, "keys are unique");
-    assert!(shop.key.len() >= 16, "keys are long enough not to be guessed");
-    assert_eq!(store.site_by_key(&shop.key).expect("by key"), Some(shop.clone()));
-    assert_eq!(store.site_by_id(blog.id).expect("by id"), Some(blog.clone()));
+    assert!(
+        shop.key.len() >= 16,
+        "keys are long enough not to be guessed"
+    );
+    assert_eq!(
+        store.site_by_key(&shop.key).expect("by key"),
+        Some(shop.clone())
+    );
+    assert_eq!(
+        store.site_by_id(blog.id).expect("by id"),
+        Some(blog.clone())
+    );
     assert_eq!(store.site_by_key("nope").expect("by key"), None);
-    assert_eq!(store.list_sites().expect("list"), vec![shop.clone(), blog.clone()]);
-    assert!(store.create_site(&NewSite { name: " ".into(), domains: vec![] }).is_err(), "blank names are refused");
+    assert_eq!(
+        store.list_sites().expect("list"),
+        vec![shop.clone(), blog.clone()]
+    );
+    assert!(
+        store
+            .create_site(&NewSite {
+                name: " ".into(),
+                domains: vec![]
+            })
+            .is_err(),
+        "blank names are refused"
+    );
 
     let update = SiteUpdate {
         name: "Shop EU".into(),
@@ -163,20 +319,34 @@ pub fn meta_store(store: &dyn MetaStore) {
         page_groups: vec!["/products/*".into()],
     };
     let updated = store.update_site(shop.id, &update).expect("update");
-    assert_eq!((updated.name.as_str(), updated.key.as_str()), ("Shop EU", shop.key.as_str()));
+    assert_eq!(
+        (updated.name.as_str(), updated.key.as_str()),
+        ("Shop EU", shop.key.as_str())
+    );
     assert_eq!(updated.domains, update.domains);
     assert_eq!(updated.allowed_origins, update.allowed_origins);
     assert_eq!(updated.page_groups, update.page_groups);
-    assert!(store.update_site(9_999, &update).is_err(), "unknown sites are not created by updates");
+    assert!(
+        store.update_site(9_999, &update).is_err(),
+        "unknown sites are not created by updates"
+    );
 
     let day = 20_000;
     let salt = store.daily_salt(day).expect("salt");
-    assert_eq!(store.daily_salt(day).expect("salt"), salt, "stable within a day");
+    assert_eq!(
+        store.daily_salt(day).expect("salt"),
+        salt,
+        "stable within a day"
+    );
     let next = store.daily_salt(day + 1).expect("salt");
     assert_ne!(next, salt, "rotates daily");
     store.daily_salt(day + 2).expect("salt");
     // Day `day` is now older than yesterday: it was deleted, so asking again makes a new one.
-    assert_ne!(store.daily_salt(day).expect("salt"), salt, "old salts are forgotten");
+    assert_ne!(
+        store.daily_salt(day).expect("salt"),
+        salt,
+        "old salts are forgotten"
+    );
 }
 
 pub fn blob_store(store: &dyn BlobStore) {
@@ -185,7 +355,10 @@ pub fn blob_store(store: &dyn BlobStore) {
     store.put("1/s1/1", b"second").expect("put");
     store.put("1/s2/0", b"other").expect("put");
     store.put("1/s1/0", b"replaced").expect("put");
-    assert_eq!(store.get("1/s1/0").expect("get").as_deref(), Some(&b"replaced"[..]));
+    assert_eq!(
+        store.get("1/s1/0").expect("get").as_deref(),
+        Some(&b"replaced"[..])
+    );
     assert_eq!(store.list("1/s1/").expect("list"), ["1/s1/0", "1/s1/1"]);
     assert_eq!(store.delete_prefix("1/s1/").expect("delete"), 2);
     assert_eq!(store.list("1/").expect("list"), ["1/s2/0"]);

@@ -2,7 +2,9 @@ use serde::{Deserialize, Serialize};
 use sightline_model::EventRow;
 
 /// A place in the ingest spool: segment number and byte offset after the last consumed record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
 pub struct SpoolPosition {
     pub segment: u64,
     pub offset: u64,

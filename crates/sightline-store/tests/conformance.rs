@@ -1,6 +1,8 @@
 //! The embedded backends against the shared conformance suite, on real files.
 
-use sightline_store::{conformance, duckdb::DuckDbEventStore, fs::FsBlobStore, sqlite::SqliteMetaStore};
+use sightline_store::{
+    conformance, duckdb::DuckDbEventStore, fs::FsBlobStore, sqlite::SqliteMetaStore,
+};
 
 #[test]
 fn duckdb_event_store_conforms() {
@@ -53,7 +55,14 @@ fn duckdb_commits_are_atomic_for_concurrent_readers() {
         std::thread::spawn(move || {
             for i in 0..30 {
                 store
-                    .commit(&WriteBatch { rows: rows.clone(), batch_keys: vec![], position: SpoolPosition { segment: 1, offset: i } })
+                    .commit(&WriteBatch {
+                        rows: rows.clone(),
+                        batch_keys: vec![],
+                        position: SpoolPosition {
+                            segment: 1,
+                            offset: i,
+                        },
+                    })
                     .expect("commit");
             }
         })
@@ -63,5 +72,12 @@ fn duckdb_commits_are_atomic_for_concurrent_readers() {
         seen.push(store.count_events(1).expect("count"));
     }
     writer.join().expect("writer");
-    assert!(seen.iter().all(|n| n % 1000 == 0), "partial commits seen: {:?}", seen.iter().filter(|n| *n % 1000 != 0).take(5).collect::<Vec<_>>());
+    assert!(
+        seen.iter().all(|n| n % 1000 == 0),
+        "partial commits seen: {:?}",
+        seen.iter()
+            .filter(|n| *n % 1000 != 0)
+            .take(5)
+            .collect::<Vec<_>>()
+    );
 }

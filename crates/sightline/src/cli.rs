@@ -8,7 +8,11 @@ use sightline_server::{App, Config, app::open_meta};
 use sightline_store::{MetaStore, NewSite, Site};
 
 #[derive(Parser)]
-#[command(name = "sightline", version, about = "Self-hosted customer behaviour analytics")]
+#[command(
+    name = "sightline",
+    version,
+    about = "Self-hosted customer behaviour analytics"
+)]
 pub struct Cli {
     #[command(flatten)]
     global: GlobalArgs,
@@ -66,7 +70,10 @@ enum ConfigCommand {
 
 fn load_config(global: &GlobalArgs) -> Result<Config> {
     let env: BTreeMap<String, String> = std::env::vars().collect();
-    let file = global.config.clone().or_else(|| env.get("SIGHTLINE_CONFIG").map(PathBuf::from));
+    let file = global
+        .config
+        .clone()
+        .or_else(|| env.get("SIGHTLINE_CONFIG").map(PathBuf::from));
     let mut config = Config::load(file.as_deref(), &env)?;
     if let Some(dir) = &global.data_dir {
         config.data_dir = dir.clone();
@@ -109,16 +116,26 @@ fn public_base(config: &Config) -> String {
 }
 
 pub fn snippet(config: &Config, site: &Site) -> String {
-    format!("<script defer src=\"{}/t.js\" data-site=\"{}\"></script>", public_base(config), site.key)
+    format!(
+        "<script defer src=\"{}/t.js\" data-site=\"{}\"></script>",
+        public_base(config),
+        site.key
+    )
 }
 
 fn site_add(config: &Config, name: String, domains: Vec<String>, json: bool) -> Result<()> {
-    let domains: Vec<String> = domains.iter().map(|d| d.trim().to_ascii_lowercase()).filter(|d| !d.is_empty()).collect();
+    let domains: Vec<String> = domains
+        .iter()
+        .map(|d| d.trim().to_ascii_lowercase())
+        .filter(|d| !d.is_empty())
+        .collect();
     if let Some(bad) = domains.iter().find(|d| d.contains('/') || d.contains(' ')) {
         bail!("--domain {bad:?} must be a host name such as shop.example.com (no scheme, no path)");
     }
     let meta = open_meta(config)?;
-    let site = meta.create_site(&NewSite { name, domains }).context("creating the site")?;
+    let site = meta
+        .create_site(&NewSite { name, domains })
+        .context("creating the site")?;
     let snippet = snippet(config, &site);
     if json {
         println!("{}", serde_json::json!({"site": site, "snippet": snippet}));
@@ -140,18 +157,28 @@ fn site_list(config: &Config, json: bool) -> Result<()> {
     } else {
         println!("{:<5} {:<26} {:<30} DOMAINS", "ID", "KEY", "NAME");
         for site in sites {
-            println!("{:<5} {:<26} {:<30} {}", site.id, site.key, site.name, site.domains.join(", "));
+            println!(
+                "{:<5} {:<26} {:<30} {}",
+                site.id,
+                site.key,
+                site.name,
+                site.domains.join(", ")
+            );
         }
     }
     Ok(())
 }
 
 fn serve(config: Config) -> Result<()> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(async move {
         let listen = config.listen.clone();
         let app = Arc::new(tokio::task::spawn_blocking(move || App::open(config)).await??);
-        let listener = tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("binding {listen}"))?;
+        let listener = tokio::net::TcpListener::bind(&listen)
+            .await
+            .with_context(|| format!("binding {listen}"))?;
         let addr = listener.local_addr()?;
         tracing::info!("listening on http://{addr}");
         sightline_server::serve(app, listener, shutdown_signal()).await?;

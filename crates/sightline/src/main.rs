@@ -9,6 +9,9 @@ fn main() -> Result<()> {
     let args = cli::Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_from_env("SIGHTLINE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
     cli::run(args)
 }

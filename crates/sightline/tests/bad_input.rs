@@ -58,7 +58,9 @@ fn every_bad_input_gets_a_clear_4xx_and_nothing_is_stored() {
         }
         e
     };
-    let many: Vec<Value> = (0..1001).map(|_| json!({"t": t, "type": "scroll", "pv": "p1", "depth_px": 1, "depth_pct": 1})).collect();
+    let many: Vec<Value> = (0..1001)
+        .map(|_| json!({"t": t, "type": "scroll", "pv": "p1", "depth_px": 1, "depth_pct": 1}))
+        .collect();
     let mut too_many = batch(&key, &sid(901), 0, "/", 0);
     too_many["events"] = Value::Array(many);
     let mut big_body = batch(&key, &sid(902), 0, "/", 0);
@@ -66,60 +68,203 @@ fn every_bad_input_gets_a_clear_4xx_and_nothing_is_stored() {
 
     let mut cases = vec![
         case("not json", json!("hello"), 400, "malformed"),
-        case("wrong version", json!({"v": 2, "site": key, "sid": sid(903), "seq": 0, "sent_at": t, "events": []}), 400, "unsupported_version"),
-        case("missing events", json!({"v": 1, "site": key, "sid": sid(903), "seq": 0, "sent_at": t}), 400, "malformed"),
-        case("empty events", json!({"v": 1, "site": key, "sid": sid(903), "seq": 0, "sent_at": t, "events": []}), 400, "empty_batch"),
-        case("short sid", json!({"v": 1, "site": key, "sid": "abc", "seq": 0, "sent_at": t, "events": [click(json!({}))]}), 400, "invalid_id"),
-        case("sid with bad characters", json!({"v": 1, "site": key, "sid": "abcdefghijklmnop<script>", "seq": 0, "sent_at": t, "events": [click(json!({}))]}), 400, "invalid_id"),
-        case("negative seq", json!({"v": 1, "site": key, "sid": sid(903), "seq": -1, "sent_at": t, "events": [click(json!({}))]}), 400, "malformed"),
-        case("string where a number belongs", with_event(&key, 0, click(json!({"x": "left"}))), 400, "malformed"),
-        case("unknown event type", with_event(&key, 0, json!({"t": t, "type": "teleport", "pv": "p1"})), 400, "malformed"),
-        case("offset outside 0..1", with_event(&key, 0, click(json!({"rx": 1.5}))), 400, "out_of_range"),
-        case("event from last month", with_event(&key, 0, json!({"t": t - 30 * 86_400_000i64, "type": "scroll", "pv": "p1", "depth_px": 1, "depth_pct": 1})), 400, "timestamp_out_of_range"),
-        case("event from the future", with_event(&key, 0, json!({"t": t + 3_600_000, "type": "scroll", "pv": "p1", "depth_px": 1, "depth_pct": 1})), 400, "timestamp_out_of_range"),
-        case("scroll depth over 100%", with_event(&key, 0, json!({"t": t, "type": "scroll", "pv": "p1", "depth_px": 1, "depth_pct": 140})), 400, "out_of_range"),
-        case("bad input action", with_event(&key, 0, json!({"t": t, "type": "input", "pv": "p1", "sel": "#e", "action": "type"})), 400, "malformed"),
-        case("bad vital name", with_event(&key, 0, json!({"t": t, "type": "vital", "pv": "p1", "name": "FID", "value": 1})), 400, "malformed"),
-        case("selector over its cap", with_event(&key, 0, click(json!({"sel": "#".repeat(2000)}))), 413, "field_too_long"),
-        case("url over its cap", with_event(&key, 0, json!({"t": t, "type": "pageview", "pv": "p1", "url": format!("https://shop.example/{}", "a".repeat(3000))})), 413, "field_too_long"),
-        case("props over their cap", with_event(&key, 0, json!({"t": t, "type": "custom", "pv": "p1", "name": "x", "props": {"blob": "z".repeat(20_000)}})), 413, "field_too_long"),
+        case(
+            "wrong version",
+            json!({"v": 2, "site": key, "sid": sid(903), "seq": 0, "sent_at": t, "events": []}),
+            400,
+            "unsupported_version",
+        ),
+        case(
+            "missing events",
+            json!({"v": 1, "site": key, "sid": sid(903), "seq": 0, "sent_at": t}),
+            400,
+            "malformed",
+        ),
+        case(
+            "empty events",
+            json!({"v": 1, "site": key, "sid": sid(903), "seq": 0, "sent_at": t, "events": []}),
+            400,
+            "empty_batch",
+        ),
+        case(
+            "short sid",
+            json!({"v": 1, "site": key, "sid": "abc", "seq": 0, "sent_at": t, "events": [click(json!({}))]}),
+            400,
+            "invalid_id",
+        ),
+        case(
+            "sid with bad characters",
+            json!({"v": 1, "site": key, "sid": "abcdefghijklmnop<script>", "seq": 0, "sent_at": t, "events": [click(json!({}))]}),
+            400,
+            "invalid_id",
+        ),
+        case(
+            "negative seq",
+            json!({"v": 1, "site": key, "sid": sid(903), "seq": -1, "sent_at": t, "events": [click(json!({}))]}),
+            400,
+            "malformed",
+        ),
+        case(
+            "string where a number belongs",
+            with_event(&key, 0, click(json!({"x": "left"}))),
+            400,
+            "malformed",
+        ),
+        case(
+            "unknown event type",
+            with_event(&key, 0, json!({"t": t, "type": "teleport", "pv": "p1"})),
+            400,
+            "malformed",
+        ),
+        case(
+            "offset outside 0..1",
+            with_event(&key, 0, click(json!({"rx": 1.5}))),
+            400,
+            "out_of_range",
+        ),
+        case(
+            "event from last month",
+            with_event(
+                &key,
+                0,
+                json!({"t": t - 30 * 86_400_000i64, "type": "scroll", "pv": "p1", "depth_px": 1, "depth_pct": 1}),
+            ),
+            400,
+            "timestamp_out_of_range",
+        ),
+        case(
+            "event from the future",
+            with_event(
+                &key,
+                0,
+                json!({"t": t + 3_600_000, "type": "scroll", "pv": "p1", "depth_px": 1, "depth_pct": 1}),
+            ),
+            400,
+            "timestamp_out_of_range",
+        ),
+        case(
+            "scroll depth over 100%",
+            with_event(
+                &key,
+                0,
+                json!({"t": t, "type": "scroll", "pv": "p1", "depth_px": 1, "depth_pct": 140}),
+            ),
+            400,
+            "out_of_range",
+        ),
+        case(
+            "bad input action",
+            with_event(
+                &key,
+                0,
+                json!({"t": t, "type": "input", "pv": "p1", "sel": "#e", "action": "type"}),
+            ),
+            400,
+            "malformed",
+        ),
+        case(
+            "bad vital name",
+            with_event(
+                &key,
+                0,
+                json!({"t": t, "type": "vital", "pv": "p1", "name": "FID", "value": 1}),
+            ),
+            400,
+            "malformed",
+        ),
+        case(
+            "selector over its cap",
+            with_event(&key, 0, click(json!({"sel": "#".repeat(2000)}))),
+            413,
+            "field_too_long",
+        ),
+        case(
+            "url over its cap",
+            with_event(
+                &key,
+                0,
+                json!({"t": t, "type": "pageview", "pv": "p1", "url": format!("https://shop.example/{}", "a".repeat(3000))}),
+            ),
+            413,
+            "field_too_long",
+        ),
+        case(
+            "props over their cap",
+            with_event(
+                &key,
+                0,
+                json!({"t": t, "type": "custom", "pv": "p1", "name": "x", "props": {"blob": "z".repeat(20_000)}}),
+            ),
+            413,
+            "field_too_long",
+        ),
         case("over 1000 events", too_many, 413, "too_many_events"),
         case("body over 1 MiB", big_body, 413, "body_too_large"),
-        case("unknown site key", json!({"v": 1, "site": "nosuchsite", "sid": sid(904), "seq": 0, "sent_at": t, "events": [click(json!({}))]}), 404, "unknown_site"),
+        case(
+            "unknown site key",
+            json!({"v": 1, "site": "nosuchsite", "sid": sid(904), "seq": 0, "sent_at": t, "events": [click(json!({}))]}),
+            404,
+            "unknown_site",
+        ),
     ];
     cases.push(Case {
         name: "gzip bomb",
-        headers: vec![("Content-Type", "application/json"), ("Content-Encoding", "gzip")],
+        headers: vec![
+            ("Content-Type", "application/json"),
+            ("Content-Encoding", "gzip"),
+        ],
         body: gzip_bomb(),
         status: 413,
         code: "decompressed_too_large",
     });
     cases.push(Case {
         name: "gzip header on plain bytes",
-        headers: vec![("Content-Type", "application/json"), ("Content-Encoding", "gzip")],
+        headers: vec![
+            ("Content-Type", "application/json"),
+            ("Content-Encoding", "gzip"),
+        ],
         body: b"{\"v\":1}".to_vec(),
         status: 400,
         code: "bad_gzip",
     });
     cases.push(Case {
         name: "origin of another site",
-        headers: vec![("Content-Type", "application/json"), ("Origin", "https://evil.example")],
+        headers: vec![
+            ("Content-Type", "application/json"),
+            ("Origin", "https://evil.example"),
+        ],
         body: batch(&key, &sid(905), 0, "/", 0).to_string().into_bytes(),
         status: 403,
         code: "origin_not_allowed",
     });
 
     for c in &cases {
-        let reply = post(&agent, &server.url("/api/v1/batch"), &c.headers, &c.body).expect("request");
+        let reply =
+            post(&agent, &server.url("/api/v1/batch"), &c.headers, &c.body).expect("request");
         assert_eq!(reply.status, c.status, "{}: {}", c.name, reply.body);
-        assert_eq!(reply.body["error"]["code"], c.code, "{}: {}", c.name, reply.body);
+        assert_eq!(
+            reply.body["error"]["code"], c.code,
+            "{}: {}",
+            c.name, reply.body
+        );
         let message = reply.body["error"]["message"].as_str().unwrap_or_default();
-        assert!(message.len() > 10, "{}: the message says what was wrong: {message:?}", c.name);
+        assert!(
+            message.len() > 10,
+            "{}: the message says what was wrong: {message:?}",
+            c.name
+        );
     }
     // Field errors name the event and the field.
-    let reply = post_json(&agent, &server.url("/api/v1/batch"), &with_event(&key, 0, click(json!({"ry": -0.5}))));
+    let reply = post_json(
+        &agent,
+        &server.url("/api/v1/batch"),
+        &with_event(&key, 0, click(json!({"ry": -0.5}))),
+    );
     let message = reply.body["error"]["message"].as_str().unwrap_or_default();
-    assert!(message.contains("events[0] (click)") && message.contains("`ry`"), "{message}");
+    assert!(
+        message.contains("events[0] (click)") && message.contains("`ry`"),
+        "{message}"
+    );
 
     // Still serving, and a valid batch from an allowed origin goes through.
     assert_eq!(get(&agent, &server.url("/healthz")).status, 200);
@@ -127,7 +272,10 @@ fn every_bad_input_gets_a_clear_4xx_and_nothing_is_stored() {
     let reply = post(
         &agent,
         &server.url("/api/v1/batch"),
-        &[("Content-Type", "text/plain"), ("Origin", "https://www.shop.example")],
+        &[
+            ("Content-Type", "text/plain"),
+            ("Origin", "https://www.shop.example"),
+        ],
         good.to_string().as_bytes(),
     )
     .expect("request");
@@ -135,12 +283,23 @@ fn every_bad_input_gets_a_clear_4xx_and_nothing_is_stored() {
 
     // Only the good batch was stored: one session, one page.
     let range = format!("from={}&to={}", now_ms() - 3_600_000, now_ms() + 3_600_000);
-    let overview = wait_overview(&agent, &server, &key, &range, Duration::from_secs(5), |o| o["pageviews"] == 1);
+    let overview = wait_overview(&agent, &server, &key, &range, Duration::from_secs(5), |o| {
+        o["pageviews"] == 1
+    });
     std::thread::sleep(Duration::from_millis(500));
     let overview_later = wait_overview(&agent, &server, &key, &range, Duration::ZERO, |_| true);
     assert_eq!(overview, overview_later, "nothing else arrives later");
-    assert_eq!((overview["sessions"].as_u64(), overview["pageviews"].as_u64()), (Some(1), Some(1)));
-    assert_eq!(overview["top_pages"], json!([{"name": "/good", "visitors": 1, "pageviews": 1}]));
+    assert_eq!(
+        (
+            overview["sessions"].as_u64(),
+            overview["pageviews"].as_u64()
+        ),
+        (Some(1), Some(1))
+    );
+    assert_eq!(
+        overview["top_pages"],
+        json!([{"name": "/good", "visitors": 1, "pageviews": 1}])
+    );
 }
 
 #[test]
@@ -152,16 +311,26 @@ fn bots_are_acknowledged_but_not_counted() {
     let body = batch(&key, &sid(1), 0, "/", 0).to_string();
     let mut response = agent
         .post(server.url("/api/v1/batch"))
-        .header("User-Agent", "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)")
+        .header(
+            "User-Agent",
+            "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+        )
         .header("Content-Type", "application/json")
         .send(body.as_bytes())
         .expect("request");
     assert_eq!(response.status().as_u16(), 202);
-    let reply: Value = serde_json::from_str(&response.body_mut().read_to_string().expect("body")).expect("json");
+    let reply: Value =
+        serde_json::from_str(&response.body_mut().read_to_string().expect("body")).expect("json");
     assert_eq!(reply["accepted"], 0);
-    let human = post_json(&agent, &server.url("/api/v1/batch"), &batch(&key, &sid(2), 0, "/human", 0));
+    let human = post_json(
+        &agent,
+        &server.url("/api/v1/batch"),
+        &batch(&key, &sid(2), 0, "/human", 0),
+    );
     assert_eq!(human.status, 202);
-    let overview = wait_overview(&agent, &server, &key, "", Duration::from_secs(5), |o| o["pageviews"] == 1);
+    let overview = wait_overview(&agent, &server, &key, "", Duration::from_secs(5), |o| {
+        o["pageviews"] == 1
+    });
     assert_eq!(overview["top_pages"][0]["name"], "/human");
     assert_eq!(overview["sessions"], 1);
 }

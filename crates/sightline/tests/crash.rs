@@ -31,7 +31,16 @@ fn stored_counts(data_dir: &std::path::Path) -> HashMap<(String, u64), i64> {
         let session: String = r.get(0)?;
         let pageview: String = r.get(1)?;
         let count: i64 = r.get(2)?;
-        Ok(((session, pageview.trim_start_matches("pv").parse::<u64>().unwrap_or(u64::MAX)), count))
+        Ok((
+            (
+                session,
+                pageview
+                    .trim_start_matches("pv")
+                    .parse::<u64>()
+                    .unwrap_or(u64::MAX),
+            ),
+            count,
+        ))
     })
     .expect("query")
     .collect::<Result<_, _>>()
@@ -76,20 +85,41 @@ fn acknowledged_batches_survive_sigkill_exactly_once() {
     for c in clients {
         c.join().expect("client");
     }
-    let ledger = Arc::try_unwrap(ledger).ok().expect("sole owner").into_inner().expect("ledger");
-    let acked: Vec<_> = ledger.acked.iter().filter(|(_, ok)| **ok).map(|(k, _)| k.clone()).collect();
-    assert!(acked.len() > 50, "the load ran long enough to matter ({} acked batches)", acked.len());
+    let ledger = Arc::try_unwrap(ledger)
+        .ok()
+        .expect("sole owner")
+        .into_inner()
+        .expect("ledger");
+    let acked: Vec<_> = ledger
+        .acked
+        .iter()
+        .filter(|(_, ok)| **ok)
+        .map(|(k, _)| k.clone())
+        .collect();
+    assert!(
+        acked.len() > 50,
+        "the load ran long enough to matter ({} acked batches)",
+        acked.len()
+    );
 
     // Restart: recovery, then retries of everything sent before the crash (acknowledged or not).
     let mut server = Server::start(dir.path());
     let agent = agent();
     for ((session, seq), was_acked) in &ledger.acked {
         let body = batch(&key, session, *seq, "/p", CLICKS).to_string();
-        let reply = post(&agent, &server.url("/api/v1/batch"), &[("Content-Type", "application/json")], body.as_bytes())
-            .expect("retry after restart");
+        let reply = post(
+            &agent,
+            &server.url("/api/v1/batch"),
+            &[("Content-Type", "application/json")],
+            body.as_bytes(),
+        )
+        .expect("retry after restart");
         assert_eq!(reply.status, 202, "{}", reply.body);
         if *was_acked {
-            assert_eq!(reply.body["duplicate"], true, "retry of acknowledged {session}/{seq} is a duplicate");
+            assert_eq!(
+                reply.body["duplicate"], true,
+                "retry of acknowledged {session}/{seq} is a duplicate"
+            );
         }
     }
     server.stop();
@@ -103,7 +133,14 @@ fn acknowledged_batches_survive_sigkill_exactly_once() {
         );
     }
     for ((session, seq), count) in &stored {
-        assert_eq!(*count, EVENTS_PER_BATCH, "batch {session}/{seq} stored whole and once");
+        assert_eq!(
+            *count, EVENTS_PER_BATCH,
+            "batch {session}/{seq} stored whole and once"
+        );
     }
-    assert_eq!(stored.len(), ledger.acked.len(), "every batch sent is stored once after the retries");
+    assert_eq!(
+        stored.len(),
+        ledger.acked.len(),
+        "every batch sent is stored once after the retries"
+    );
 }

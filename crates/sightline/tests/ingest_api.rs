@@ -14,50 +14,105 @@ fn batches_are_acknowledged_visible_within_a_second_and_stored_once() {
     let server = Server::start(dir.path());
     let agent = agent();
 
-    let first = batch(&key, &sid(1), 0, "/product/8f14e45fceea167a5a36dedd4bea2543", 2);
+    let first = batch(
+        &key,
+        &sid(1),
+        0,
+        "/product/8f14e45fceea167a5a36dedd4bea2543",
+        2,
+    );
     let sent = Instant::now();
     let reply = post_json(&agent, &server.url("/api/v1/batch"), &first);
-    assert_eq!((reply.status, &reply.body), (202, &json!({"accepted": 4, "duplicate": false})));
+    assert_eq!(
+        (reply.status, &reply.body),
+        (202, &json!({"accepted": 4, "duplicate": false}))
+    );
 
-    let overview = wait_overview(&agent, &server, &key, "", Duration::from_secs(5), |o| o["pageviews"] == 1);
+    let overview = wait_overview(&agent, &server, &key, "", Duration::from_secs(5), |o| {
+        o["pageviews"] == 1
+    });
     let visible_after = sent.elapsed();
     assert_eq!(overview["pageviews"], 1);
-    assert!(visible_after < Duration::from_secs(2), "visible after {visible_after:?}");
-    assert_eq!((overview["visitors"].as_u64(), overview["sessions"].as_u64()), (Some(1), Some(1)));
+    assert!(
+        visible_after < Duration::from_secs(2),
+        "visible after {visible_after:?}"
+    );
+    assert_eq!(
+        (overview["visitors"].as_u64(), overview["sessions"].as_u64()),
+        (Some(1), Some(1))
+    );
     assert_eq!(overview["bounce_rate"], 1.0);
-    assert_eq!(overview["top_pages"][0]["name"], "/product/8f14e45fceea167a5a36dedd4bea2543");
-    assert_eq!(overview["channels"], json!([{"name": "paid_search", "visitors": 1, "pageviews": 1}]));
+    assert_eq!(
+        overview["top_pages"][0]["name"],
+        "/product/8f14e45fceea167a5a36dedd4bea2543"
+    );
+    assert_eq!(
+        overview["channels"],
+        json!([{"name": "paid_search", "visitors": 1, "pageviews": 1}])
+    );
     assert_eq!(overview["devices"][0]["name"], "desktop");
     assert_eq!(overview["browsers"][0]["name"], "Chrome");
 
     // The same (site, sid, seq) again: acknowledged as a duplicate, not stored twice.
     let retry = post_json(&agent, &server.url("/api/v1/batch"), &first);
-    assert_eq!((retry.status, &retry.body["duplicate"]), (202, &json!(true)));
+    assert_eq!(
+        (retry.status, &retry.body["duplicate"]),
+        (202, &json!(true))
+    );
 
     // A second page in the same session, gzip-compressed this time.
     let second = batch(&key, &sid(1), 1, "/cart", 0);
     let reply = post(
         &agent,
         &server.url("/api/v1/batch"),
-        &[("Content-Type", "application/json"), ("Content-Encoding", "gzip")],
+        &[
+            ("Content-Type", "application/json"),
+            ("Content-Encoding", "gzip"),
+        ],
         &gzip(second.to_string().as_bytes()),
     )
     .expect("request");
     assert_eq!(reply.status, 202, "{}", reply.body);
 
-    let overview = wait_overview(&agent, &server, &key, "", Duration::from_secs(5), |o| o["pageviews"] == 2);
-    assert_eq!((overview["pageviews"].as_u64(), overview["sessions"].as_u64()), (Some(2), Some(1)));
+    let overview = wait_overview(&agent, &server, &key, "", Duration::from_secs(5), |o| {
+        o["pageviews"] == 2
+    });
+    assert_eq!(
+        (
+            overview["pageviews"].as_u64(),
+            overview["sessions"].as_u64()
+        ),
+        (Some(2), Some(1))
+    );
     assert_eq!(overview["bounce_rate"], 0.0);
     assert_eq!(overview["exit_pages"][0]["name"], "/cart");
-    assert_eq!(overview["entry_pages"][0]["name"], "/product/8f14e45fceea167a5a36dedd4bea2543");
+    assert_eq!(
+        overview["entry_pages"][0]["name"],
+        "/product/8f14e45fceea167a5a36dedd4bea2543"
+    );
 
     // Filters narrow the sessions; the site id works like the key.
-    let mobile = wait_overview(&agent, &server, "1", "device=mobile", Duration::ZERO, |_| true);
+    let mobile = wait_overview(
+        &agent,
+        &server,
+        "1",
+        "device=mobile",
+        Duration::ZERO,
+        |_| true,
+    );
     assert_eq!(mobile["sessions"], 0);
-    let by_page = wait_overview(&agent, &server, &key, "page=/cart", Duration::ZERO, |_| true);
+    let by_page = wait_overview(&agent, &server, &key, "page=/cart", Duration::ZERO, |_| {
+        true
+    });
     assert_eq!(by_page["sessions"], 1);
-    let reply = get(&agent, &server.url(&format!("/api/v1/sites/{key}/overview?colour=red")));
-    assert_eq!((reply.status, reply.body["error"]["code"].as_str()), (400, Some("unknown_parameter")));
+    let reply = get(
+        &agent,
+        &server.url(&format!("/api/v1/sites/{key}/overview?colour=red")),
+    );
+    assert_eq!(
+        (reply.status, reply.body["error"]["code"].as_str()),
+        (400, Some("unknown_parameter"))
+    );
     let reply = get(&agent, &server.url("/api/v1/sites/nosuchsite/overview"));
     assert_eq!(reply.status, 404);
 }
@@ -66,25 +121,39 @@ fn batches_are_acknowledged_visible_within_a_second_and_stored_once() {
 fn health_metrics_cors_and_the_cli_contracts() {
     let dir = tempfile::tempdir().expect("tempdir");
     let key = add_site(dir.path(), "shop.example");
-    let listed: serde_json::Value = serde_json::from_str(&cli(dir.path(), &["site", "list", "--json"])).expect("json");
+    let listed: serde_json::Value =
+        serde_json::from_str(&cli(dir.path(), &["site", "list", "--json"])).expect("json");
     assert_eq!(listed[0]["key"], key.as_str());
     assert_eq!(listed[0]["domains"], json!(["shop.example"]));
     let printed = cli(dir.path(), &["config", "print"]);
-    assert!(printed.contains("data_dir = ") && printed.contains("listen = "), "{printed}");
+    assert!(
+        printed.contains("data_dir = ") && printed.contains("listen = "),
+        "{printed}"
+    );
 
     let server = Server::start(dir.path());
     let agent = agent();
     assert_eq!(get(&agent, &server.url("/healthz")).status, 200);
     assert_eq!(get(&agent, &server.url("/readyz")).body["ready"], true);
 
-    let reply = post_json(&agent, &server.url("/api/v1/batch"), &batch(&key, &sid(2), 0, "/", 0));
+    let reply = post_json(
+        &agent,
+        &server.url("/api/v1/batch"),
+        &batch(&key, &sid(2), 0, "/", 0),
+    );
     assert_eq!(reply.status, 202);
     let reply = post_json(&agent, &server.url("/api/v1/batch"), &json!({"v": 1}));
     assert_eq!(reply.status, 400);
     let metrics = get(&agent, &server.url("/metrics")).body;
     let metrics = metrics.as_str().expect("text");
-    assert!(metrics.contains("sightline_ingest_accepted_events_total 2"), "{metrics}");
-    assert!(metrics.contains("sightline_ingest_rejected_total{reason=\"malformed\"} 1"), "{metrics}");
+    assert!(
+        metrics.contains("sightline_ingest_accepted_events_total 2"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("sightline_ingest_rejected_total{reason=\"malformed\"} 1"),
+        "{metrics}"
+    );
     assert!(metrics.contains("sightline_spool_lag_bytes"), "{metrics}");
 
     // The tracker's preflight from a shop page.
@@ -95,14 +164,24 @@ fn health_metrics_cors_and_the_cli_contracts() {
                 .uri(server.url("/api/v1/batch"))
                 .header("Origin", "https://shop.example")
                 .header("Access-Control-Request-Method", "POST")
-                .header("Access-Control-Request-Headers", "content-type, content-encoding")
+                .header(
+                    "Access-Control-Request-Headers",
+                    "content-type, content-encoding",
+                )
                 .body(())
                 .expect("request"),
         )
         .expect("preflight");
-    assert!(preflight.status().is_success(), "preflight: {}", preflight.status());
+    assert!(
+        preflight.status().is_success(),
+        "preflight: {}",
+        preflight.status()
+    );
     assert_eq!(
-        preflight.headers().get("access-control-allow-origin").and_then(|v| v.to_str().ok()),
+        preflight
+            .headers()
+            .get("access-control-allow-origin")
+            .and_then(|v| v.to_str().ok()),
         Some("https://shop.example")
     );
     let _ = preflight.body_mut().read_to_string();

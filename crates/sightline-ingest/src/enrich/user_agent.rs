@@ -36,8 +36,9 @@ impl DeviceClass {
 
 /// Result of [`parse_user_agent`]. `browser` and `os` are short human names
 /// ("Chrome", "Samsung Internet", "macOS", "iOS", ...) or "Other".
-/// For bots they describe the emulated browser when one is recognisable
-/// (HeadlessChrome → "Chrome"/"Linux"), otherwise "Other".
+/// For bots caught by our own markers they describe the browser the UA claims to be
+/// (HeadlessChrome → "Chrome"/"Linux"); crawlers woothee itself recognises
+/// (Googlebot, bingbot, ...) get "Other"/"Other".
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserAgentInfo {
     pub device: DeviceClass,

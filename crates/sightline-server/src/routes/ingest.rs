@@ -3,9 +3,9 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
+use axum::Json;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::Json;
 use sightline_ingest::{IngestError, RequestContext};
 use sightline_model::limits::MAX_BODY_BYTES;
 use sightline_model::wire::BatchAccepted;
@@ -25,7 +25,7 @@ fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-fn header_str<'a>(headers: &'a HeaderMap, name: header::HeaderName) -> Option<&'a str> {
+fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
@@ -35,13 +35,19 @@ fn client_ip(headers: &HeaderMap, peer: Option<SocketAddr>, trust_proxy: bool) -
         .flatten()
         .and_then(|v| v.split(',').next())
         .and_then(|ip| ip.trim().parse().ok());
-    forwarded.or(peer.map(|p| p.ip())).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+    forwarded
+        .or(peer.map(|p| p.ip()))
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
 }
 
-pub async fn batch(State(app): State<Arc<App>>, request: Request) -> Result<(StatusCode, Json<BatchAccepted>), ApiError> {
+pub async fn batch(
+    State(app): State<Arc<App>>,
+    request: Request,
+) -> Result<(StatusCode, Json<BatchAccepted>), ApiError> {
     let (parts, body) = request.into_parts();
     let headers = &parts.headers;
-    let declared = header_str(headers, header::CONTENT_LENGTH).and_then(|v| v.parse::<usize>().ok());
+    let declared =
+        header_str(headers, header::CONTENT_LENGTH).and_then(|v| v.parse::<usize>().ok());
     if let Some(len) = declared.filter(|len| *len > MAX_BODY_BYTES) {
         // Read (and discard) a moderately oversized body so the client sees the 413 instead of a broken pipe.
         if len <= MAX_DRAINED_BODY_BYTES {
@@ -53,11 +59,17 @@ pub async fn batch(State(app): State<Arc<App>>, request: Request) -> Result<(Sta
     let body = axum::body::to_bytes(body, MAX_BODY_BYTES)
         .await
         .map_err(|_| ApiError::from(IngestError::BodyTooLarge(MAX_BODY_BYTES + 1)))?;
-    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
-    let gzip = header_str(headers, header::CONTENT_ENCODING).is_some_and(|v| v.eq_ignore_ascii_case("gzip"));
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0);
+    let gzip = header_str(headers, header::CONTENT_ENCODING)
+        .is_some_and(|v| v.eq_ignore_ascii_case("gzip"));
     let context = RequestContext {
         origin: header_str(headers, header::ORIGIN).map(str::to_string),
-        user_agent: header_str(headers, header::USER_AGENT).unwrap_or_default().to_string(),
+        user_agent: header_str(headers, header::USER_AGENT)
+            .unwrap_or_default()
+            .to_string(),
         ip: client_ip(headers, peer, app.config.trust_proxy_headers),
         gzip,
         received_at: now_ms(),

@@ -56,19 +56,37 @@ fn parse_time(name: &str, raw: &str) -> Result<i64, ApiError> {
         }
         _ => None,
     };
-    parsed.ok_or_else(|| ApiError::bad_request("invalid_time", format!("`{name}` = {raw:?}: expected YYYY-MM-DD or ms since the epoch")))
+    parsed.ok_or_else(|| {
+        ApiError::bad_request(
+            "invalid_time",
+            format!("`{name}` = {raw:?}: expected YYYY-MM-DD or ms since the epoch"),
+        )
+    })
 }
 
 /// Reads the query string; unknown parameters are refused so that typos do not silently widen a report.
 pub fn parse_query(params: &HashMap<String, String>, now: i64) -> Result<OverviewQuery, ApiError> {
     const KNOWN: &[&str] = &[
-        "from", "to", "limit", "device", "browser", "os", "channel", "utm_source", "utm_medium", "utm_campaign", "page",
+        "from",
+        "to",
+        "limit",
+        "device",
+        "browser",
+        "os",
+        "channel",
+        "utm_source",
+        "utm_medium",
+        "utm_campaign",
+        "page",
         "entry_page",
     ];
     if let Some(unknown) = params.keys().find(|k| !KNOWN.contains(&k.as_str())) {
         return Err(ApiError::bad_request(
             "unknown_parameter",
-            format!("unknown query parameter `{unknown}` (known: {})", KNOWN.join(", ")),
+            format!(
+                "unknown query parameter `{unknown}` (known: {})",
+                KNOWN.join(", ")
+            ),
         ));
     }
     // A date `to` is inclusive (the whole day); a ms `to` is exclusive.
@@ -82,17 +100,25 @@ pub fn parse_query(params: &HashMap<String, String>, now: i64) -> Result<Overvie
         None => to - DEFAULT_RANGE_DAYS * DAY_MS,
     };
     if from >= to {
-        return Err(ApiError::bad_request("invalid_range", "`from` must be before `to`"));
+        return Err(ApiError::bad_request(
+            "invalid_range",
+            "`from` must be before `to`",
+        ));
     }
     if to - from > MAX_RANGE_DAYS * DAY_MS {
-        return Err(ApiError::bad_request("invalid_range", format!("the range is longer than {MAX_RANGE_DAYS} days")));
+        return Err(ApiError::bad_request(
+            "invalid_range",
+            format!("the range is longer than {MAX_RANGE_DAYS} days"),
+        ));
     }
     let limit = match params.get("limit") {
         Some(raw) => raw
             .parse::<usize>()
             .ok()
             .filter(|l| (1..=MAX_LIMIT).contains(l))
-            .ok_or_else(|| ApiError::bad_request("invalid_limit", format!("`limit` must be 1..={MAX_LIMIT}")))?,
+            .ok_or_else(|| {
+                ApiError::bad_request("invalid_limit", format!("`limit` must be 1..={MAX_LIMIT}"))
+            })?,
         None => DEFAULT_LIMIT,
     };
     let filter = |name: &str| -> Result<Option<String>, ApiError> {
@@ -135,7 +161,10 @@ pub async fn overview(
         .unwrap_or(0);
     let query = parse_query(&params, now)?;
     let response = tokio::task::spawn_blocking(move || -> Result<OverviewResponse, ApiError> {
-        let entry = app.sites.resolve(&site)?.ok_or_else(|| ApiError::not_found(format!("site {site:?} not found")))?;
+        let entry = app
+            .sites
+            .resolve(&site)?
+            .ok_or_else(|| ApiError::not_found(format!("site {site:?} not found")))?;
         let site_id = entry.site.id;
         Ok(OverviewResponse {
             site_id,
@@ -154,12 +183,16 @@ mod tests {
     use super::*;
 
     fn params(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
     fn dates_are_utc_days_and_to_is_inclusive() {
-        let q = parse_query(&params(&[("from", "2025-11-29"), ("to", "2025-11-30")]), 0).expect("valid");
+        let q = parse_query(&params(&[("from", "2025-11-29"), ("to", "2025-11-30")]), 0)
+            .expect("valid");
         assert_eq!(q.from, 1_764_374_400_000);
         assert_eq!(q.to, 1_764_374_400_000 + 2 * DAY_MS);
         assert_eq!(days_from_civil(1970, 1, 1), 0);
@@ -170,11 +203,33 @@ mod tests {
     fn bad_parameters_are_named() {
         let err = parse_query(&params(&[("devcie", "mobile")]), 0).expect_err("typo");
         assert!(err.message.contains("devcie"));
-        assert_eq!(parse_query(&params(&[("from", "yesterday")]), 0).expect_err("bad").code, "invalid_time");
-        assert_eq!(parse_query(&params(&[("from", "2025-12-01"), ("to", "2025-11-01")]), 0).expect_err("bad").code, "invalid_range");
-        assert_eq!(parse_query(&params(&[("limit", "0")]), 0).expect_err("bad").code, "invalid_limit");
-        let q = parse_query(&params(&[("device", "mobile"), ("page", "/cart")]), 10 * DAY_MS).expect("valid");
-        assert_eq!((q.filters.device.as_deref(), q.filters.page.as_deref()), (Some("mobile"), Some("/cart")));
+        assert_eq!(
+            parse_query(&params(&[("from", "yesterday")]), 0)
+                .expect_err("bad")
+                .code,
+            "invalid_time"
+        );
+        assert_eq!(
+            parse_query(&params(&[("from", "2025-12-01"), ("to", "2025-11-01")]), 0)
+                .expect_err("bad")
+                .code,
+            "invalid_range"
+        );
+        assert_eq!(
+            parse_query(&params(&[("limit", "0")]), 0)
+                .expect_err("bad")
+                .code,
+            "invalid_limit"
+        );
+        let q = parse_query(
+            &params(&[("device", "mobile"), ("page", "/cart")]),
+            10 * DAY_MS,
+        )
+        .expect("valid");
+        assert_eq!(
+            (q.filters.device.as_deref(), q.filters.page.as_deref()),
+            (Some("mobile"), Some("/cart"))
+        );
         assert_eq!(q.to - q.from, DEFAULT_RANGE_DAYS * DAY_MS);
     }
 }

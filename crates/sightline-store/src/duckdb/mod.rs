@@ -9,10 +9,16 @@ use std::sync::Mutex;
 use duckdb::{Connection, params};
 use sightline_model::EventRow;
 
-use crate::{BatchKey, EventStore, Overview, OverviewQuery, Result, SeriesPoint, SpoolPosition, WriteBatch};
+use crate::{
+    BatchKey, EventStore, Overview, OverviewQuery, Result, SeriesPoint, SpoolPosition, WriteBatch,
+};
 
 /// Versioned schema migrations, applied in order once each.
 const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../migrations/duckdb/0001_events.sql"))];
+
+/// DuckDB's memory budget (buffer manager) and worker threads, for the whole database.
+const MEMORY_LIMIT_MB: u32 = 192;
+const THREADS: u32 = 2;
 
 /// Reader connections kept for reuse; more are cloned on demand and dropped when the pool is full.
 const MAX_IDLE_READERS: usize = 4;
@@ -35,6 +41,10 @@ impl DuckDbEventStore {
     }
 
     fn from_connection(conn: Connection) -> Result<Self> {
+        // Bounded memory: the server must run a real site in 512 MB. DuckDB spills to disk beyond this.
+        conn.execute_batch(&format!(
+            "SET memory_limit = '{MEMORY_LIMIT_MB}MB'; SET threads = {THREADS};"
+        ))?;
         migrate(&conn)?;
         Ok(Self {
             writer: Mutex::new(conn),
@@ -67,12 +77,19 @@ fn migrate(conn: &Connection) -> Result<()> {
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TIMESTAMP DEFAULT current_timestamp)",
     )?;
-    let applied: i64 = conn.query_row("SELECT coalesce(max(version), 0) FROM schema_migrations", [], |r| r.get(0))?;
+    let applied: i64 = conn.query_row(
+        "SELECT coalesce(max(version), 0) FROM schema_migrations",
+        [],
+        |r| r.get(0),
+    )?;
     for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > applied) {
         conn.execute_batch("BEGIN TRANSACTION")?;
-        let applied = conn
-            .execute_batch(sql)
-            .and_then(|_| conn.execute("INSERT INTO schema_migrations (version) VALUES (?)", params![version]));
+        let applied = conn.execute_batch(sql).and_then(|_| {
+            conn.execute(
+                "INSERT INTO schema_migrations (version) VALUES (?)",
+                params![version],
+            )
+        });
         match applied {
             Ok(_) => conn.execute_batch("COMMIT")?,
             Err(e) => {
@@ -163,7 +180,8 @@ impl EventStore for DuckDbEventStore {
 
     fn ingest_position(&self) -> Result<Option<SpoolPosition>> {
         self.read(|conn| {
-            let mut stmt = conn.prepare("SELECT segment, \"offset\" FROM ingest_progress WHERE id = 1")?;
+            let mut stmt =
+                conn.prepare("SELECT segment, \"offset\" FROM ingest_progress WHERE id = 1")?;
             let mut rows = stmt.query([])?;
             Ok(match rows.next()? {
                 Some(row) => Some(SpoolPosition {
@@ -195,7 +213,11 @@ impl EventStore for DuckDbEventStore {
 
     fn count_events(&self, site_id: i64) -> Result<u64> {
         self.read(|conn| {
-            let n: i64 = conn.query_row("SELECT count(*) FROM events WHERE site_id = ?", params![site_id], |r| r.get(0))?;
+            let n: i64 = conn.query_row(
+                "SELECT count(*) FROM events WHERE site_id = ?",
+                params![site_id],
+                |r| r.get(0),
+            )?;
             Ok(n.max(0) as u64)
         })
     }

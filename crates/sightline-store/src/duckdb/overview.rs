@@ -11,16 +11,32 @@ const DAY_MS: i64 = 86_400_000;
 fn build_sessions(conn: &Connection, site_id: i64, query: &OverviewQuery) -> Result<()> {
     let f = &query.filters;
     let mut sql = String::from(SESSIONS_SQL);
-    let mut args: Vec<Box<dyn ToSql>> = vec![Box::new(site_id), Box::new(query.from), Box::new(query.to)];
+    let mut args: Vec<Box<dyn ToSql>> =
+        vec![Box::new(site_id), Box::new(query.from), Box::new(query.to)];
     let conditions: [(&str, &Option<String>); 8] = [
         ("arg_min(device, ts) = ?", &f.device),
         ("arg_min(browser, ts) = ?", &f.browser),
         ("arg_min(os, ts) = ?", &f.os),
-        ("arg_min(channel, ts) FILTER (WHERE type = 'pageview') = ?", &f.channel),
-        ("arg_min(utm_source, ts) FILTER (WHERE type = 'pageview') = ?", &f.utm_source),
-        ("arg_min(utm_medium, ts) FILTER (WHERE type = 'pageview') = ?", &f.utm_medium),
-        ("arg_min(utm_campaign, ts) FILTER (WHERE type = 'pageview') = ?", &f.utm_campaign),
-        ("arg_min(path, ts) FILTER (WHERE type = 'pageview') = ?", &f.entry_page),
+        (
+            "arg_min(channel, ts) FILTER (WHERE type = 'pageview') = ?",
+            &f.channel,
+        ),
+        (
+            "arg_min(utm_source, ts) FILTER (WHERE type = 'pageview') = ?",
+            &f.utm_source,
+        ),
+        (
+            "arg_min(utm_medium, ts) FILTER (WHERE type = 'pageview') = ?",
+            &f.utm_medium,
+        ),
+        (
+            "arg_min(utm_campaign, ts) FILTER (WHERE type = 'pageview') = ?",
+            &f.utm_campaign,
+        ),
+        (
+            "arg_min(path, ts) FILTER (WHERE type = 'pageview') = ?",
+            &f.entry_page,
+        ),
     ];
     for (condition, value) in conditions {
         if let Some(value) = value {
@@ -105,7 +121,11 @@ pub(super) fn overview(conn: &Connection, site_id: i64, query: &OverviewQuery) -
     Ok(overview)
 }
 
-pub(super) fn series(conn: &Connection, site_id: i64, query: &OverviewQuery) -> Result<Vec<SeriesPoint>> {
+pub(super) fn series(
+    conn: &Connection,
+    site_id: i64,
+    query: &OverviewQuery,
+) -> Result<Vec<SeriesPoint>> {
     build_sessions(conn, site_id, query)?;
     let mut stmt = conn.prepare(
         "SELECT started // ? * ? AS day, count(DISTINCT visitor), count(*), sum(pageviews)

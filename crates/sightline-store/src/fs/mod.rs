@@ -24,7 +24,9 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
 impl FsBlobStore {
     pub fn open(root: &Path) -> Result<Self> {
         fs::create_dir_all(root).map_err(io_err(root))?;
-        Ok(Self { root: root.to_path_buf() })
+        Ok(Self {
+            root: root.to_path_buf(),
+        })
     }
 
     fn path_of(&self, key: &str) -> Result<PathBuf> {
@@ -34,7 +36,9 @@ impl FsBlobStore {
                 !part.is_empty()
                     && part != "."
                     && part != ".."
-                    && part.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+                    && part
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
             });
         if !valid {
             return Err(StoreError::Invalid(format!("blob key {key:?}")));
@@ -53,7 +57,9 @@ impl BlobStore for FsBlobStore {
         file.write_all(bytes).map_err(io_err(&tmp))?;
         file.sync_all().map_err(io_err(&tmp))?;
         fs::rename(&tmp, &path).map_err(io_err(&path))?;
-        fs::File::open(dir).and_then(|d| d.sync_all()).map_err(io_err(dir))?;
+        fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(io_err(dir))?;
         Ok(())
     }
 

@@ -20,7 +20,10 @@ pub struct SqliteMetaStore {
 }
 
 fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
 
 impl SqliteMetaStore {
@@ -38,7 +41,9 @@ impl SqliteMetaStore {
 
     fn from_connection(mut conn: Connection) -> Result<Self> {
         migrate(&mut conn)?;
-        Ok(Self { conn: Mutex::new(conn) })
+        Ok(Self {
+            conn: Mutex::new(conn),
+        })
     }
 
     fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
@@ -48,11 +53,18 @@ impl SqliteMetaStore {
 
 fn migrate(conn: &mut Connection) -> Result<()> {
     conn.execute_batch("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)")?;
-    let applied: i64 = conn.query_row("SELECT coalesce(max(version), 0) FROM schema_migrations", [], |r| r.get(0))?;
+    let applied: i64 = conn.query_row(
+        "SELECT coalesce(max(version), 0) FROM schema_migrations",
+        [],
+        |r| r.get(0),
+    )?;
     for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > applied) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
-        tx.execute("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", params![version, now_ms()])?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
+            params![version, now_ms()],
+        )?;
         tx.commit()?;
         tracing::info!(version, "applied metadata schema migration");
     }
@@ -60,7 +72,9 @@ fn migrate(conn: &mut Connection) -> Result<()> {
 }
 
 fn json_list(raw: String) -> rusqlite::Result<Vec<String>> {
-    serde_json::from_str(&raw).map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+    serde_json::from_str(&raw).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+    })
 }
 
 fn to_json(list: &[String]) -> String {
@@ -83,7 +97,9 @@ const SITE_COLUMNS: &str = "id, key, name, domains, allowed_origins, page_groups
 
 fn validate_name(name: &str) -> Result<()> {
     if name.trim().is_empty() || name.len() > 200 {
-        return Err(StoreError::Invalid("site name must be 1-200 characters".into()));
+        return Err(StoreError::Invalid(
+            "site name must be 1-200 characters".into(),
+        ));
     }
     Ok(())
 }
@@ -101,27 +117,38 @@ impl MetaStore for SqliteMetaStore {
         )?;
         let id = conn.last_insert_rowid();
         drop(conn);
-        self.site_by_id(id)?.ok_or_else(|| StoreError::NotFound(format!("site {id}")))
+        self.site_by_id(id)?
+            .ok_or_else(|| StoreError::NotFound(format!("site {id}")))
     }
 
     fn list_sites(&self) -> Result<Vec<Site>> {
         let conn = self.conn();
         let mut stmt = conn.prepare(&format!("SELECT {SITE_COLUMNS} FROM sites ORDER BY id"))?;
-        let sites = stmt.query_map([], site_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let sites = stmt
+            .query_map([], site_from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(sites)
     }
 
     fn site_by_key(&self, key: &str) -> Result<Option<Site>> {
         let conn = self.conn();
         Ok(conn
-            .query_row(&format!("SELECT {SITE_COLUMNS} FROM sites WHERE key = ?"), params![key], site_from_row)
+            .query_row(
+                &format!("SELECT {SITE_COLUMNS} FROM sites WHERE key = ?"),
+                params![key],
+                site_from_row,
+            )
             .optional()?)
     }
 
     fn site_by_id(&self, id: i64) -> Result<Option<Site>> {
         let conn = self.conn();
         Ok(conn
-            .query_row(&format!("SELECT {SITE_COLUMNS} FROM sites WHERE id = ?"), params![id], site_from_row)
+            .query_row(
+                &format!("SELECT {SITE_COLUMNS} FROM sites WHERE id = ?"),
+                params![id],
+                site_from_row,
+            )
             .optional()?)
     }
 
@@ -140,14 +167,20 @@ impl MetaStore for SqliteMetaStore {
         if changed == 0 {
             return Err(StoreError::NotFound(format!("site {id}")));
         }
-        self.site_by_id(id)?.ok_or_else(|| StoreError::NotFound(format!("site {id}")))
+        self.site_by_id(id)?
+            .ok_or_else(|| StoreError::NotFound(format!("site {id}")))
     }
 
     fn daily_salt(&self, day: i64) -> Result<[u8; 32]> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        let existing: Option<Vec<u8>> =
-            tx.query_row("SELECT salt FROM visitor_salts WHERE day = ?", params![day], |r| r.get(0)).optional()?;
+        let existing: Option<Vec<u8>> = tx
+            .query_row(
+                "SELECT salt FROM visitor_salts WHERE day = ?",
+                params![day],
+                |r| r.get(0),
+            )
+            .optional()?;
         let salt = match existing {
             Some(bytes) => bytes
                 .try_into()
@@ -155,7 +188,10 @@ impl MetaStore for SqliteMetaStore {
             None => {
                 let mut salt = [0u8; 32];
                 rand::rng().fill_bytes(&mut salt);
-                tx.execute("INSERT INTO visitor_salts (day, salt) VALUES (?, ?)", params![day, salt.to_vec()])?;
+                tx.execute(
+                    "INSERT INTO visitor_salts (day, salt) VALUES (?, ?)",
+                    params![day, salt.to_vec()],
+                )?;
                 salt
             }
         };

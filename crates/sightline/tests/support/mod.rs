@@ -10,11 +10,13 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_sightline");
-pub const CHROME_UA: &str =
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+pub const CHROME_UA: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
 
 pub fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_millis() as i64
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_millis() as i64
 }
 
 pub struct Server {
@@ -47,7 +49,9 @@ impl Server {
                 }
             }
         });
-        let base = rx.recv_timeout(Duration::from_secs(60)).expect("server logs the address it bound");
+        let base = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("server logs the address it bound");
         Server {
             child,
             base,
@@ -87,14 +91,26 @@ impl Drop for Server {
 
 /// Runs the CLI and returns stdout; panics with stderr on failure.
 pub fn cli(data_dir: &Path, args: &[&str]) -> String {
-    let out = Command::new(BIN).args(args).arg("--data-dir").arg(data_dir).output().expect("run sightline");
-    assert!(out.status.success(), "sightline {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(BIN)
+        .args(args)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .output()
+        .expect("run sightline");
+    assert!(
+        out.status.success(),
+        "sightline {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).expect("utf8")
 }
 
 /// `sightline site add` and the key from its `site key:` line.
 pub fn add_site(data_dir: &Path, domain: &str) -> String {
-    let out = cli(data_dir, &["site", "add", "--name", "Test shop", "--domain", domain]);
+    let out = cli(
+        data_dir,
+        &["site", "add", "--name", "Test shop", "--domain", domain],
+    );
     out.lines()
         .find_map(|l| l.strip_prefix("site key: "))
         .expect("`site key:` line")
@@ -115,7 +131,12 @@ pub struct Reply {
     pub body: Value,
 }
 
-pub fn post(agent: &ureq::Agent, url: &str, headers: &[(&str, &str)], body: &[u8]) -> Result<Reply, ureq::Error> {
+pub fn post(
+    agent: &ureq::Agent,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Result<Reply, ureq::Error> {
     let mut request = agent.post(url).header("User-Agent", CHROME_UA);
     for (k, v) in headers {
         request = request.header(*k, *v);
@@ -130,7 +151,13 @@ pub fn post(agent: &ureq::Agent, url: &str, headers: &[(&str, &str)], body: &[u8
 }
 
 pub fn post_json(agent: &ureq::Agent, url: &str, body: &Value) -> Reply {
-    post(agent, url, &[("Content-Type", "application/json")], body.to_string().as_bytes()).expect("request")
+    post(
+        agent,
+        url,
+        &[("Content-Type", "application/json")],
+        body.to_string().as_bytes(),
+    )
+    .expect("request")
 }
 
 pub fn get(agent: &ureq::Agent, url: &str) -> Reply {
@@ -173,10 +200,20 @@ pub fn batch(site: &str, sid: &str, seq: u64, path: &str, clicks: usize) -> Valu
 }
 
 /// Polls the overview until `check` holds or `timeout` passes; returns the last body.
-pub fn wait_overview(agent: &ureq::Agent, server: &Server, site: &str, query: &str, timeout: Duration, check: impl Fn(&Value) -> bool) -> Value {
+pub fn wait_overview(
+    agent: &ureq::Agent,
+    server: &Server,
+    site: &str,
+    query: &str,
+    timeout: Duration,
+    check: impl Fn(&Value) -> bool,
+) -> Value {
     let deadline = Instant::now() + timeout;
     loop {
-        let reply = get(agent, &server.url(&format!("/api/v1/sites/{site}/overview?{query}")));
+        let reply = get(
+            agent,
+            &server.url(&format!("/api/v1/sites/{site}/overview?{query}")),
+        );
         assert_eq!(reply.status, 200, "overview: {}", reply.body);
         if check(&reply.body) || Instant::now() > deadline {
             return reply.body;

@@ -1,0 +1,54 @@
+# Sightline: `make run` (demo with data) and `make test` (every test). See README.md.
+SHELL := /bin/bash
+CARGO ?= cargo
+DUCKDB_LIB := .duckdb/libduckdb.so
+TRACKER := web/tracker/dist/t.js
+
+.PHONY: run build test test-rust test-web lint bench release web clean
+
+# DuckDB's official prebuilt library (npm package pinned in tools/duckdb), linked instead of a 45-minute static build.
+$(DUCKDB_LIB): tools/duckdb/package-lock.json
+	cd tools/duckdb && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	mkdir -p .duckdb
+	cp tools/duckdb/node_modules/@duckdb/node-bindings-linux-x64/libduckdb.so $(DUCKDB_LIB)
+
+web/tracker/node_modules: web/tracker/package-lock.json
+	cd web/tracker && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(TRACKER): web/tracker/node_modules $(shell find web/tracker/src web/tracker/scripts -type f 2>/dev/null)
+	cd web/tracker && npm run build --silent
+
+web: $(TRACKER)
+
+build: $(DUCKDB_LIB) web
+	$(CARGO) build -p sightline
+
+run: build
+	./target/debug/sightline demo
+
+lint: $(DUCKDB_LIB) web
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+test-rust: $(DUCKDB_LIB) web
+	$(CARGO) test --workspace
+
+test-web: web
+	cd web/tracker && npm run typecheck --silent && npm test --silent
+
+test: lint test-rust test-web
+
+bench: $(DUCKDB_LIB) web
+	$(CARGO) build --release -p sightline -p sightline-bench
+	cp $(DUCKDB_LIB) target/release/
+	@echo "== tracker size" && cd web/tracker && npm run size --silent
+	./target/release/sightline-bench --bin target/release/sightline
+
+# One static binary for distribution (compiles DuckDB from source: ~45 minutes on 2 cores).
+release: web
+	$(CARGO) build --release -p sightline --features bundled
+
+clean:
+	$(CARGO) clean
+	rm -rf .duckdb web/tracker/dist

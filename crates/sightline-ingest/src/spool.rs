@@ -625,31 +625,49 @@ mod tests {
     }
 
     fn key_of(payload: &[u8]) -> Option<BatchKey> {
-        std::str::from_utf8(payload).ok()?.strip_prefix("record-")?.parse().ok().map(key)
+        std::str::from_utf8(payload)
+            .ok()?
+            .strip_prefix("record-")?
+            .parse()
+            .ok()
+            .map(key)
     }
 
     fn read_all(dir: &Path, from: SpoolPosition, limit: SpoolPosition) -> Vec<Vec<u8>> {
-        SpoolReader::new(dir, from).read(limit, usize::MAX).expect("read").into_iter().map(|(p, _)| p).collect()
+        SpoolReader::new(dir, from)
+            .read(limit, usize::MAX)
+            .expect("read")
+            .into_iter()
+            .map(|(p, _)| p)
+            .collect()
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn concurrent_appends_are_durable_ordered_and_deduplicated() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let (spool, _) = Spool::open(dir.path(), SpoolPosition::default(), vec![], key_of).expect("open");
+        let (spool, _) =
+            Spool::open(dir.path(), SpoolPosition::default(), vec![], key_of).expect("open");
         let spool = Arc::new(spool);
         let tasks: Vec<_> = (0..50u64)
             .map(|seq| {
                 let spool = spool.clone();
                 // Every batch is sent twice at once: exactly one of the two is stored.
                 tokio::spawn(async move {
-                    let (a, b) = tokio::join!(spool.append(key(seq), payload(seq)), spool.append(key(seq), payload(seq)));
+                    let (a, b) = tokio::join!(
+                        spool.append(key(seq), payload(seq)),
+                        spool.append(key(seq), payload(seq))
+                    );
                     (a.expect("append"), b.expect("append"))
                 })
             })
             .collect();
         for task in tasks {
             let (a, b) = task.await.expect("task");
-            assert!(matches!((a, b), (AppendOutcome::Stored, AppendOutcome::Duplicate) | (AppendOutcome::Duplicate, AppendOutcome::Stored)));
+            assert!(matches!(
+                (a, b),
+                (AppendOutcome::Stored, AppendOutcome::Duplicate)
+                    | (AppendOutcome::Duplicate, AppendOutcome::Stored)
+            ));
         }
         let durable = spool.durable().get();
         let mut seqs: Vec<u64> = read_all(dir.path(), SpoolPosition::default(), durable)
@@ -664,27 +682,53 @@ mod tests {
     #[tokio::test]
     async fn a_torn_tail_is_cut_and_pending_records_still_count_as_seen() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let (spool, _) = Spool::open(dir.path(), SpoolPosition::default(), vec![], key_of).expect("open");
+        let (spool, _) =
+            Spool::open(dir.path(), SpoolPosition::default(), vec![], key_of).expect("open");
         for seq in 0..3 {
-            assert_eq!(spool.append(key(seq), payload(seq)).await.expect("append"), AppendOutcome::Stored);
+            assert_eq!(
+                spool.append(key(seq), payload(seq)).await.expect("append"),
+                AppendOutcome::Stored
+            );
         }
         let durable = spool.durable().get();
         spool.close();
         // A crash in the middle of the next record: a header promising 100 bytes, and only 5 of them.
         let path = segment_path(dir.path(), durable.segment);
-        let mut file = OpenOptions::new().append(true).open(&path).expect("open segment");
-        file.write_all(&100u32.to_le_bytes()).and_then(|_| file.write_all(&[0, 0, 0, 0, 1, 2, 3, 4, 5])).expect("write");
+        let mut file = OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .expect("open segment");
+        file.write_all(&100u32.to_le_bytes())
+            .and_then(|_| file.write_all(&[0, 0, 0, 0, 1, 2, 3, 4, 5]))
+            .expect("write");
         drop(file);
 
         // The first record was already written to the store; records 1 and 2 are pending.
-        let first_end = SpoolReader::new(dir.path(), SpoolPosition::default()).read(durable, 1).expect("read")[0].1;
-        let (spool, recovered) = Spool::open(dir.path(), first_end, vec![key(0)], key_of).expect("reopen");
-        assert_eq!((recovered.pending_records, recovered.truncated_bytes), (2, 13));
-        assert_eq!(std::fs::metadata(&path).expect("meta").len(), durable.offset);
+        let first_end = SpoolReader::new(dir.path(), SpoolPosition::default())
+            .read(durable, 1)
+            .expect("read")[0]
+            .1;
+        let (spool, recovered) =
+            Spool::open(dir.path(), first_end, vec![key(0)], key_of).expect("reopen");
+        assert_eq!(
+            (recovered.pending_records, recovered.truncated_bytes),
+            (2, 13)
+        );
+        assert_eq!(
+            std::fs::metadata(&path).expect("meta").len(),
+            durable.offset
+        );
         for seq in 0..3 {
-            assert_eq!(spool.append(key(seq), payload(seq)).await.expect("append"), AppendOutcome::Duplicate, "seq {seq}");
+            assert_eq!(
+                spool.append(key(seq), payload(seq)).await.expect("append"),
+                AppendOutcome::Duplicate,
+                "seq {seq}"
+            );
         }
-        assert_eq!(spool.append(key(3), payload(3)).await.expect("append"), AppendOutcome::Stored);
+        assert_eq!(
+            spool.append(key(3), payload(3)).await.expect("append"),
+            AppendOutcome::Stored
+        );
         let records = read_all(dir.path(), first_end, spool.durable().get());
         assert_eq!(records, vec![payload(1), payload(2), payload(3)]);
         spool.close();

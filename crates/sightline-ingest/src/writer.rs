@@ -14,12 +14,15 @@ use crate::enrich::PageGroups;
 use crate::record;
 use crate::rows::PageviewCache;
 use crate::sites::SiteDirectory;
-use crate::spool::{Spool, SpoolReader};
+use crate::spool::{SEGMENT_BYTES, Spool, SpoolReader};
 
 /// How long the writer waits for new records before checking for shutdown.
 const POLL: Duration = Duration::from_millis(100);
 /// Payload bytes read per commit (bounds memory and transaction size).
 pub const MAX_COMMIT_BYTES: usize = 16 * 1024 * 1024;
+/// Least time between two commits while the spool has less than half a commit's worth pending: fewer, larger
+/// DuckDB transactions keep the disk free for the spool's fsyncs (ack latency) and stay well under 1 s behind.
+const MIN_COMMIT_INTERVAL: Duration = Duration::from_millis(250);
 /// Wait before retrying a failed commit.
 const RETRY_BACKOFF: Duration = Duration::from_millis(500);
 
@@ -78,21 +81,14 @@ impl BatchWriter {
         })
     }
 
-    /// Bytes durable in the spool but not yet in the store (same-segment approximation across rotations).
+    /// Bytes durable in the spool but not yet in the store.
     pub fn lag_bytes(&self) -> u64 {
-        let durable = self.spool.durable().get();
         let committed = *self
             .status
             .committed
             .lock()
             .unwrap_or_else(|p| p.into_inner());
-        if durable.segment == committed.segment {
-            durable.offset.saturating_sub(committed.offset)
-        } else {
-            durable.offset
-                + crate::spool::SEGMENT_BYTES
-                    * durable.segment.saturating_sub(committed.segment + 1)
-        }
+        bytes_between(committed, self.spool.durable().get())
     }
 
     /// Drains every durable record into the store, then stops. Call after the spool is closed.
@@ -105,19 +101,38 @@ impl BatchWriter {
     }
 }
 
+/// Bytes between two spool positions (segments assumed full when rotated).
+fn bytes_between(from: SpoolPosition, to: SpoolPosition) -> u64 {
+    if from.segment == to.segment {
+        return to.offset.saturating_sub(from.offset);
+    }
+    let whole_segments = to.segment.saturating_sub(from.segment + 1);
+    SEGMENT_BYTES.saturating_sub(from.offset) + SEGMENT_BYTES * whole_segments + to.offset
+}
+
 impl Worker {
     fn run(mut self, start: SpoolPosition) {
         let durable = self.spool.durable();
         let mut reader = SpoolReader::new(self.spool.dir(), start);
+        let mut last_commit = Instant::now();
         loop {
             let stopping = self.stop.load(Ordering::SeqCst);
-            let limit = durable.wait_past(reader.position(), POLL);
+            let mut limit = durable.wait_past(reader.position(), POLL);
             if reader.position() >= limit {
                 if stopping {
                     break;
                 }
                 continue;
             }
+            let since = last_commit.elapsed();
+            if !stopping
+                && since < MIN_COMMIT_INTERVAL
+                && bytes_between(reader.position(), limit) < MAX_COMMIT_BYTES as u64 / 2
+            {
+                std::thread::sleep(MIN_COMMIT_INTERVAL - since);
+                limit = durable.get();
+            }
+            last_commit = Instant::now();
             let records = match reader.read(limit, MAX_COMMIT_BYTES) {
                 Ok(records) => records,
                 Err(e) => {

@@ -1,0 +1,69 @@
+import { rid, store, type Store } from './util';
+
+/** Idle time after which the next event starts a new session. */
+export const IDLE_MS = 30 * 60 * 1000;
+const SESSION_KEY = 'sl_s';
+const VISITOR_KEY = 'sl_vid';
+
+/**
+ * Session id (22 random chars, sessionStorage, renewed after 30 min idle), the batch counter
+ * `seq` of that session (persisted with it), and the optional persistent visitor id.
+ */
+export class Session {
+  id = '';
+  last = 0;
+  n = 0;
+  vid: string | null = null;
+  private _ss: Store;
+  private _ls: Store;
+
+  constructor(persistent: boolean) {
+    this._ss = store('sessionStorage');
+    this._ls = store('localStorage');
+    try {
+      const s = JSON.parse(this._ss.get(SESSION_KEY) || 'null');
+      if (s && typeof s.i === 'string') {
+        this.id = s.i;
+        this.last = +s.l || 0;
+        this.n = +s.n || 0;
+      }
+    } catch {
+      /* corrupt: start afresh */
+    }
+    // A stored id means persistence was granted earlier (data-persistent or consent):
+    // it stays in use until consent is withdrawn.
+    this.vid = this._ls.get(VISITOR_KEY);
+    if (persistent) this.consent(true);
+  }
+
+  /** Records activity at `t`; returns true when this started a new session. */
+  touch(t: number): boolean {
+    const fresh = !this.id || t - this.last > IDLE_MS;
+    if (fresh) {
+      this.id = rid();
+      this.n = 0;
+    }
+    this.last = Math.max(this.last, t);
+    if (fresh) this.save();
+    return fresh;
+  }
+
+  /** Takes the next batch number of the session. */
+  seq(): number {
+    const s = this.n++;
+    this.save();
+    return s;
+  }
+
+  save(): void {
+    this._ss.set(SESSION_KEY, JSON.stringify({ i: this.id, l: this.last, n: this.n }));
+  }
+
+  /** Persistent visitor id on consent; cookieless (`null`, stored id deleted) on refusal. */
+  consent(granted: boolean): void {
+    let v: string | null = null;
+    if (granted && !(v = this._ls.get(VISITOR_KEY))) this._ls.set(VISITOR_KEY, (v = rid()));
+    if (!granted) this._ls.set(VISITOR_KEY, null);
+    this.vid = v;
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * Snippet build entry (dist/t.js):
+ *   <script defer src="https://HOST/t.js" data-site="KEY"></script>
+ * Optional: data-endpoint, data-persistent="true", data-dnt="true", data-mask="selectors".
+ * Calls made before load through the queue stub
+ *   window.sightline = window.sightline || function(){(sightline.q=sightline.q||[]).push(arguments)}
+ * are replayed in order.
+ */
+import { init, type Sightline } from './tracker';
+
+type Cmd = ((name: string, ...args: unknown[]) => void) & { q?: Iterable<unknown>[]; v?: number };
+
+(() => {
+  const w = window as unknown as { sightline?: Cmd };
+  if (w.sightline && w.sightline.v) return; // loaded twice
+  const s = (document.currentScript ||
+    document.querySelector('script[data-site][src*="t.js"]')) as HTMLScriptElement | null;
+  const a = (n: string) => s && s.getAttribute('data-' + n);
+  const site = a('site');
+  if (!s || !site) return;
+  const api: Sightline = init({
+    site,
+    endpoint: a('endpoint') || new URL(s.src, location.href).origin + '/api/v1/batch',
+    persistent: a('persistent') === 'true',
+    dnt: a('dnt') === 'true',
+    mask: a('mask'),
+  } as Parameters<typeof init>[0]);
+  const q = (w.sightline && w.sightline.q) || [];
+  const cmd: Cmd = (name, ...args) => {
+    const f = (api as unknown as Record<string, unknown>)[name];
+    if (typeof f == 'function') f.apply(api, args);
+  };
+  cmd.v = 1;
+  w.sightline = cmd;
+  for (const args of q as Iterable<unknown>[]) cmd(...(args as [string, ...unknown[]]));
+})();

@@ -1,0 +1,568 @@
+import { maskSelector, textOf } from './mask';
+import { clickTarget, INTERACTIVE, selector } from './selector';
+import { IDLE_MS, Session } from './session';
+import { transport, type Ev, type TransportOptions } from './transport';
+import { stripQuery } from './url';
+import { now, rid, round } from './util';
+import { onCLS, onFCP, onINP, onLCP, onTTFB, type Metric } from 'web-vitals';
+
+export interface Options {
+  /** Site public key. */
+  site: string;
+  /** Batch endpoint, e.g. `https://host/api/v1/batch`. */
+  endpoint: string;
+  /** Keep a persistent visitor id in localStorage (default: cookieless, `vid: null`). */
+  persistent?: boolean;
+  /** Honour `navigator.doNotTrack === '1'` by sending nothing at all. */
+  dnt?: boolean;
+  /** Extra CSS selectors (comma-separated) whose text is masked. */
+  mask?: string;
+  /** Report Core Web Vitals with the web-vitals library (default true). */
+  vitals?: boolean;
+  /** Transport overrides (tests, tuning). */
+  transport?: Partial<Omit<TransportOptions, 'endpoint' | 'site' | 'session'>>;
+}
+
+export type Props = Record<string, unknown>;
+
+export interface Sightline {
+  track(name: string, props?: Props): void;
+  identify(userId: string, traits?: Props): void;
+  /** granted: persistent visitor id from now on; false: cookieless and the stored id deleted. */
+  consent(granted: boolean): void;
+  /** Manual pageview (the tracker already records loads and history navigation). */
+  page(): void;
+  /** Sends what is queued now. */
+  flush(): void;
+  /** Removes listeners and patches, stops timers (tests, single-page apps tearing down). */
+  stop(): void;
+}
+
+/** Hover dwell (ms) on an interactive element worth a `hover` event. */
+export const HOVER_MIN_MS = 500;
+/** Window (ms) after a click in which a change counts as the click's effect. */
+export const CLICK_WINDOW_MS = 1000;
+/** A user is counted active for this long (ms) after an interaction while the page is visible. */
+export const ACTIVE_WINDOW_MS = 10000;
+/** Per pageview cap on `error` and on `request` events (loops and polling). */
+const PER_PAGE_CAP = 25;
+/** Cap on boxes in one `layout` event. */
+export const MAX_ZONES = 200;
+/** Events that do not show user activity: they neither extend nor start a session. */
+const PASSIVE = /^(error|request|vital|layout|pageleave)$/;
+/** Form fields (not buttons) whose focus, blur, change, submit and abandonment are recorded. */
+const isField = (el: EventTarget | null): el is HTMLInputElement =>
+  el instanceof Element && el.matches('input,select,textarea') && !/^(submit|button|reset|image|hidden)$/.test((el as HTMLInputElement).type);
+
+type Hover = { el: Element; t: number; clicked: boolean; sel?: string };
+
+const noop = () => {};
+
+export function init(o: Options): Sightline {
+  const off: Sightline = { track: noop, identify: noop, consent: noop, page: noop, flush: noop, stop: noop };
+  if (o.dnt && navigator.doNotTrack === '1') return off;
+
+  const doc = document;
+  const win = window;
+  const ac = new AbortController();
+  const on = (target: EventTarget, type: string, fn: (e: any) => void, capture = true) =>
+    target.addEventListener(type, fn, { capture, passive: true, signal: ac.signal });
+  const mask = maskSelector(o.mask);
+  const own = stripQuery(o.endpoint);
+  const sess = new Session(!!o.persistent);
+  const tr = transport({
+    endpoint: o.endpoint,
+    site: o.site,
+    session: sess,
+    beforeFlush: () => flushMoves(),
+    ...o.transport,
+  });
+  const restore: Array<() => void> = [];
+  let stopped = false;
+
+  // ---- page state -------------------------------------------------------------------------
+  let pv = '';
+  let firstPv = '';
+  let pageKey = '';
+  let href = '';
+  let left = false;
+  let caps: Record<string, number> = {};
+  // active time: finished total plus the current segment [segStart, segEnd)
+  let act = 0;
+  let segStart = 0;
+  let segEnd = 0;
+  // scroll
+  let maxPx = 0;
+  let maxPct = 0;
+  let lastY = 0;
+  let dir = 0;
+  let dirChanges = 0;
+  let lastScroll = 0;
+  let scrollTimer: ReturnType<typeof setTimeout> | 0 = 0;
+  // moves
+  let points: number[][] = [];
+  let moveT0 = 0;
+  let lastMove = 0;
+  // clicks, hovers, forms, layout
+  let pointer = 'mouse';
+  const pending: Ev[] = [];
+  let hover: Hover | null = null;
+  const used = new Map<Element, Element>();
+  let layoutWidth = 0;
+  let layoutTimer: ReturnType<typeof setTimeout> | 0 = 0;
+  let resizeTimer: ReturnType<typeof setTimeout> | 0 = 0;
+
+  /** Builds an event (and keeps the session: a user event after 30 min idle starts a new one). */
+  function make(type: string, f: Props, t = now()): Ev {
+    if (!PASSIVE.test(type)) {
+      if (sess.id && t - sess.last > IDLE_MS && type !== 'pageview') {
+        tr.flush();
+        sess.touch(t);
+        pageview(href);
+      } else sess.touch(t);
+    } else if (!sess.id) sess.touch(t);
+    return { t, type, pv, ...f };
+  }
+  function emit(type: string, f: Props, t?: number): void {
+    if (stopped) return;
+    if (type === 'error' || type === 'request') {
+      caps[type] = (caps[type] || 0) + 1;
+      if (caps[type] > PER_PAGE_CAP) return;
+    }
+    tr.push(make(type, f, t));
+  }
+
+  const visible = () => doc.visibilityState !== 'hidden';
+  function active(t = now()): void {
+    if (!visible()) return;
+    if (t > segEnd) {
+      act += segEnd - segStart;
+      segStart = t;
+    }
+    segEnd = t + ACTIVE_WINDOW_MS;
+  }
+  const activeMs = (t: number) => act + Math.max(0, Math.min(segEnd, t) - segStart);
+
+  const docHeight = () => Math.max(doc.documentElement.scrollHeight, doc.body ? doc.body.scrollHeight : 0);
+  function depth(): [number, number] {
+    const px = round(scrollY + innerHeight);
+    return [px, Math.min(100, round((px / (docHeight() || px || 1)) * 100))];
+  }
+
+  function keyOf(): string {
+    const h = location.hash;
+    return location.pathname + location.search + (/^#[!/]/.test(h) ? h : '');
+  }
+
+  // ---- pageview / pageleave ---------------------------------------------------------------
+  function pageview(ref: string): void {
+    pv = rid();
+    firstPv = firstPv || pv;
+    pageKey = keyOf();
+    left = false;
+    caps = {};
+    act = segStart = segEnd = 0;
+    active();
+    [maxPx, maxPct] = depth();
+    lastY = scrollY;
+    dir = dirChanges = 0;
+    const ev = make('pageview', {
+      url: (href = location.href),
+      ref,
+      title: doc.title,
+      vw: innerWidth,
+      vh: innerHeight,
+      sw: screen.width,
+      sh: screen.height,
+      dh: docHeight(),
+      lang: navigator.language,
+      tz: Intl.DateTimeFormat().resolvedOptions().timeZone,
+    });
+    tr.push(ev);
+    // after history navigation the app renders the new page (and sets its title) right after
+    // pushState: take title and height once that has run, unless the batch is already gone
+    if (firstPv !== pv) {
+      setTimeout(() => {
+        ev.title = doc.title;
+        ev.dh = docHeight();
+      });
+    }
+    clearTimeout(layoutTimer);
+    layoutTimer = setTimeout(() => {
+      const ric = win.requestIdleCallback;
+      if (ric) ric(layout, { timeout: 2000 });
+      else layout();
+    }, 1000);
+  }
+
+  /** Ends the pageview's open measures. `final`: the page is gone (forms not submitted are abandoned). */
+  function leave(final: boolean): void {
+    for (const c of pending.slice()) settle(c, true);
+    flushMoves();
+    endHover();
+    if (scrollTimer) scrollEnd();
+    if (!left) {
+      left = true;
+      const [px, pct] = depth();
+      emit('pageleave', {
+        active_ms: round(activeMs(now())),
+        max_scroll_px: Math.max(maxPx, px),
+        max_scroll_pct: Math.max(maxPct, pct),
+      });
+    }
+    if (final) {
+      used.forEach((el) => emit('input', { sel: selector(el), action: 'abandon', field: fieldType(el) }));
+      used.clear();
+    }
+  }
+
+  /** History navigation: a new pageview when path, query (or a #/ route) changed. */
+  function nav(): void {
+    if (stopped || keyOf() === pageKey) return;
+    markChanged();
+    const ref = href;
+    leave(true);
+    pageview(ref);
+  }
+
+  function hidden(final: boolean): void {
+    if (final || !visible()) {
+      segEnd = Math.min(segEnd, now());
+      leave(final);
+      tr.flush(true);
+    } else {
+      left = false;
+      active();
+    }
+  }
+
+  // ---- clicks -----------------------------------------------------------------------------
+  const mo = new MutationObserver(() => markChanged());
+  function markChanged(): void {
+    const t = now();
+    for (const c of pending) if (t - c.t <= CLICK_WINDOW_MS + 50) c.changed = true;
+  }
+  /** Sends a click once its window is over; `unknown`: the page went first, so no change seen → null. */
+  function settle(c: Ev, unknown?: boolean): void {
+    const i = pending.indexOf(c);
+    if (i < 0) return;
+    pending.splice(i, 1);
+    if (unknown && !c.changed) c.changed = null;
+    if (!pending.length) mo.disconnect();
+    if (!stopped) tr.push(c);
+  }
+  const rel = (d: number, w: number) => (w > 0 ? Math.min(1, Math.max(0, round((d / w) * 1000) / 1000)) : 0);
+
+  function onClick(e: MouseEvent): void {
+    // detail 0: keyboard activation or a scripted el.click(), without a pointer position
+    if (!e.detail || !(e.target instanceof Element)) return;
+    const t = now();
+    active(t);
+    const [el, interactive] = clickTarget(e.target);
+    const r = el.getBoundingClientRect();
+    const h = (el as HTMLAnchorElement).href;
+    const c = make(
+      'click',
+      {
+        sel: selector(el),
+        tag: el.localName,
+        text: textOf(el, mask),
+        href: typeof h == 'string' && h ? h : undefined,
+        interactive,
+        x: round(e.pageX),
+        y: round(e.pageY),
+        rx: rel(e.clientX - r.left, r.width),
+        ry: rel(e.clientY - r.top, r.height),
+        pointer: (e as PointerEvent).pointerType || pointer,
+        changed: false,
+      },
+      t,
+    );
+    if (!pending.length) {
+      mo.observe(doc, { subtree: true, childList: true, attributes: true, characterData: true });
+    }
+    pending.push(c);
+    setTimeout(() => settle(c), CLICK_WINDOW_MS);
+    if (hover && hover.el.contains(el)) {
+      hover.clicked = true;
+      hover.sel = c.sel as string;
+    }
+  }
+
+  // ---- hover ------------------------------------------------------------------------------
+  function endHover(): void {
+    const h = hover;
+    hover = null;
+    if (!h) return;
+    const d = now() - h.t;
+    if (d >= HOVER_MIN_MS) emit('hover', { sel: h.sel || selector(h.el), dwell_ms: d, clicked: h.clicked }, h.t);
+  }
+  function onOver(e: PointerEvent): void {
+    if (e.pointerType !== 'mouse' || !(e.target instanceof Element)) return;
+    const el = e.target.closest(INTERACTIVE);
+    if (hover && hover.el === el) return;
+    endHover();
+    if (el) hover = { el, t: now(), clicked: false };
+  }
+
+  // ---- scroll -----------------------------------------------------------------------------
+  function scrollEnd(): void {
+    clearTimeout(scrollTimer);
+    scrollTimer = 0;
+    const [px, pct] = depth();
+    maxPx = Math.max(maxPx, px);
+    maxPct = Math.max(maxPct, pct);
+    emit('scroll', { depth_px: px, depth_pct: pct, dir_changes: dirChanges });
+    dirChanges = 0;
+  }
+  function scrollCheck(): void {
+    const wait = lastScroll + 500 - now();
+    if (wait > 0) scrollTimer = setTimeout(scrollCheck, wait);
+    else scrollEnd();
+  }
+  function onScroll(): void {
+    const t = now();
+    lastScroll = t;
+    active(t);
+    if (pending.length) markChanged();
+    const y = scrollY;
+    if (Math.abs(y - lastY) >= 30) {
+      const d = y > lastY ? 1 : -1;
+      if (dir && d !== dir) dirChanges++;
+      dir = d;
+      lastY = y;
+    }
+    if (!scrollTimer) scrollTimer = setTimeout(scrollCheck, 500);
+  }
+
+  // ---- pointer moves ----------------------------------------------------------------------
+  function onMove(e: PointerEvent): void {
+    const t = now();
+    if (t - lastMove < 100) return;
+    lastMove = t;
+    active(t);
+    if (!points.length) moveT0 = t;
+    points.push([round(e.pageX), round(e.pageY), t - moveT0]);
+    if (points.length >= 50) flushMoves();
+  }
+  function flushMoves(): void {
+    if (points.length) {
+      const p = points;
+      points = [];
+      emit('move', { points: p }, moveT0);
+    }
+  }
+
+  // ---- forms (never a value) --------------------------------------------------------------
+  function fieldType(el: Element): string {
+    return (el as HTMLInputElement).type || el.localName;
+  }
+  function field(action: string) {
+    return (e: Event) => {
+      const el = e.target;
+      if (!isField(el)) return;
+      if (action === 'input' || action === 'change') used.set(el.form || el, el);
+      if (action === 'input') return;
+      emit('input', { sel: selector(el), action, field: fieldType(el) });
+    };
+  }
+  function onSubmit(e: Event): void {
+    const f = e.target;
+    if (!(f instanceof HTMLFormElement)) return;
+    used.delete(f);
+    emit('input', { sel: selector(f), action: 'submit', field: 'form' });
+  }
+
+  // ---- layout -----------------------------------------------------------------------------
+  function layout(): void {
+    if (stopped) return;
+    layoutWidth = innerWidth;
+    const zones: Props[] = [];
+    const seen = new Set<Element>();
+    for (const q of ['[data-sl-zone]', INTERACTIVE]) {
+      for (const el of doc.querySelectorAll(q)) {
+        if (zones.length >= MAX_ZONES) break;
+        if (seen.has(el)) continue;
+        seen.add(el);
+        const r = el.getBoundingClientRect();
+        if (!r.width || !r.height) continue;
+        zones.push({
+          sel: selector(el),
+          x: round(r.left + scrollX),
+          y: round(r.top + scrollY),
+          w: round(r.width),
+          h: round(r.height),
+        });
+      }
+    }
+    emit('layout', { zones });
+  }
+  function onResize(): void {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(() => innerWidth !== layoutWidth && layoutWidth && layout(), 500);
+  }
+
+  // ---- errors and failed requests ---------------------------------------------------------
+  const clip = (s: unknown, n: number) => (s == null ? undefined : String(s).slice(0, n));
+  on(
+    win,
+    'error',
+    (e: ErrorEvent) => {
+      if (!(e instanceof ErrorEvent)) return; // resource load errors
+      emit('error', {
+        msg: clip(e.message, 500),
+        stack: clip(e.error && e.error.stack, 4000),
+        src: clip(e.filename, 500),
+        line: e.lineno,
+        col: e.colno,
+      });
+    },
+    false,
+  );
+  on(win, 'unhandledrejection', (e: PromiseRejectionEvent) => {
+    const r = e.reason;
+    emit('error', {
+      msg: clip(r && r.message != null ? r.message : r, 500),
+      stack: clip(r && r.stack, 4000),
+    });
+  });
+
+  function request(url: string, method: string, status: number, t: number, t0: number): void {
+    if (url !== own && (status >= 400 || !status)) {
+      emit('request', { url, method: method.toUpperCase(), status, duration_ms: round(performance.now() - t0) }, t);
+    }
+  }
+  const origFetch = win.fetch;
+  if (origFetch) {
+    win.fetch = function (this: unknown, input: RequestInfo | URL, init?: RequestInit) {
+      const t = now();
+      const t0 = performance.now();
+      const url = stripQuery((input as Request).url || String(input));
+      const method = (init && init.method) || (input as Request).method || 'GET';
+      // eslint-disable-next-line prefer-rest-params
+      const p = origFetch.apply(this, arguments as any);
+      p.then(
+        (r) => request(url, method, r.status, t, t0),
+        (err) => err && err.name !== 'AbortError' && request(url, method, 0, t, t0),
+      );
+      return p;
+    } as typeof fetch;
+    restore.push(() => (win.fetch = origFetch));
+  }
+  const xhr = win.XMLHttpRequest && XMLHttpRequest.prototype;
+  if (xhr) {
+    const open = xhr.open;
+    const send = xhr.send;
+    const meta = new WeakMap<XMLHttpRequest, [string, string]>();
+    xhr.open = function (this: XMLHttpRequest, m: string, u: string | URL) {
+      meta.set(this, [m, stripQuery(u)]);
+      // eslint-disable-next-line prefer-rest-params
+      return open.apply(this, arguments as any);
+    } as typeof open;
+    xhr.send = function (this: XMLHttpRequest) {
+      const m = meta.get(this);
+      if (m) {
+        const t = now();
+        const t0 = performance.now();
+        let aborted = false;
+        this.addEventListener('abort', () => (aborted = true));
+        this.addEventListener('loadend', () => aborted || request(m[1], m[0], this.status, t, t0));
+      }
+      // eslint-disable-next-line prefer-rest-params
+      return send.apply(this, arguments as any);
+    };
+    restore.push(() => {
+      xhr.open = open;
+      xhr.send = send;
+    });
+  }
+
+  // ---- history (SPA) ----------------------------------------------------------------------
+  for (const k of ['pushState', 'replaceState'] as const) {
+    const orig = history[k];
+    history[k] = function (this: History, ...a: Parameters<History['pushState']>) {
+      const r = orig.apply(this, a);
+      nav();
+      return r;
+    };
+    restore.push(() => (history[k] = orig));
+  }
+
+  // ---- listeners --------------------------------------------------------------------------
+  on(win, 'popstate', nav); // also fires on #fragment navigation
+  on(doc, 'pointerdown', (e: PointerEvent) => {
+    pointer = e.pointerType || 'mouse';
+    active();
+  });
+  on(doc, 'keydown', () => active());
+  on(doc, 'click', onClick);
+  on(doc, 'pointerover', onOver);
+  on(doc, 'pointerout', (e: PointerEvent) => e.relatedTarget || endHover());
+  on(doc, 'pointermove', onMove);
+  on(win, 'scroll', onScroll);
+  on(win, 'resize', onResize);
+  const onFocus = field('focus');
+  const onBlur = field('blur');
+  on(doc, 'focusin', (e: FocusEvent) => {
+    if (pending.length) markChanged();
+    onFocus(e);
+  });
+  on(doc, 'focusout', (e: FocusEvent) => {
+    if (pending.length) markChanged();
+    onBlur(e);
+  });
+  on(doc, 'change', field('change'));
+  on(doc, 'input', field('input'));
+  on(doc, 'submit', onSubmit);
+  // bubble phase on document: runs after web-vitals' own (window, capture) hidden handlers,
+  // so final vitals are queued before the beacon leaves
+  on(doc, 'visibilitychange', () => hidden(false), false);
+  on(win, 'pagehide', () => hidden(true), false);
+  on(win, 'online', () => tr.retryNow());
+
+  pageview(doc.referrer);
+
+  const api: Sightline = {
+    track(name, props = {}) {
+      const f: Props = { name: String(name), props };
+      const rev = props.revenue;
+      if (rev != null && rev !== '' && isFinite(+rev)) {
+        f.revenue = +rev;
+        if (props.currency) f.currency = String(props.currency).toUpperCase();
+      }
+      emit('custom', f);
+    },
+    identify(userId, traits = {}) {
+      emit('identify', { user_id: String(userId), traits });
+    },
+    consent(granted) {
+      sess.consent(!!granted);
+    },
+    page() {
+      const ref = href;
+      leave(true);
+      pageview(ref);
+    },
+    flush() {
+      tr.flush();
+    },
+    stop() {
+      if (stopped) return;
+      leave(true);
+      tr.flush();
+      stopped = true;
+      ac.abort();
+      mo.disconnect();
+      tr.stop();
+      [layoutTimer, resizeTimer, scrollTimer].forEach((t) => clearTimeout(t));
+      restore.forEach((f) => f());
+    },
+  };
+  if (o.vitals !== false) {
+    // page-load metrics: they belong to the first pageview, even after history navigation
+    const report = (m: Metric) =>
+      emit('vital', { name: m.name, value: round(m.value * 1e4) / 1e4, rating: m.rating, pv: firstPv });
+    [onLCP, onINP, onCLS, onFCP, onTTFB].forEach((f) => f(report));
+  }
+  return api;
+}

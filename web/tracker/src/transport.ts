@@ -1,0 +1,191 @@
+import type { Session } from './session';
+
+/** One captured event: `t`, `type`, `pv` and the type's fields (WIRE.md). */
+export interface Ev {
+  t: number;
+  type: string;
+  pv: string;
+  [field: string]: unknown;
+}
+
+/** A batch: its envelope is fixed when it is formed, so a retry resends the same `seq`. */
+export interface Batch {
+  v: 1;
+  site: string;
+  sid: string;
+  vid: string | null;
+  seq: number;
+  events: Ev[];
+}
+
+export interface TransportOptions {
+  endpoint: string;
+  site: string;
+  session: Session;
+  /** Flush interval in ms (default 5000). */
+  interval?: number;
+  /** Events per batch; reaching it in the queue flushes at once (default 50). */
+  batchSize?: number;
+  /** Bound on queued + unsent events; the oldest are dropped beyond it (default 500). */
+  maxEvents?: number;
+  /** Bound on one batch's JSON, so that every batch also fits in a beacon (default 60 000). */
+  maxBytes?: number;
+  /** gzip bodies with CompressionStream where available (default true). */
+  compress?: boolean;
+  /** Called before each flush, so buffered captures (pointer moves) can be pushed. */
+  beforeFlush?: () => void;
+  /** fetch to send with (default: the page's fetch as it was when the transport was made). */
+  fetch?: typeof fetch;
+}
+
+/** Retries on network error (status 0), 429 and 5xx; other statuses are final. */
+export const retryable = (status: number): boolean => status === 0 || status === 429 || status >= 500;
+
+/** The transport's surface: queue, outbox, and the operations on them. */
+export interface Transport {
+  /** Events waiting for the next flush. */
+  readonly q: Ev[];
+  /** Batches formed (each with its seq) and not yet acknowledged; the head may be in flight. */
+  readonly out: Batch[];
+  push(ev: Ev): void;
+  /** Moves the queue into batches and sends them: by fetch, or by sendBeacon when the page hides. */
+  flush(beacon?: boolean): void;
+  /** Total events held (queued and batched, including a batch in flight). */
+  size(): number;
+  /** Sends now instead of waiting for a backoff timer (e.g. when the browser comes back online). */
+  retryNow(): void;
+  stop(): void;
+}
+
+/**
+ * Queue → batches → POST. One request at a time, in order. A batch that fails with a
+ * retryable status stays at the head of the outbox and is resent with exponential backoff
+ * (1 s, 2 s, 4 s … 60 s) under the same `seq`; the server deduplicates on (site, sid, seq).
+ * Memory is bounded: beyond maxEvents the oldest events not in flight are dropped.
+ */
+export function transport(opts: TransportOptions): Transport {
+  const {
+    endpoint,
+    site,
+    session,
+    interval = 5000,
+    batchSize = 50,
+    maxEvents = 500,
+    maxBytes = 60000,
+    compress = true,
+    beforeFlush,
+    fetch: send = fetch.bind(globalThis),
+  } = opts;
+  const q: Ev[] = [];
+  const out: Batch[] = [];
+  let fails = 0;
+  let inflight: Batch | null = null;
+  let flushTimer: ReturnType<typeof setTimeout> | 0 = 0;
+  let retryTimer: ReturnType<typeof setTimeout> | 0 = 0;
+
+  const size = () => out.reduce((n, b) => n + b.events.length, q.length);
+  const body = (b: Batch) => JSON.stringify({ ...b, sent_at: Date.now() });
+  const drop = (b: Batch) => {
+    const i = out.indexOf(b);
+    if (i >= 0) out.splice(i, 1);
+  };
+
+  function push(ev: Ev): void {
+    q.push(ev);
+    // bound memory: drop the oldest events (never from the batch in flight)
+    for (let n = size(); n > maxEvents; n--) {
+      const b = out.find((b) => b !== inflight);
+      if (b) {
+        b.events.shift();
+        if (!b.events.length) drop(b);
+      } else q.shift();
+    }
+    if (q.length >= batchSize) flush();
+    else flushTimer ||= setTimeout(flush, interval);
+  }
+
+  function flush(beacon?: boolean): void {
+    clearTimeout(flushTimer);
+    flushTimer = 0;
+    beforeFlush?.();
+    // cut the queue into batches of ≤ batchSize events and ≤ maxBytes of JSON, each with its seq
+    while (q.length) {
+      const events: Ev[] = [];
+      let bytes = 200;
+      while (q.length && events.length < batchSize) {
+        const len = JSON.stringify(q[0]).length + 1;
+        if (len + 200 > maxBytes) {
+          q.shift(); // an event that can never be sent
+          continue;
+        }
+        if (bytes + len > maxBytes) break;
+        bytes += len;
+        events.push(q.shift()!);
+      }
+      if (events.length) out.push({ v: 1, site, sid: session.id, vid: session.vid, seq: session.seq(), events });
+    }
+    const nav = navigator;
+    if (beacon && nav.sendBeacon) {
+      // page hiding: beacons (text/plain, uncompressed) for all but the batch in flight;
+      // a batch the browser refuses (quota) stays for later
+      for (const b of out.slice()) {
+        if (b !== inflight && nav.sendBeacon(endpoint, new Blob([body(b)], { type: 'text/plain' }))) drop(b);
+      }
+    } else pump();
+  }
+
+  /** Sends the head of the outbox, then the next, until empty or a retryable failure. */
+  async function pump(): Promise<void> {
+    const b = out[0];
+    if (!b || inflight || retryTimer) return;
+    inflight = b;
+    let status = 0;
+    try {
+      const json = body(b);
+      const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+      let data: BodyInit = json;
+      if (compress && typeof CompressionStream == 'function') {
+        data = await new Response(new Blob([json]).stream().pipeThrough(new CompressionStream('gzip'))).arrayBuffer();
+        headers['Content-Encoding'] = 'gzip';
+      }
+      status = (await send(endpoint, { method: 'POST', body: data, headers, keepalive: true })).status;
+    } catch {
+      /* network error: status 0 */
+    }
+    inflight = null;
+    if (retryable(status)) {
+      retryTimer = setTimeout(
+        () => {
+          retryTimer = 0;
+          pump();
+        },
+        Math.min(60000, 1000 * 2 ** fails++) * (0.8 + Math.random() * 0.4),
+      );
+    } else {
+      // delivered (2xx) or refused for good (4xx): either way it leaves the outbox
+      fails = 0;
+      drop(b);
+      pump();
+    }
+  }
+
+  return {
+    q,
+    out,
+    push,
+    flush,
+    size,
+    retryNow() {
+      if (retryTimer) {
+        clearTimeout(retryTimer);
+        retryTimer = 0;
+        pump();
+      }
+    },
+    stop() {
+      clearTimeout(flushTimer);
+      clearTimeout(retryTimer);
+      flushTimer = retryTimer = 0;
+    },
+  };
+}

@@ -4,7 +4,7 @@ CARGO ?= cargo
 DUCKDB_LIB := .duckdb/libduckdb.so
 TRACKER := web/tracker/dist/t.js
 
-.PHONY: run build test test-rust test-web lint bench release web clean
+.PHONY: run build test test-rust test-web test-e2e lint bench release web clean
 
 # DuckDB's official prebuilt library (npm package pinned in tools/duckdb), linked instead of a 45-minute static build.
 $(DUCKDB_LIB): tools/duckdb/package-lock.json
@@ -37,13 +37,22 @@ test-rust: $(DUCKDB_LIB) web
 test-web: web
 	cd web/tracker && npm run typecheck --silent && npm test --silent
 
-test: lint test-rust test-web
+e2e/node_modules: e2e/package-lock.json
+	cd e2e && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Browser end-to-end tests: Debian's Chromium drives the demo shop against the real server.
+test-e2e: build e2e/node_modules
+	cd e2e && npm test
+
+test: lint test-rust test-web test-e2e
 
 bench: $(DUCKDB_LIB) web
 	$(CARGO) build --release -p sightline -p sightline-bench
 	cp $(DUCKDB_LIB) target/release/
 	@echo "== tracker size" && cd web/tracker && npm run size --silent
 	./target/release/sightline-bench --bin target/release/sightline
+	@echo "== tracker main-thread cost (Chromium)" && $(MAKE) --no-print-directory build e2e/node_modules && cd e2e && npm run bench --silent
 
 # One static binary for distribution (compiles DuckDB from source: ~45 minutes on 2 cores).
 release: web

@@ -1,6 +1,8 @@
 //! `sightline-bench`: end-to-end ingest load generator and query timing against a real `sightline serve`.
 //! Loopback only, bounded in time. Prints numbers; it is not a test.
 
+mod store_bench;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -33,6 +35,15 @@ struct Args {
     /// Events per batch (the tracker sends up to ~50).
     #[arg(long, default_value_t = 50)]
     batch_events: usize,
+    /// Rows for the store write benchmark (0 skips it).
+    #[arg(long, default_value_t = 1_000_000)]
+    store_rows: usize,
+    /// Events for the query benchmark (0 skips it).
+    #[arg(long, default_value_t = 10_000_000)]
+    query_events: u64,
+    /// Skip the HTTP ingest benchmark.
+    #[arg(long)]
+    no_ingest: bool,
 }
 
 const UA: &str = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Safari/605.1.15";
@@ -283,6 +294,15 @@ fn peak_rss_kib(pid: u32) -> Option<u64> {
 
 fn main() -> Result<()> {
     let args = Args::parse();
+    if args.store_rows > 0 {
+        store_bench::write_throughput(args.store_rows)?;
+    }
+    if args.query_events > 0 {
+        store_bench::overview_latency(args.query_events)?;
+    }
+    if args.no_ingest {
+        return Ok(());
+    }
     let data = std::env::temp_dir().join(format!("sightline-bench-{}", std::process::id()));
     std::fs::create_dir_all(&data)?;
     let key = add_site(&args.bin, &data)?;

@@ -6,8 +6,9 @@ use std::io::Read;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
+use sightline_model::limits::MAX_EVENT_AGE_MS;
 use sightline_model::limits::{MAX_BODY_BYTES, MAX_DECOMPRESSED_BYTES};
-use sightline_model::validate::validate_batch;
+use sightline_model::validate::validate_batch_with_max_age;
 use sightline_model::wire::{Batch, BatchAccepted};
 use sightline_model::{ValidationError, ValidationErrorKind};
 use sightline_store::{MetaStore, StoreError};
@@ -79,10 +80,21 @@ pub struct RequestContext {
     pub received_at: i64,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct IngestOptions {
     /// Count headless Chromium as a browser, not a bot (our own end-to-end tests and demos drive it).
     pub allow_headless: bool,
+    /// Oldest event accepted, in ms before the server clock.
+    pub max_event_age_ms: i64,
+}
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        Self {
+            allow_headless: false,
+            max_event_age_ms: MAX_EVENT_AGE_MS,
+        }
+    }
 }
 
 pub struct Ingestor {
@@ -117,11 +129,12 @@ pub fn parse_batch(
     body: &[u8],
     gzip_header: bool,
     received_at: i64,
+    max_age_ms: i64,
 ) -> Result<(Batch, Vec<u8>), IngestError> {
     let json = decode_body(body, gzip_header)?;
     let batch: Batch =
         serde_json::from_slice(&json).map_err(|e| IngestError::Malformed(e.to_string()))?;
-    validate_batch(&batch, received_at).map_err(IngestError::Invalid)?;
+    validate_batch_with_max_age(&batch, received_at, max_age_ms).map_err(IngestError::Invalid)?;
     Ok((batch, json.into_owned()))
 }
 
@@ -173,8 +186,10 @@ impl Ingestor {
         ctx: RequestContext,
     ) -> Result<BatchAccepted, IngestError> {
         let (gzip, received_at) = (ctx.gzip, ctx.received_at);
+        let max_age = self.options.max_event_age_ms;
         let (batch, json) =
-            Self::blocking(move || parse_batch(body.as_ref(), gzip, received_at)).await??;
+            Self::blocking(move || parse_batch(body.as_ref(), gzip, received_at, max_age))
+                .await??;
 
         let site = match self.sites.cached_key(&batch.site) {
             Some(hit) => hit,

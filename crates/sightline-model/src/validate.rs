@@ -114,6 +114,11 @@ pub fn clock_correction_ms(sent_at: i64, received_at: i64) -> i64 {
 
 /// Validates the envelope and every event; `received_at` is the server clock in ms.
 pub fn validate_batch(batch: &Batch, received_at: i64) -> Result {
+    validate_batch_with_max_age(batch, received_at, MAX_EVENT_AGE_MS)
+}
+
+/// As [`validate_batch`], accepting events up to `max_age_ms` old (a server setting for imports and demos).
+pub fn validate_batch_with_max_age(batch: &Batch, received_at: i64, max_age_ms: i64) -> Result {
     if batch.v != WIRE_VERSION {
         return Err(ValidationError::invalid(
             "unsupported_version",
@@ -142,7 +147,7 @@ pub fn validate_batch(batch: &Batch, received_at: i64) -> Result {
     }
     let correction = clock_correction_ms(batch.sent_at, received_at);
     for (i, event) in batch.events.iter().enumerate() {
-        validate_event(event, correction, received_at).map_err(|mut e| {
+        validate_event(event, correction, received_at, max_age_ms).map_err(|mut e| {
             e.message = format!("events[{i}] ({}): {}", event.data.type_name(), e.message);
             e
         })?;
@@ -150,14 +155,15 @@ pub fn validate_batch(batch: &Batch, received_at: i64) -> Result {
     Ok(())
 }
 
-fn validate_event(event: &Event, correction: i64, received_at: i64) -> Result {
+fn validate_event(event: &Event, correction: i64, received_at: i64, max_age_ms: i64) -> Result {
     let t = event.t.saturating_add(correction);
-    if t < received_at - MAX_EVENT_AGE_MS || t > received_at + MAX_EVENT_FUTURE_MS {
+    if t < received_at - max_age_ms || t > received_at + MAX_EVENT_FUTURE_MS {
         return Err(ValidationError::invalid(
             "timestamp_out_of_range",
             format!(
-                "`t` = {} is more than 7 days old or in the future (server time {received_at})",
-                event.t
+                "`t` = {} is more than {} days old or in the future (server time {received_at})",
+                event.t,
+                max_age_ms / 86_400_000
             ),
         ));
     }

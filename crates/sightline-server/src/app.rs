@@ -36,6 +36,8 @@ pub struct App {
     pub spool: Arc<Spool>,
     pub writer: BatchWriter,
     pub ingestor: Ingestor,
+    /// Set by `sightline demo`: the site key substituted into the demo shop's pages (served only then).
+    pub demo_site_key: std::sync::OnceLock<String>,
 }
 
 /// Metadata only (for CLI commands that must work while a server holds the event store).
@@ -90,6 +92,7 @@ impl App {
             spool.clone(),
             IngestOptions {
                 allow_headless: config.allow_headless_browsers,
+                max_event_age_ms: i64::from(config.max_event_age_days) * 86_400_000,
             },
         );
         Ok(App {
@@ -101,6 +104,7 @@ impl App {
             spool,
             writer,
             ingestor,
+            demo_site_key: std::sync::OnceLock::new(),
         })
     }
 

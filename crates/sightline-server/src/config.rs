@@ -19,6 +19,8 @@ pub struct Config {
     pub allow_headless_browsers: bool,
     /// Public base URL of this server (for tracker snippets), e.g. `https://stats.example.com`.
     pub public_url: String,
+    /// Oldest event accepted by ingest, in days (offline queues; imports and the demo raise it).
+    pub max_event_age_days: u32,
 }
 
 impl Default for Config {
@@ -29,6 +31,7 @@ impl Default for Config {
             trust_proxy_headers: false,
             allow_headless_browsers: false,
             public_url: String::new(),
+            max_event_age_days: 7,
         }
     }
 }
@@ -48,6 +51,9 @@ pub enum ConfigError {
     #[error("invalid config: {0}")]
     Invalid(String),
 }
+
+/// Largest accepted `max_event_age_days`.
+const MAX_EVENT_AGE_DAYS_LIMIT: u32 = 3 * 366;
 
 /// Environment variables that are not config keys but are still ours.
 const NON_CONFIG_VARS: &[&str] = &["SIGHTLINE_CONFIG", "SIGHTLINE_LOG"];
@@ -115,6 +121,12 @@ impl Config {
             return Err(ConfigError::Invalid(format!(
                 "listen = {:?} is not HOST:PORT with an IP address (e.g. 127.0.0.1:8420)",
                 self.listen
+            )));
+        }
+        if !(1..=MAX_EVENT_AGE_DAYS_LIMIT).contains(&self.max_event_age_days) {
+            return Err(ConfigError::Invalid(format!(
+                "max_event_age_days = {} must be 1..={MAX_EVENT_AGE_DAYS_LIMIT}",
+                self.max_event_age_days
             )));
         }
         if self.data_dir.as_os_str().is_empty() {

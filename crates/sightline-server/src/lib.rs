@@ -40,13 +40,28 @@ pub fn router(app: Arc<App>) -> Router {
             .options(|| async { StatusCode::NO_CONTENT })
             .layer(ingest_cors),
     );
-    let api = Router::new().route(
-        "/api/v1/sites/{site}/overview",
-        get(routes::overview::overview),
-    );
+    let api = Router::new()
+        .route(
+            "/api/v1/sites/{site}/overview",
+            get(routes::overview::overview),
+        )
+        .route(
+            "/api/v1/sites/{site}/sessions/{session}/events",
+            get(routes::sessions::events),
+        );
     Router::new()
         .merge(ingest)
         .merge(api)
+        .route(
+            "/t.js",
+            get(routes::assets::tracker).layer(tower_http::compression::CompressionLayer::new()),
+        )
+        .route(
+            "/demo",
+            get(|| async { axum::response::Redirect::permanent("/demo/") }),
+        )
+        .route("/demo/", get(routes::assets::demo_index))
+        .route("/demo/{*path}", get(routes::assets::demo_file))
         .route("/healthz", get(routes::health::healthz))
         .route("/readyz", get(routes::health::readyz))
         .route("/metrics", get(routes::health::metrics))

@@ -55,6 +55,9 @@ pub trait EventStore: Send + Sync {
     fn count_events(&self, site_id: i64) -> Result<u64>;
     /// Traffic overview of one site over a time range, filtered by session attributes.
     fn overview(&self, site_id: i64, query: &OverviewQuery) -> Result<Overview>;
+    /// Events of one session in time order, at most `limit`.
+    fn session_events(&self, site_id: i64, session: &str, limit: usize)
+    -> Result<Vec<StoredEvent>>;
     /// Visitors per day (UTC) for the overview chart.
     fn overview_series(&self, site_id: i64, query: &OverviewQuery) -> Result<Vec<SeriesPoint>>;
 }

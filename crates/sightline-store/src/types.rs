@@ -111,3 +111,41 @@ pub struct SeriesPoint {
     pub sessions: u64,
     pub pageviews: u64,
 }
+
+/// One stored event as the API returns it (the `events` columns; `props` parsed back into JSON).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredEvent {
+    pub ts: i64,
+    #[serde(rename = "type")]
+    pub event_type: String,
+    pub pageview: String,
+    pub visitor: String,
+    pub user_id: Option<String>,
+    pub path: Option<String>,
+    pub page_group: Option<String>,
+    pub referrer: Option<String>,
+    pub channel: Option<String>,
+    pub utm_source: Option<String>,
+    pub utm_medium: Option<String>,
+    pub utm_campaign: Option<String>,
+    pub device: String,
+    pub browser: String,
+    pub os: String,
+    pub viewport_w: Option<i32>,
+    pub viewport_h: Option<i32>,
+    pub selector: Option<String>,
+    pub tag: Option<String>,
+    pub text: Option<String>,
+    pub x: Option<f64>,
+    pub y: Option<f64>,
+    pub rel_x: Option<f64>,
+    pub rel_y: Option<f64>,
+    pub scroll_pct: Option<f64>,
+    pub value: Option<f64>,
+    pub name: Option<String>,
+    pub props: Option<serde_json::Value>,
+    pub revenue: Option<f64>,
+    pub error_fingerprint: Option<String>,
+    pub interactive: Option<bool>,
+    pub changed: Option<bool>,
+}

@@ -40,6 +40,24 @@ struct GlobalArgs {
 enum Command {
     /// Run the server: ingest, API, dashboard.
     Serve,
+    /// Server + demo shop + simulated traffic, so the product has data to show.
+    Demo {
+        /// Simulated sessions to send (0: only serve the demo shop).
+        #[arg(long, default_value_t = 2_000)]
+        sessions: u64,
+        /// Days of history the sessions are spread over.
+        #[arg(long, default_value_t = 7)]
+        days: u32,
+        /// Random seed: the same seed gives the same traffic.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Write what was planted in each session (JSON lines) to this file.
+        #[arg(long)]
+        ground_truth: Option<PathBuf>,
+        /// Stop once the traffic is stored instead of serving until Ctrl-C.
+        #[arg(long)]
+        exit_after_traffic: bool,
+    },
     /// Manage sites.
     #[command(subcommand)]
     Site(SiteCommand),
@@ -90,6 +108,23 @@ pub fn run(cli: Cli) -> Result<()> {
     let json = cli.global.json;
     match cli.command {
         Command::Serve => serve(config),
+        Command::Demo {
+            sessions,
+            days,
+            seed,
+            ground_truth,
+            exit_after_traffic,
+        } => crate::demo::run(
+            config,
+            crate::demo::DemoOptions {
+                sessions,
+                days,
+                seed,
+                ground_truth,
+                exit_after_traffic,
+            },
+            json,
+        ),
         Command::Site(SiteCommand::Add { name, domains }) => site_add(&config, name, domains, json),
         Command::Site(SiteCommand::List) => site_list(&config, json),
         Command::Config(ConfigCommand::Print) => {
@@ -186,7 +221,7 @@ fn serve(config: Config) -> Result<()> {
     })
 }
 
-async fn shutdown_signal() {
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -1,6 +1,8 @@
 //! `sightline`: the command line. Thin: every command calls into the library crates.
 
 mod cli;
+mod demo;
+mod simulate;
 
 use anyhow::Result;
 use clap::Parser;

@@ -221,3 +221,41 @@ fn config_errors_name_the_problem() {
     let printed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(printed["listen"], "127.0.0.1:1234");
 }
+
+#[test]
+fn the_tracker_is_served_cacheable_and_the_demo_only_by_the_demo_command() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(dir.path());
+    let agent = agent();
+    let mut response = agent.get(server.url("/t.js")).call().expect("t.js");
+    assert_eq!(response.status().as_u16(), 200);
+    let header = |r: &ureq::http::Response<ureq::Body>, name: &str| {
+        r.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    assert_eq!(
+        header(&response, "access-control-allow-origin").as_deref(),
+        Some("*")
+    );
+    assert!(header(&response, "cache-control").is_some_and(|v| v.contains("max-age")));
+    let etag = header(&response, "etag").expect("etag");
+    let body = response.body_mut().read_to_string().expect("body");
+    assert!(
+        body.contains("/api/v1/batch"),
+        "the tracker posts to the ingest endpoint"
+    );
+    let revalidated = agent
+        .get(server.url("/t.js"))
+        .header("If-None-Match", &etag)
+        .call()
+        .expect("t.js");
+    assert_eq!(revalidated.status().as_u16(), 304);
+
+    let demo = get(&agent, &server.url("/demo/"));
+    assert_eq!(
+        (demo.status, demo.body["error"]["code"].as_str()),
+        (404, Some("not_found"))
+    );
+}

@@ -4,13 +4,14 @@
 mod overview;
 
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use duckdb::{Connection, params};
 use sightline_model::EventRow;
 
 use crate::{
-    BatchKey, EventStore, Overview, OverviewQuery, Result, SeriesPoint, SpoolPosition, WriteBatch,
+    BatchKey, EventStore, Overview, OverviewQuery, Result, SeriesPoint, SpoolPosition, StoredEvent,
+    WriteBatch,
 };
 
 /// Versioned schema migrations, applied in order once each.
@@ -19,6 +20,9 @@ const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../migrations/duckdb/0
 /// DuckDB's memory budget (buffer manager) and worker threads, for the whole database.
 const MEMORY_LIMIT_MB: u32 = 192;
 const THREADS: u32 = 2;
+/// WAL size that triggers a checkpoint. DuckDB's default (16 MB) checkpoints several times a second under
+/// load; larger costs memory (the WAL's rows stay in buffers until checkpointed) and replay time on start.
+const CHECKPOINT_THRESHOLD_MB: u32 = 64;
 
 /// Reader connections kept for reuse; more are cloned on demand and dropped when the pool is full.
 const MAX_IDLE_READERS: usize = 4;
@@ -43,7 +47,7 @@ impl DuckDbEventStore {
     fn from_connection(conn: Connection) -> Result<Self> {
         // Bounded memory: the server must run a real site in 512 MB. DuckDB spills to disk beyond this.
         conn.execute_batch(&format!(
-            "SET memory_limit = '{MEMORY_LIMIT_MB}MB'; SET threads = {THREADS};"
+            "SET memory_limit = '{MEMORY_LIMIT_MB}MB'; SET threads = {THREADS}; SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD_MB}MB';"
         ))?;
         migrate(&conn)?;
         Ok(Self {
@@ -102,49 +106,81 @@ fn migrate(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
+/// Appends rows column by column through Arrow: several times faster than row-wise `append_row`.
+/// Column order is the table's (migrations/duckdb/0001_events.sql).
 fn append_rows(conn: &Connection, rows: &[EventRow]) -> duckdb::Result<()> {
-    let mut app = conn.appender("events")?;
-    for r in rows {
-        app.append_row(params![
-            r.site_id,
-            r.ts,
-            r.session,
-            r.visitor,
-            r.user_id,
-            r.pageview,
-            r.event_type,
-            r.path,
-            r.page_group,
-            r.referrer,
-            r.channel,
-            r.utm_source,
-            r.utm_medium,
-            r.utm_campaign,
-            r.utm_term,
-            r.utm_content,
-            r.device,
-            r.browser,
-            r.os,
-            r.country,
-            r.viewport_w,
-            r.viewport_h,
-            r.selector,
-            r.tag,
-            r.text,
-            r.x,
-            r.y,
-            r.rel_x,
-            r.rel_y,
-            r.scroll_pct,
-            r.value,
-            r.name,
-            r.props,
-            r.revenue,
-            r.error_fingerprint,
-            r.interactive,
-            r.changed,
-        ])?;
+    use duckdb::arrow::array::{
+        ArrayRef, BooleanArray, Float64Array, Int32Array, Int64Array, StringArray,
+    };
+    use duckdb::arrow::record_batch::RecordBatch;
+
+    if rows.is_empty() {
+        return Ok(());
     }
+    fn text(rows: &[EventRow], f: impl Fn(&EventRow) -> Option<&str>) -> ArrayRef {
+        Arc::new(rows.iter().map(f).collect::<StringArray>())
+    }
+    fn float(rows: &[EventRow], f: impl Fn(&EventRow) -> Option<f64>) -> ArrayRef {
+        Arc::new(rows.iter().map(f).collect::<Float64Array>())
+    }
+    fn int(rows: &[EventRow], f: impl Fn(&EventRow) -> Option<i32>) -> ArrayRef {
+        Arc::new(rows.iter().map(f).collect::<Int32Array>())
+    }
+    fn flag(rows: &[EventRow], f: impl Fn(&EventRow) -> Option<bool>) -> ArrayRef {
+        Arc::new(rows.iter().map(f).collect::<BooleanArray>())
+    }
+    let columns: Vec<(&str, ArrayRef)> = vec![
+        (
+            "site_id",
+            Arc::new(rows.iter().map(|r| r.site_id).collect::<Int64Array>()),
+        ),
+        (
+            "ts",
+            Arc::new(rows.iter().map(|r| r.ts).collect::<Int64Array>()),
+        ),
+        ("session", text(rows, |r| Some(&r.session))),
+        ("visitor", text(rows, |r| Some(&r.visitor))),
+        ("user_id", text(rows, |r| r.user_id.as_deref())),
+        ("pageview", text(rows, |r| Some(&r.pageview))),
+        ("type", text(rows, |r| Some(r.event_type))),
+        ("path", text(rows, |r| r.path.as_deref())),
+        ("page_group", text(rows, |r| r.page_group.as_deref())),
+        ("referrer", text(rows, |r| r.referrer.as_deref())),
+        ("channel", text(rows, |r| r.channel)),
+        ("utm_source", text(rows, |r| r.utm_source.as_deref())),
+        ("utm_medium", text(rows, |r| r.utm_medium.as_deref())),
+        ("utm_campaign", text(rows, |r| r.utm_campaign.as_deref())),
+        ("utm_term", text(rows, |r| r.utm_term.as_deref())),
+        ("utm_content", text(rows, |r| r.utm_content.as_deref())),
+        ("device", text(rows, |r| Some(r.device))),
+        ("browser", text(rows, |r| Some(&r.browser))),
+        ("os", text(rows, |r| Some(&r.os))),
+        ("country", text(rows, |r| r.country.as_deref())),
+        ("viewport_w", int(rows, |r| r.viewport_w)),
+        ("viewport_h", int(rows, |r| r.viewport_h)),
+        ("selector", text(rows, |r| r.selector.as_deref())),
+        ("tag", text(rows, |r| r.tag.as_deref())),
+        ("text", text(rows, |r| r.text.as_deref())),
+        ("x", float(rows, |r| r.x)),
+        ("y", float(rows, |r| r.y)),
+        ("rel_x", float(rows, |r| r.rel_x)),
+        ("rel_y", float(rows, |r| r.rel_y)),
+        ("scroll_pct", float(rows, |r| r.scroll_pct)),
+        ("value", float(rows, |r| r.value)),
+        ("name", text(rows, |r| r.name.as_deref())),
+        ("props", text(rows, |r| r.props.as_deref())),
+        ("revenue", float(rows, |r| r.revenue)),
+        (
+            "error_fingerprint",
+            text(rows, |r| r.error_fingerprint.as_deref()),
+        ),
+        ("interactive", flag(rows, |r| r.interactive)),
+        ("changed", flag(rows, |r| r.changed)),
+    ];
+    let batch = RecordBatch::try_from_iter(columns)
+        .map_err(|e| duckdb::Error::ToSqlConversionFailure(Box::new(e)))?;
+    let mut app = conn.appender("events")?;
+    app.append_record_batch(batch)?;
     app.flush()
 }
 
@@ -219,6 +255,62 @@ impl EventStore for DuckDbEventStore {
                 |r| r.get(0),
             )?;
             Ok(n.max(0) as u64)
+        })
+    }
+
+    fn session_events(
+        &self,
+        site_id: i64,
+        session: &str,
+        limit: usize,
+    ) -> Result<Vec<StoredEvent>> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare(
+                "SELECT ts, type, pageview, visitor, user_id, path, page_group, referrer, channel, utm_source, utm_medium,
+                        utm_campaign, device, browser, os, viewport_w, viewport_h, selector, tag, text, x, y, rel_x, rel_y,
+                        scroll_pct, value, name, props, revenue, error_fingerprint, interactive, changed
+                 FROM events WHERE site_id = ? AND session = ? ORDER BY ts, rowid LIMIT ?",
+            )?;
+            let events = stmt
+                .query_map(params![site_id, session, limit as i64], |r| {
+                    let props: Option<String> = r.get(27)?;
+                    Ok(StoredEvent {
+                        ts: r.get(0)?,
+                        event_type: r.get(1)?,
+                        pageview: r.get(2)?,
+                        visitor: r.get(3)?,
+                        user_id: r.get(4)?,
+                        path: r.get(5)?,
+                        page_group: r.get(6)?,
+                        referrer: r.get(7)?,
+                        channel: r.get(8)?,
+                        utm_source: r.get(9)?,
+                        utm_medium: r.get(10)?,
+                        utm_campaign: r.get(11)?,
+                        device: r.get(12)?,
+                        browser: r.get(13)?,
+                        os: r.get(14)?,
+                        viewport_w: r.get(15)?,
+                        viewport_h: r.get(16)?,
+                        selector: r.get(17)?,
+                        tag: r.get(18)?,
+                        text: r.get(19)?,
+                        x: r.get(20)?,
+                        y: r.get(21)?,
+                        rel_x: r.get(22)?,
+                        rel_y: r.get(23)?,
+                        scroll_pct: r.get(24)?,
+                        value: r.get(25)?,
+                        name: r.get(26)?,
+                        props: props.and_then(|p| serde_json::from_str(&p).ok()),
+                        revenue: r.get(28)?,
+                        error_fingerprint: r.get(29)?,
+                        interactive: r.get(30)?,
+                        changed: r.get(31)?,
+                    })
+                })?
+                .collect::<duckdb::Result<Vec<_>>>()?;
+            Ok(events)
         })
     }
 

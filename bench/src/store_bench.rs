@@ -1,0 +1,197 @@
+//! Store benchmarks without HTTP: write throughput of the batch writer's commits, and overview latency over
+//! a generated data set of realistic shape (sessions of several pages with clicks and scrolls).
+
+use std::time::Instant;
+
+use anyhow::Result;
+use rand::{Rng, SeedableRng};
+use sightline_model::EventRow;
+use sightline_store::duckdb::DuckDbEventStore;
+use sightline_store::{EventStore, OverviewQuery, SessionFilters, SpoolPosition, WriteBatch};
+
+const DAY_MS: i64 = 86_400_000;
+const PATHS: &[&str] = &[
+    "/",
+    "/category/shoes",
+    "/product/:id",
+    "/cart",
+    "/checkout",
+    "/pricing",
+    "/blog/:id",
+    "/about",
+];
+const CHANNELS: &[&str] = &[
+    "direct",
+    "organic_search",
+    "paid_search",
+    "organic_social",
+    "email",
+    "referral",
+];
+const DEVICES: &[&str] = &["mobile", "desktop", "tablet"];
+const BROWSERS: &[&str] = &["Chrome", "Safari", "Firefox", "Edge", "Samsung Internet"];
+
+/// Rows of `sessions` sessions spread over `days` days ending at `end`.
+pub fn generate(
+    rng: &mut impl Rng,
+    first_session: u64,
+    sessions: u64,
+    days: i64,
+    end: i64,
+) -> Vec<EventRow> {
+    let mut rows = Vec::new();
+    for s in first_session..first_session + sessions {
+        let start = end - rng.random_range(0..days * DAY_MS);
+        let device = DEVICES[rng.random_range(0..DEVICES.len())];
+        let browser = BROWSERS[rng.random_range(0..BROWSERS.len())];
+        let channel = CHANNELS[rng.random_range(0..CHANNELS.len())];
+        let visitor = format!("v{}", rng.random_range(0..sessions * 2 / 3 + 1));
+        let pages = if rng.random_bool(0.4) {
+            1
+        } else {
+            rng.random_range(2..8)
+        };
+        let mut t = start;
+        for p in 0..pages {
+            let path = PATHS[rng.random_range(0..PATHS.len())];
+            let base = EventRow {
+                site_id: 1,
+                ts: t,
+                session: format!("s{s:012}"),
+                visitor: visitor.clone(),
+                pageview: format!("s{s}p{p}"),
+                event_type: "pageview",
+                path: Some(path.into()),
+                page_group: Some(path.into()),
+                channel: Some(if p == 0 { channel } else { "internal" }),
+                device,
+                browser: browser.into(),
+                os: "Android".into(),
+                ..EventRow::default()
+            };
+            rows.push(base.clone());
+            for e in 0..rng.random_range(3..12) {
+                t += rng.random_range(200..4_000);
+                let clicked = e % 3 == 0;
+                rows.push(EventRow {
+                    ts: t,
+                    event_type: if clicked { "click" } else { "scroll" },
+                    channel: None,
+                    selector: clicked.then(|| "#add-to-cart".to_string()),
+                    x: clicked.then(|| rng.random_range(0.0..1280.0)),
+                    y: clicked.then(|| rng.random_range(0.0..4000.0)),
+                    rel_x: clicked.then(|| rng.random_range(0.0..1.0)),
+                    rel_y: clicked.then(|| rng.random_range(0.0..1.0)),
+                    scroll_pct: (!clicked).then(|| rng.random_range(0.0..100.0)),
+                    ..base.clone()
+                });
+            }
+            t += rng.random_range(1_000..30_000);
+        }
+    }
+    rows
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// Rows per second through `EventStore::commit` in writer-sized transactions.
+pub fn write_throughput(rows: usize) -> Result<()> {
+    let dir = std::env::temp_dir().join(format!("sightline-store-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let store = DuckDbEventStore::open(&dir.join("events.duckdb"))?;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    let mut data = generate(&mut rng, 0, (rows / 30).max(1) as u64, 7, now_ms());
+    data.truncate(rows);
+    let started = Instant::now();
+    for (i, chunk) in data.chunks(50_000).enumerate() {
+        store.commit(&WriteBatch {
+            rows: chunk.to_vec(),
+            batch_keys: vec![],
+            position: SpoolPosition {
+                segment: 1,
+                offset: i as u64,
+            },
+        })?;
+    }
+    let elapsed = started.elapsed();
+    println!(
+        "store write: {:.0} rows/s ({} rows in {:.2} s, 50k-row transactions)",
+        data.len() as f64 / elapsed.as_secs_f64(),
+        data.len(),
+        elapsed.as_secs_f64()
+    );
+    drop(store);
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+/// Overview latency over `events` generated events (30 days), unfiltered and filtered.
+pub fn overview_latency(events: u64) -> Result<()> {
+    let dir = std::env::temp_dir().join(format!("sightline-query-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let store = DuckDbEventStore::open(&dir.join("events.duckdb"))?;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+    let end = now_ms();
+    let (mut written, mut session, mut chunk) = (0u64, 0u64, 0u64);
+    let load_started = Instant::now();
+    while written < events {
+        let rows = generate(&mut rng, session, 5_000, 30, end);
+        session += 5_000;
+        written += rows.len() as u64;
+        chunk += 1;
+        store.commit(&WriteBatch {
+            rows,
+            batch_keys: vec![],
+            position: SpoolPosition {
+                segment: 1,
+                offset: chunk,
+            },
+        })?;
+    }
+    println!(
+        "query data set: {written} events, {session} sessions (loaded in {:.1} s)",
+        load_started.elapsed().as_secs_f64()
+    );
+    let query = |filters: SessionFilters| OverviewQuery {
+        from: end - 30 * DAY_MS,
+        to: end + 1,
+        filters,
+        limit: 10,
+    };
+    for (label, filters) in [
+        ("overview, 30 days, no filter", SessionFilters::default()),
+        (
+            "overview, 30 days, device=mobile",
+            SessionFilters {
+                device: Some("mobile".into()),
+                ..Default::default()
+            },
+        ),
+        (
+            "overview, 30 days, page=/cart",
+            SessionFilters {
+                page: Some("/cart".into()),
+                ..Default::default()
+            },
+        ),
+    ] {
+        let q = query(filters);
+        store.overview(1, &q)?; // warm-up
+        let mut times = Vec::new();
+        for _ in 0..3 {
+            let started = Instant::now();
+            store.overview(1, &q)?;
+            times.push(started.elapsed().as_secs_f64() * 1000.0);
+        }
+        times.sort_by(f64::total_cmp);
+        println!("{label}: median {:.0} ms over {written} events", times[1]);
+    }
+    drop(store);
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}

@@ -158,6 +158,10 @@ mod tests {
             domains: domains.iter().map(|s| s.to_string()).collect(),
             allowed_origins: origins.iter().map(|s| s.to_string()).collect(),
             page_groups: vec![],
+            mask_selectors: vec![],
+            persistent_ids: false,
+            respect_dnt: true,
+            retention_days: 30,
             created_at: 0,
         })
     }

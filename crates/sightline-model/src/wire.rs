@@ -304,7 +304,7 @@ pub struct Replay {
 }
 
 /// `202` body.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct BatchAccepted {
     pub accepted: usize,
     pub duplicate: bool,

@@ -38,6 +38,7 @@ pub struct App {
     pub ingestor: Ingestor,
     /// Set by `sightline demo`: the site key substituted into the demo shop's pages (served only then).
     pub demo_site_key: std::sync::OnceLock<String>,
+    pub login_limiter: crate::auth::LoginLimiter,
 }
 
 /// Metadata only (for CLI commands that must work while a server holds the event store).
@@ -105,6 +106,7 @@ impl App {
             writer,
             ingestor,
             demo_site_key: std::sync::OnceLock::new(),
+            login_limiter: crate::auth::LoginLimiter::default(),
         })
     }
 

@@ -2,17 +2,23 @@
 //! the tests and (later) the OpenAPI export.
 
 pub mod app;
+pub mod auth;
 pub mod config;
 pub mod error;
+mod extract;
 mod metrics_export;
+pub mod openapi;
 mod routes;
+mod security;
+pub mod snippet;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::http::StatusCode;
-use axum::routing::{get, post};
+use axum::http::{StatusCode, header};
+use axum::middleware;
+use axum::routing::{delete, get, post};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 pub use app::App;
@@ -40,7 +46,57 @@ pub fn router(app: Arc<App>) -> Router {
             .options(|| async { StatusCode::NO_CONTENT })
             .layer(ingest_cors),
     );
-    let api = Router::new()
+    let public_api = Router::new()
+        .route(
+            "/api/v1/setup",
+            get(routes::account::setup_status).post(routes::account::setup),
+        )
+        .route("/api/v1/login", post(routes::account::login))
+        .route(
+            "/api/v1/openapi.json",
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "application/json")],
+                    openapi::document(),
+                )
+            }),
+        );
+    // Every route here needs a login or token (401 otherwise) and checks site access itself.
+    let dashboard_api = Router::new()
+        .route("/api/v1/me", get(routes::account::me))
+        .route("/api/v1/logout", post(routes::account::logout))
+        .route(
+            "/api/v1/logout-everywhere",
+            post(routes::account::logout_everywhere),
+        )
+        .route(
+            "/api/v1/sites",
+            get(routes::settings::list_sites).post(routes::settings::create_site),
+        )
+        .route(
+            "/api/v1/sites/{site}",
+            get(routes::settings::get_site).put(routes::settings::update_site),
+        )
+        .route(
+            "/api/v1/sites/{site}/members",
+            get(routes::settings::list_members).post(routes::settings::add_member),
+        )
+        .route(
+            "/api/v1/sites/{site}/members/{user_id}",
+            delete(routes::settings::remove_member),
+        )
+        .route(
+            "/api/v1/users",
+            get(routes::settings::list_users).post(routes::settings::create_user),
+        )
+        .route(
+            "/api/v1/tokens",
+            get(routes::settings::list_tokens).post(routes::settings::create_token),
+        )
+        .route(
+            "/api/v1/tokens/{id}",
+            delete(routes::settings::delete_token),
+        )
         .route(
             "/api/v1/sites/{site}/overview",
             get(routes::overview::overview),
@@ -48,10 +104,15 @@ pub fn router(app: Arc<App>) -> Router {
         .route(
             "/api/v1/sites/{site}/sessions/{session}/events",
             get(routes::sessions::events),
-        );
+        )
+        .route_layer(middleware::from_fn_with_state(
+            app.clone(),
+            auth::require_auth,
+        ));
     Router::new()
         .merge(ingest)
-        .merge(api)
+        .merge(public_api)
+        .merge(dashboard_api)
         .route(
             "/t.js",
             get(routes::assets::tracker).layer(tower_http::compression::CompressionLayer::new()),
@@ -65,7 +126,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/healthz", get(routes::health::healthz))
         .route("/readyz", get(routes::health::readyz))
         .route("/metrics", get(routes::health::metrics))
-        .fallback(|| async { ApiError::not_found("no such route") })
+        .fallback(routes::dashboard::fallback)
         .method_not_allowed_fallback(|| async {
             ApiError::new(
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -73,6 +134,7 @@ pub fn router(app: Arc<App>) -> Router {
                 "method not allowed on this route",
             )
         })
+        .layer(middleware::from_fn(security::headers))
         .with_state(app)
 }
 

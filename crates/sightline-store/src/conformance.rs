@@ -4,8 +4,9 @@
 use sightline_model::EventRow;
 
 use crate::{
-    BatchKey, BlobStore, Breakdown, EventStore, MetaStore, NewSite, OverviewQuery, SessionFilters,
-    SiteUpdate, SpoolPosition, WriteBatch,
+    BatchKey, BlobStore, Breakdown, EventStore, LoginSession, MetaStore, NewSite, NewToken,
+    OverviewQuery, Role, SessionFilters, SiteUpdate, SpoolPosition, StoreError, VisitorType,
+    WriteBatch,
 };
 
 const DAY: i64 = 86_400_000;
@@ -227,6 +228,21 @@ pub fn event_store(store: &dyn EventStore) {
         }),
         (0, 0, 0)
     );
+    // v1's second session (s2, the next day) is the only returning one.
+    assert_eq!(
+        filtered(SessionFilters {
+            visitor_type: Some(VisitorType::Returning),
+            ..Default::default()
+        }),
+        (1, 1, 3)
+    );
+    assert_eq!(
+        filtered(SessionFilters {
+            visitor_type: Some(VisitorType::New),
+            ..Default::default()
+        }),
+        (3, 3, 4)
+    );
 
     let series = store
         .overview_series(1, &query(T0, T0 + 2 * DAY))
@@ -312,11 +328,19 @@ pub fn meta_store(store: &dyn MetaStore) {
         "blank names are refused"
     );
 
+    assert!(
+        !shop.persistent_ids && shop.respect_dnt,
+        "privacy by default: cookieless, DNT honoured"
+    );
     let update = SiteUpdate {
         name: "Shop EU".into(),
         domains: vec!["shop.example".into(), "shop.eu".into()],
         allowed_origins: vec!["https://checkout.example".into()],
         page_groups: vec!["/products/*".into()],
+        mask_selectors: vec![".account-name".into()],
+        persistent_ids: true,
+        respect_dnt: false,
+        retention_days: 30,
     };
     let updated = store.update_site(shop.id, &update).expect("update");
     assert_eq!(
@@ -326,6 +350,15 @@ pub fn meta_store(store: &dyn MetaStore) {
     assert_eq!(updated.domains, update.domains);
     assert_eq!(updated.allowed_origins, update.allowed_origins);
     assert_eq!(updated.page_groups, update.page_groups);
+    assert_eq!(updated.mask_selectors, update.mask_selectors);
+    assert_eq!(
+        (
+            updated.persistent_ids,
+            updated.respect_dnt,
+            updated.retention_days
+        ),
+        (true, false, 30)
+    );
     assert!(
         store.update_site(9_999, &update).is_err(),
         "unknown sites are not created by updates"
@@ -347,6 +380,132 @@ pub fn meta_store(store: &dyn MetaStore) {
         salt,
         "old salts are forgotten"
     );
+
+    accounts(store, shop.id, blog.id);
+}
+
+fn accounts(store: &dyn MetaStore, shop: i64, blog: i64) {
+    assert_eq!(store.count_users().expect("count"), 0);
+    let admin = store
+        .create_user("Admin@Example.com", "hash-a", Role::Admin)
+        .expect("user");
+    let viewer = store
+        .create_user("viewer@example.com", "hash-v", Role::Viewer)
+        .expect("user");
+    assert!(
+        matches!(
+            store.create_user("admin@example.com", "x", Role::Viewer),
+            Err(StoreError::Conflict(_))
+        ),
+        "emails are unique regardless of case"
+    );
+    assert_eq!(store.count_users().expect("count"), 2);
+    let (found, hash) = store
+        .user_by_email("ADMIN@example.com")
+        .expect("lookup")
+        .expect("found");
+    assert_eq!(
+        (found.id, found.role, hash.as_str()),
+        (admin.id, Role::Admin, "hash-a")
+    );
+    assert_eq!(
+        store.list_users().expect("list"),
+        vec![admin.clone(), viewer.clone()]
+    );
+
+    store.add_member(shop, viewer.id).expect("member");
+    store
+        .add_member(shop, viewer.id)
+        .expect("adding twice is harmless");
+    assert_eq!(store.member_sites(viewer.id).expect("sites"), vec![shop]);
+    assert_eq!(
+        store.members(shop).expect("members")[0].email,
+        "viewer@example.com"
+    );
+    assert!(store.members(blog).expect("members").is_empty());
+    assert!(
+        store.add_member(shop, 9_999).is_err(),
+        "unknown users cannot be members"
+    );
+    store.remove_member(shop, viewer.id).expect("remove");
+    assert!(store.member_sites(viewer.id).expect("sites").is_empty());
+    assert!(store.remove_member(shop, viewer.id).is_err());
+
+    let login = LoginSession {
+        user_id: viewer.id,
+        csrf_token: "csrf".into(),
+        expires_at: T0 + DAY,
+    };
+    store.create_login_session("h1", &login).expect("login");
+    store.create_login_session("h2", &login).expect("login");
+    assert_eq!(
+        store.login_session("h1", T0).expect("lookup"),
+        Some(login.clone())
+    );
+    assert_eq!(
+        store.login_session("h1", T0 + DAY).expect("lookup"),
+        None,
+        "expired logins are gone"
+    );
+    store.delete_login_session("h2").expect("logout");
+    assert_eq!(store.login_session("h2", T0).expect("lookup"), None);
+    store
+        .create_login_session(
+            "h3",
+            &LoginSession {
+                expires_at: T0 + 2 * DAY,
+                ..login.clone()
+            },
+        )
+        .expect("login");
+    store
+        .create_login_session(
+            "h4",
+            &LoginSession {
+                expires_at: T0 + 2 * DAY,
+                ..login
+            },
+        )
+        .expect("login");
+    assert_eq!(
+        store.delete_user_sessions(viewer.id).expect("everywhere"),
+        2
+    );
+
+    let token = store
+        .create_token(&NewToken {
+            name: "ci".into(),
+            token_hash: "th".into(),
+            user_id: Some(viewer.id),
+            site_id: Some(shop),
+            role: Role::Viewer,
+        })
+        .expect("token");
+    let cli_token = store
+        .create_token(&NewToken {
+            name: "cli".into(),
+            token_hash: "th2".into(),
+            user_id: None,
+            site_id: None,
+            role: Role::Admin,
+        })
+        .expect("token");
+    assert_eq!(token.last_used_at, None);
+    let used = store.use_token("th", T0).expect("use").expect("found");
+    assert_eq!(
+        (used.id, used.site_id, used.last_used_at),
+        (token.id, Some(shop), Some(T0))
+    );
+    assert_eq!(store.use_token("nope", T0).expect("use"), None);
+    assert_eq!(store.list_tokens(Some(viewer.id)).expect("list").len(), 1);
+    assert_eq!(store.list_tokens(None).expect("list").len(), 2);
+    store.delete_token(cli_token.id).expect("revoke");
+    assert_eq!(
+        store.use_token("th2", T0).expect("use"),
+        None,
+        "revoked tokens stop working"
+    );
+    assert!(store.delete_token(cli_token.id).is_err());
 }
 
 pub fn blob_store(store: &dyn BlobStore) {

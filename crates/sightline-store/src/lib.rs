@@ -73,6 +73,35 @@ pub trait MetaStore: Send + Sync {
     /// The random salt for cookieless visitor hashes of `day` (days since the epoch, UTC), created on first use.
     /// Salts older than yesterday are deleted, so yesterday's visitors can never be re-identified.
     fn daily_salt(&self, day: i64) -> Result<[u8; 32]>;
+
+    /// Creates a user; `Conflict` when the email is taken (case-insensitive).
+    fn create_user(&self, email: &str, password_hash: &str, role: Role) -> Result<User>;
+    fn count_users(&self) -> Result<u64>;
+    fn list_users(&self) -> Result<Vec<User>>;
+    fn user_by_id(&self, id: i64) -> Result<Option<User>>;
+    /// The user and their password hash.
+    fn user_by_email(&self, email: &str) -> Result<Option<(User, String)>>;
+
+    fn add_member(&self, site_id: i64, user_id: i64) -> Result<()>;
+    fn remove_member(&self, site_id: i64, user_id: i64) -> Result<()>;
+    fn members(&self, site_id: i64) -> Result<Vec<Member>>;
+    /// Ids of the sites a user is a member of.
+    fn member_sites(&self, user_id: i64) -> Result<Vec<i64>>;
+
+    /// Stores a login under the hash of its cookie value.
+    fn create_login_session(&self, id_hash: &str, session: &LoginSession) -> Result<()>;
+    /// An unexpired login by cookie hash (`now` decides expiry; expired ones are deleted).
+    fn login_session(&self, id_hash: &str, now: i64) -> Result<Option<LoginSession>>;
+    fn delete_login_session(&self, id_hash: &str) -> Result<()>;
+    /// Logs a user out everywhere; returns how many logins ended.
+    fn delete_user_sessions(&self, user_id: i64) -> Result<usize>;
+
+    fn create_token(&self, token: &NewToken) -> Result<TokenInfo>;
+    /// The token with this hash, marking it used at `now`.
+    fn use_token(&self, token_hash: &str, now: i64) -> Result<Option<TokenInfo>>;
+    /// Tokens of one owner, or all tokens (`None`).
+    fn list_tokens(&self, user_id: Option<i64>) -> Result<Vec<TokenInfo>>;
+    fn delete_token(&self, id: i64) -> Result<()>;
 }
 
 /// Opaque blobs by key (`site/session/seq`), e.g. replay chunks.

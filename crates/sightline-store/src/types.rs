@@ -27,7 +27,7 @@ pub struct WriteBatch {
     pub position: SpoolPosition,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Site {
     pub id: i64,
     /// Public key used by the tracker (`data-site`).
@@ -37,6 +37,14 @@ pub struct Site {
     /// Extra origins allowed to send events (beyond `domains` and their subdomains).
     pub allowed_origins: Vec<String>,
     pub page_groups: Vec<String>,
+    /// CSS selectors whose text the tracker masks (beyond inputs, which are always masked).
+    pub mask_selectors: Vec<String>,
+    /// Persistent visitor ids (localStorage) instead of the cookieless daily hash.
+    pub persistent_ids: bool,
+    /// Send nothing from browsers with Do-Not-Track on.
+    pub respect_dnt: bool,
+    /// Days events and replays are kept.
+    pub retention_days: u32,
     pub created_at: i64,
 }
 
@@ -46,12 +54,16 @@ pub struct NewSite {
     pub domains: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SiteUpdate {
     pub name: String,
     pub domains: Vec<String>,
     pub allowed_origins: Vec<String>,
     pub page_groups: Vec<String>,
+    pub mask_selectors: Vec<String>,
+    pub persistent_ids: bool,
+    pub respect_dnt: bool,
+    pub retention_days: u32,
 }
 
 /// Session-level filters; `None` means "any".
@@ -67,6 +79,14 @@ pub struct SessionFilters {
     /// Sessions that viewed this page path.
     pub page: Option<String>,
     pub entry_page: Option<String>,
+    pub visitor_type: Option<VisitorType>,
+}
+
+/// New visitors had no session before this one; returning visitors had.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VisitorType {
+    New,
+    Returning,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,14 +100,14 @@ pub struct OverviewQuery {
     pub limit: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Breakdown {
     pub name: String,
     pub visitors: u64,
     pub pageviews: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Overview {
     pub visitors: u64,
     pub sessions: u64,
@@ -103,7 +123,7 @@ pub struct Overview {
     pub browsers: Vec<Breakdown>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SeriesPoint {
     /// Day start, ms since the epoch (UTC).
     pub day: i64,
@@ -113,7 +133,7 @@ pub struct SeriesPoint {
 }
 
 /// One stored event as the API returns it (the `events` columns; `props` parsed back into JSON).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct StoredEvent {
     pub ts: i64,
     #[serde(rename = "type")]
@@ -143,9 +163,93 @@ pub struct StoredEvent {
     pub scroll_pct: Option<f64>,
     pub value: Option<f64>,
     pub name: Option<String>,
+    #[schema(value_type = Option<Object>)]
     pub props: Option<serde_json::Value>,
     pub revenue: Option<f64>,
     pub error_fingerprint: Option<String>,
     pub interactive: Option<bool>,
     pub changed: Option<bool>,
+}
+
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Viewer,
+    Analyst,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Analyst => "analyst",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "viewer" => Some(Role::Viewer),
+            "analyst" => Some(Role::Analyst),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub role: Role,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Member {
+    pub user_id: i64,
+    pub email: String,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginSession {
+    pub user_id: i64,
+    pub csrf_token: String,
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct TokenInfo {
+    pub id: i64,
+    pub name: String,
+    /// Owner; `None` for tokens made with the CLI.
+    pub user_id: Option<i64>,
+    /// Restricted to this site, or every site the owner can see.
+    pub site_id: Option<i64>,
+    pub role: Role,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewToken {
+    pub name: String,
+    pub token_hash: String,
+    pub user_id: Option<i64>,
+    pub site_id: Option<i64>,
+    pub role: Role,
 }

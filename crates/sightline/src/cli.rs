@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
-use sightline_server::{App, Config, app::open_meta};
-use sightline_store::{MetaStore, NewSite, Site};
+use sightline_server::{App, Config, app::open_meta, auth};
+use sightline_store::{MetaStore, NewSite, NewToken, Role};
 
 #[derive(Parser)]
 #[command(
@@ -64,6 +64,45 @@ enum Command {
     /// Inspect the effective configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Manage dashboard users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Print the OpenAPI document of the HTTP API.
+    Openapi,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user; the password is read from standard input.
+    Add {
+        #[arg(long)]
+        email: String,
+        /// Read the password from standard input (required: passwords never go on the command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        /// Make the user an admin (same as --role admin).
+        #[arg(long)]
+        admin: bool,
+        #[arg(long, value_parser = ["viewer", "analyst", "admin"], default_value = "viewer")]
+        role: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API token; prints `token: <T>` (shown once, stored hashed).
+    Create {
+        #[arg(long)]
+        name: String,
+        /// Restrict the token to one site (key or id).
+        #[arg(long)]
+        site: Option<String>,
+        #[arg(long, value_parser = ["viewer", "analyst", "admin"], default_value = "viewer")]
+        role: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -127,6 +166,27 @@ pub fn run(cli: Cli) -> Result<()> {
         ),
         Command::Site(SiteCommand::Add { name, domains }) => site_add(&config, name, domains, json),
         Command::Site(SiteCommand::List) => site_list(&config, json),
+        Command::User(UserCommand::Add {
+            email, admin, role, ..
+        }) => {
+            let role = if admin {
+                Role::Admin
+            } else {
+                Role::parse(&role).unwrap_or(Role::Viewer)
+            };
+            user_add(&config, &email, role, json)
+        }
+        Command::Token(TokenCommand::Create { name, site, role }) => token_create(
+            &config,
+            &name,
+            site.as_deref(),
+            Role::parse(&role).unwrap_or(Role::Viewer),
+            json,
+        ),
+        Command::Openapi => {
+            println!("{}", sightline_server::openapi::document());
+            Ok(())
+        }
         Command::Config(ConfigCommand::Print) => {
             if json {
                 println!("{}", serde_json::to_string_pretty(&config)?);
@@ -150,12 +210,75 @@ fn public_base(config: &Config) -> String {
     }
 }
 
-pub fn snippet(config: &Config, site: &Site) -> String {
-    format!(
-        "<script defer src=\"{}/t.js\" data-site=\"{}\"></script>",
-        public_base(config),
-        site.key
-    )
+fn user_add(config: &Config, email: &str, role: Role, json: bool) -> Result<()> {
+    let mut password = String::new();
+    std::io::stdin()
+        .read_line(&mut password)
+        .context("reading the password from standard input")?;
+    let password = password.trim_end_matches(['\n', '\r']);
+    auth::validate_credentials(email, password).map_err(|e| anyhow::anyhow!(e.message))?;
+    let hash = auth::hash_password(password).map_err(|e| anyhow::anyhow!(e.message))?;
+    let user = open_meta(config)?
+        .create_user(email, &hash, role)
+        .context("creating the user")?;
+    if json {
+        println!("{}", serde_json::to_string(&user)?);
+    } else {
+        println!(
+            "Created {} user {} (id {}).",
+            user.role.as_str(),
+            user.email,
+            user.id
+        );
+    }
+    Ok(())
+}
+
+fn token_create(
+    config: &Config,
+    name: &str,
+    site: Option<&str>,
+    role: Role,
+    json: bool,
+) -> Result<()> {
+    let meta = open_meta(config)?;
+    let site_id = match site {
+        None => None,
+        Some(s) => {
+            let found = match s.parse::<i64>() {
+                Ok(id) => meta.site_by_id(id)?,
+                Err(_) => meta.site_by_key(s)?,
+            };
+            Some(
+                found
+                    .with_context(|| format!("no site {s:?} (see `sightline site list`)"))?
+                    .id,
+            )
+        }
+    };
+    if name.trim().is_empty() {
+        bail!("--name must not be empty");
+    }
+    let secret = format!("{}{}", auth::TOKEN_PREFIX, auth::new_secret());
+    let info = meta.create_token(&NewToken {
+        name: name.trim().to_string(),
+        token_hash: auth::sha256_hex(&secret),
+        user_id: None,
+        site_id,
+        role,
+    })?;
+    if json {
+        println!("{}", serde_json::json!({"token": secret, "info": info}));
+    } else {
+        println!(
+            "Created {} token {:?} (id {}). It is shown only now:",
+            info.role.as_str(),
+            info.name,
+            info.id
+        );
+        println!("token: {secret}");
+    }
+    Ok(())
 }
 
 fn site_add(config: &Config, name: String, domains: Vec<String>, json: bool) -> Result<()> {
@@ -171,7 +294,7 @@ fn site_add(config: &Config, name: String, domains: Vec<String>, json: bool) -> 
     let site = meta
         .create_site(&NewSite { name, domains })
         .context("creating the site")?;
-    let snippet = snippet(config, &site);
+    let snippet = sightline_server::snippet::snippet(&public_base(config), &site);
     if json {
         println!("{}", serde_json::json!({"site": site, "snippet": snippet}));
     } else {

@@ -7,11 +7,15 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use sightline_server::{App, Config};
-use sightline_store::{MetaStore, NewSite, Site};
+use sightline_store::{MetaStore, NewSite, Role, Site};
 
 use crate::simulate::{self, SimOptions};
 
 pub const DEMO_SITE_NAME: &str = "Demo shop";
+/// The demo's dashboard login, created when the data directory has no user yet. A demo binds to loopback;
+/// real installs create their admin with the first-run page or `sightline user add --admin`.
+pub const DEMO_EMAIL: &str = "demo@sightline.local";
+pub const DEMO_PASSWORD: &str = "sightline-demo";
 /// How long `--exit-after-traffic` waits for the writer to store everything.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(120);
 
@@ -21,6 +25,17 @@ pub struct DemoOptions {
     pub seed: u64,
     pub ground_truth: Option<PathBuf>,
     pub exit_after_traffic: bool,
+}
+
+/// Creates the demo login unless the data directory already has users; returns whether it exists now.
+fn demo_login(meta: &dyn MetaStore) -> Result<bool> {
+    if meta.count_users()? > 0 {
+        return Ok(meta.user_by_email(DEMO_EMAIL)?.is_some());
+    }
+    let hash = sightline_server::auth::hash_password(DEMO_PASSWORD)
+        .map_err(|e| anyhow::anyhow!(e.message))?;
+    meta.create_user(DEMO_EMAIL, &hash, Role::Admin)?;
+    Ok(true)
 }
 
 fn demo_site(meta: &dyn MetaStore) -> Result<Site> {
@@ -51,9 +66,10 @@ pub fn run(mut config: Config, options: DemoOptions, json: bool) -> Result<()> {
         let listener = tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("binding {listen}"))?;
         let addr = listener.local_addr()?;
         tracing::info!("listening on http://{addr}");
-        let site = {
+        let (site, has_demo_login) = {
             let app = app.clone();
-            tokio::task::spawn_blocking(move || demo_site(app.meta.as_ref())).await??
+            tokio::task::spawn_blocking(move || -> Result<(Site, bool)> { Ok((demo_site(app.meta.as_ref())?, demo_login(app.meta.as_ref())?)) })
+                .await??
         };
         let _ = app.demo_site_key.set(site.key.clone());
         let base = format!("http://{addr}");
@@ -61,9 +77,11 @@ pub fn run(mut config: Config, options: DemoOptions, json: bool) -> Result<()> {
             println!("{}", serde_json::json!({"url": base, "demo": format!("{base}/demo/"), "site": site}));
         } else {
             println!("Sightline demo is running.");
+            println!("  dashboard:  {base}/");
+            if has_demo_login {
+                println!("  login:      {DEMO_EMAIL} / {DEMO_PASSWORD}");
+            }
             println!("  demo shop:  {base}/demo/");
-            println!("  overview:   {base}/api/v1/sites/{}/overview", site.key);
-            println!("  (the dashboard and its login arrive with the accounts work; the JSON API is live now)");
             println!("site key: {}", site.key);
         }
 

@@ -62,25 +62,23 @@ fn demo_traffic_is_stored_and_classified_as_planted() {
     let from = now_ms() - 10 * 86_400_000;
     let server = Server::start(dir.path());
     let agent = agent();
-    let overview = get(
-        &agent,
-        &server.url(&format!(
-            "/api/v1/sites/{key}/overview?limit=100&from={from}"
-        )),
-    )
-    .body;
+    let overview = server
+        .get(
+            &agent,
+            &format!("/api/v1/sites/{key}/overview?limit=100&from={from}"),
+        )
+        .body;
     assert_eq!(overview["sessions"].as_u64(), Some(150), "{overview}");
     let sessions_by = |field: &str, filter: &str| -> BTreeMap<String, u64> {
         count(field)
             .keys()
             .map(|name| {
-                let o = get(
-                    &agent,
-                    &server.url(&format!(
-                        "/api/v1/sites/{key}/overview?from={from}&{filter}={name}"
-                    )),
-                )
-                .body;
+                let o = server
+                    .get(
+                        &agent,
+                        &format!("/api/v1/sites/{key}/overview?from={from}&{filter}={name}"),
+                    )
+                    .body;
                 (name.clone(), o["sessions"].as_u64().unwrap_or(0))
             })
             .collect()

@@ -105,15 +105,12 @@ fn batches_are_acknowledged_visible_within_a_second_and_stored_once() {
         true
     });
     assert_eq!(by_page["sessions"], 1);
-    let reply = get(
-        &agent,
-        &server.url(&format!("/api/v1/sites/{key}/overview?colour=red")),
-    );
+    let reply = server.get(&agent, &format!("/api/v1/sites/{key}/overview?colour=red"));
     assert_eq!(
         (reply.status, reply.body["error"]["code"].as_str()),
         (400, Some("unknown_parameter"))
     );
-    let reply = get(&agent, &server.url("/api/v1/sites/nosuchsite/overview"));
+    let reply = server.get(&agent, "/api/v1/sites/nosuchsite/overview");
     assert_eq!(reply.status, 404);
 }
 

@@ -26,7 +26,7 @@ const TRACKER_CACHE_CONTROL: &str = "public, max-age=3600, stale-while-revalidat
 /// Placeholder in the demo pages that becomes the demo site's key.
 const SITE_KEY_PLACEHOLDER: &str = "__SITE_KEY__";
 
-fn content_type(path: &str) -> &'static str {
+pub fn content_type(path: &str) -> &'static str {
     match path.rsplit('.').next().unwrap_or_default() {
         "html" => "text/html; charset=utf-8",
         "js" | "mjs" => "text/javascript; charset=utf-8",
@@ -34,6 +34,9 @@ fn content_type(path: &str) -> &'static str {
         "svg" => "image/svg+xml",
         "json" => "application/json",
         "png" => "image/png",
+        "ico" => "image/x-icon",
+        "woff2" => "font/woff2",
+        "map" => "application/json",
         _ => "application/octet-stream",
     }
 }

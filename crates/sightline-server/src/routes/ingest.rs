@@ -29,7 +29,7 @@ fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-fn client_ip(headers: &HeaderMap, peer: Option<SocketAddr>, trust_proxy: bool) -> IpAddr {
+pub fn client_ip(headers: &HeaderMap, peer: Option<SocketAddr>, trust_proxy: bool) -> IpAddr {
     let forwarded = trust_proxy
         .then(|| header_str(headers, header::HeaderName::from_static("x-forwarded-for")))
         .flatten()
@@ -40,6 +40,10 @@ fn client_ip(headers: &HeaderMap, peer: Option<SocketAddr>, trust_proxy: bool) -
         .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
 }
 
+#[utoipa::path(post, path = "/api/v1/batch", tag = "ingest",
+    request_body(content = String, description = "wire format v1 batch (shared/WIRE.md), JSON, optionally gzip", content_type = "application/json"),
+    responses((status = 202, body = BatchAccepted), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody), (status = 413, body = crate::error::ErrorBody), (status = 503, body = crate::error::ErrorBody)))]
 pub async fn batch(
     State(app): State<Arc<App>>,
     request: Request,

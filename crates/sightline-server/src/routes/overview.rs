@@ -4,11 +4,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Extension, Path, Query, State};
 use serde::Serialize;
-use sightline_store::{Overview, OverviewQuery, SeriesPoint, SessionFilters};
+use sightline_store::{Overview, OverviewQuery, SeriesPoint, SessionFilters, VisitorType};
 
 use crate::App;
+use crate::auth::Access;
 use crate::error::ApiError;
 
 const DAY_MS: i64 = 86_400_000;
@@ -20,7 +21,7 @@ const DEFAULT_LIMIT: usize = 10;
 const MAX_LIMIT: usize = 100;
 const MAX_FILTER_VALUE_LEN: usize = 512;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct OverviewResponse {
     pub site_id: i64,
     pub from: i64,
@@ -146,26 +147,42 @@ pub fn parse_query(params: &HashMap<String, String>, now: i64) -> Result<Overvie
             utm_campaign: filter("utm_campaign")?,
             page: filter("page")?,
             entry_page: filter("entry_page")?,
+            visitor_type: match filter("visitor_type")?.as_deref() {
+                None => None,
+                Some("new") => Some(VisitorType::New),
+                Some("returning") => Some(VisitorType::Returning),
+                Some(other) => {
+                    return Err(ApiError::bad_request(
+                        "invalid_filter",
+                        format!("`visitor_type` = {other:?}: expected new or returning"),
+                    ));
+                }
+            },
         },
     })
 }
 
+#[utoipa::path(get, path = "/api/v1/sites/{site}/overview", tag = "reports",
+    params(
+        ("site" = String, Path, description = "site key or id"),
+        ("from" = Option<String>, Query, description = "YYYY-MM-DD (UTC) or ms since the epoch; default: 30 days before `to`"),
+        ("to" = Option<String>, Query, description = "YYYY-MM-DD (inclusive) or ms (exclusive); default: now"),
+        ("limit" = Option<u32>, Query, description = "rows per breakdown, 1-100"),
+        ("device" = Option<String>, Query), ("browser" = Option<String>, Query), ("os" = Option<String>, Query),
+        ("channel" = Option<String>, Query), ("utm_source" = Option<String>, Query), ("utm_medium" = Option<String>, Query),
+        ("utm_campaign" = Option<String>, Query), ("page" = Option<String>, Query, description = "sessions that viewed this path"),
+        ("entry_page" = Option<String>, Query), ("visitor_type" = Option<String>, Query, description = "new or returning"),
+    ),
+    responses((status = 200, body = OverviewResponse), (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn overview(
     State(app): State<Arc<App>>,
+    Extension(access): Extension<Access>,
     Path(site): Path<String>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Json<OverviewResponse>, ApiError> {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0);
-    let query = parse_query(&params, now)?;
+    let query = parse_query(&params, crate::auth::now_ms())?;
     let response = tokio::task::spawn_blocking(move || -> Result<OverviewResponse, ApiError> {
-        let entry = app
-            .sites
-            .resolve(&site)?
-            .ok_or_else(|| ApiError::not_found(format!("site {site:?} not found")))?;
-        let site_id = entry.site.id;
+        let site_id = access.site(&app, &site)?.site.id;
         Ok(OverviewResponse {
             site_id,
             from: query.from,

@@ -2,7 +2,7 @@
 
 use duckdb::{Connection, ToSql, params};
 
-use crate::{Breakdown, Overview, OverviewQuery, Result, SeriesPoint};
+use crate::{Breakdown, Overview, OverviewQuery, Result, SeriesPoint, VisitorType};
 
 const SESSIONS_SQL: &str = include_str!("overview.sql");
 const DAY_MS: i64 = 86_400_000;
@@ -51,6 +51,15 @@ fn build_sessions(conn: &Connection, site_id: i64, query: &OverviewQuery) -> Res
     }
     let refs: Vec<&dyn ToSql> = args.iter().map(|a| a.as_ref()).collect();
     conn.execute(&sql, refs.as_slice())?;
+    if let Some(kind) = f.visitor_type {
+        // Returning: the visitor was seen on this site before the session started. Drop the other kind.
+        let drop_returning = kind == VisitorType::New;
+        conn.execute(
+            "DELETE FROM ov_sessions s WHERE EXISTS (
+                 SELECT 1 FROM events e WHERE e.site_id = ? AND e.visitor = s.visitor AND e.ts < s.started) = ?",
+            params![site_id, drop_returning],
+        )?;
+    }
     Ok(())
 }
 

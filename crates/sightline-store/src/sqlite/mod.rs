@@ -7,9 +7,15 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use rand::RngCore;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use crate::{MetaStore, NewSite, Result, Site, SiteUpdate, StoreError};
+use crate::{
+    LoginSession, Member, MetaStore, NewSite, NewToken, Result, Role, Site, SiteUpdate, StoreError,
+    TokenInfo, User,
+};
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../migrations/sqlite/0001_sites.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../../migrations/sqlite/0001_sites.sql")),
+    (2, include_str!("../../migrations/sqlite/0002_accounts.sql")),
+];
 /// Random bytes in a site key (hex encoded, so twice as many characters).
 const SITE_KEY_BYTES: usize = 12;
 /// How long SQLite waits for a lock held by another process (e.g. the CLI while the server runs).
@@ -32,6 +38,7 @@ impl SqliteMetaStore {
         conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
         Self::from_connection(conn)
     }
 
@@ -40,6 +47,7 @@ impl SqliteMetaStore {
     }
 
     fn from_connection(mut conn: Connection) -> Result<Self> {
+        conn.pragma_update(None, "foreign_keys", "ON")?;
         migrate(&mut conn)?;
         Ok(Self {
             conn: Mutex::new(conn),
@@ -90,10 +98,54 @@ fn site_from_row(r: &Row<'_>) -> rusqlite::Result<Site> {
         allowed_origins: json_list(r.get(4)?)?,
         page_groups: json_list(r.get(5)?)?,
         created_at: r.get(6)?,
+        mask_selectors: json_list(r.get(7)?)?,
+        persistent_ids: r.get(8)?,
+        respect_dnt: r.get(9)?,
+        retention_days: r.get(10)?,
     })
 }
 
-const SITE_COLUMNS: &str = "id, key, name, domains, allowed_origins, page_groups, created_at";
+const SITE_COLUMNS: &str = "id, key, name, domains, allowed_origins, page_groups, created_at, mask_selectors, persistent_ids, respect_dnt, retention_days";
+
+fn role_from(raw: String) -> rusqlite::Result<Role> {
+    Role::parse(&raw)
+        .ok_or_else(|| rusqlite::Error::InvalidColumnType(0, raw, rusqlite::types::Type::Text))
+}
+
+fn user_from_row(r: &Row<'_>) -> rusqlite::Result<User> {
+    Ok(User {
+        id: r.get(0)?,
+        email: r.get(1)?,
+        role: role_from(r.get(2)?)?,
+        created_at: r.get(3)?,
+    })
+}
+
+fn token_from_row(r: &Row<'_>) -> rusqlite::Result<TokenInfo> {
+    Ok(TokenInfo {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        user_id: r.get(2)?,
+        site_id: r.get(3)?,
+        role: role_from(r.get(4)?)?,
+        created_at: r.get(5)?,
+        last_used_at: r.get(6)?,
+    })
+}
+
+const TOKEN_COLUMNS: &str = "id, name, user_id, site_id, role, created_at, last_used_at";
+
+/// Unique-constraint violations become `Conflict` with `what` named.
+fn conflict(e: rusqlite::Error, what: &str) -> StoreError {
+    match e {
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            StoreError::Conflict(what.to_string())
+        }
+        other => other.into(),
+    }
+}
 
 fn validate_name(name: &str) -> Result<()> {
     if name.trim().is_empty() || name.len() > 200 {
@@ -155,12 +207,17 @@ impl MetaStore for SqliteMetaStore {
     fn update_site(&self, id: i64, update: &SiteUpdate) -> Result<Site> {
         validate_name(&update.name)?;
         let changed = self.conn().execute(
-            "UPDATE sites SET name = ?, domains = ?, allowed_origins = ?, page_groups = ? WHERE id = ?",
+            "UPDATE sites SET name = ?, domains = ?, allowed_origins = ?, page_groups = ?, mask_selectors = ?,
+                    persistent_ids = ?, respect_dnt = ?, retention_days = ? WHERE id = ?",
             params![
                 update.name.trim(),
                 to_json(&update.domains),
                 to_json(&update.allowed_origins),
                 to_json(&update.page_groups),
+                to_json(&update.mask_selectors),
+                update.persistent_ids,
+                update.respect_dnt,
+                update.retention_days,
                 id
             ],
         )?;
@@ -198,5 +255,203 @@ impl MetaStore for SqliteMetaStore {
         tx.execute("DELETE FROM visitor_salts WHERE day < ?", params![day - 1])?;
         tx.commit()?;
         Ok(salt)
+    }
+
+    fn create_user(&self, email: &str, password_hash: &str, role: Role) -> Result<User> {
+        let email = email.trim();
+        let conn = self.conn();
+        conn.execute(
+            "INSERT INTO users (email, password_hash, role, created_at) VALUES (?, ?, ?, ?)",
+            params![email, password_hash, role.as_str(), now_ms()],
+        )
+        .map_err(|e| conflict(e, &format!("a user with email {email:?} exists")))?;
+        let id = conn.last_insert_rowid();
+        drop(conn);
+        self.user_by_id(id)?
+            .ok_or_else(|| StoreError::NotFound(format!("user {id}")))
+    }
+
+    fn count_users(&self) -> Result<u64> {
+        let n: i64 = self
+            .conn()
+            .query_row("SELECT count(*) FROM users", [], |r| r.get(0))?;
+        Ok(n.max(0) as u64)
+    }
+
+    fn list_users(&self) -> Result<Vec<User>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("SELECT id, email, role, created_at FROM users ORDER BY id")?;
+        let users = stmt
+            .query_map([], user_from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(users)
+    }
+
+    fn user_by_id(&self, id: i64) -> Result<Option<User>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT id, email, role, created_at FROM users WHERE id = ?",
+                params![id],
+                user_from_row,
+            )
+            .optional()?)
+    }
+
+    fn user_by_email(&self, email: &str) -> Result<Option<(User, String)>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT id, email, role, created_at, password_hash FROM users WHERE email = ?",
+                params![email.trim()],
+                |r| Ok((user_from_row(r)?, r.get(4)?)),
+            )
+            .optional()?)
+    }
+
+    fn add_member(&self, site_id: i64, user_id: i64) -> Result<()> {
+        self.conn()
+            .execute(
+                "INSERT OR IGNORE INTO memberships (user_id, site_id) VALUES (?, ?)",
+                params![user_id, site_id],
+            )
+            .map_err(|e| conflict(e, "unknown user or site"))?;
+        Ok(())
+    }
+
+    fn remove_member(&self, site_id: i64, user_id: i64) -> Result<()> {
+        let removed = self.conn().execute(
+            "DELETE FROM memberships WHERE user_id = ? AND site_id = ?",
+            params![user_id, site_id],
+        )?;
+        if removed == 0 {
+            return Err(StoreError::NotFound(format!(
+                "member {user_id} of site {site_id}"
+            )));
+        }
+        Ok(())
+    }
+
+    fn members(&self, site_id: i64) -> Result<Vec<Member>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT u.id, u.email, u.role FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.site_id = ? ORDER BY u.email",
+        )?;
+        let members = stmt
+            .query_map(params![site_id], |r| {
+                Ok(Member {
+                    user_id: r.get(0)?,
+                    email: r.get(1)?,
+                    role: role_from(r.get(2)?)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(members)
+    }
+
+    fn member_sites(&self, user_id: i64) -> Result<Vec<i64>> {
+        let conn = self.conn();
+        let mut stmt =
+            conn.prepare("SELECT site_id FROM memberships WHERE user_id = ? ORDER BY site_id")?;
+        let sites = stmt
+            .query_map(params![user_id], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(sites)
+    }
+
+    fn create_login_session(&self, id_hash: &str, session: &LoginSession) -> Result<()> {
+        self.conn().execute(
+            "INSERT INTO login_sessions (id_hash, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+            params![id_hash, session.user_id, session.csrf_token, now_ms(), session.expires_at],
+        )?;
+        Ok(())
+    }
+
+    fn login_session(&self, id_hash: &str, now: i64) -> Result<Option<LoginSession>> {
+        let conn = self.conn();
+        conn.execute(
+            "DELETE FROM login_sessions WHERE expires_at <= ?",
+            params![now],
+        )?;
+        Ok(conn
+            .query_row(
+                "SELECT user_id, csrf_token, expires_at FROM login_sessions WHERE id_hash = ?",
+                params![id_hash],
+                |r| {
+                    Ok(LoginSession {
+                        user_id: r.get(0)?,
+                        csrf_token: r.get(1)?,
+                        expires_at: r.get(2)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    fn delete_login_session(&self, id_hash: &str) -> Result<()> {
+        self.conn().execute(
+            "DELETE FROM login_sessions WHERE id_hash = ?",
+            params![id_hash],
+        )?;
+        Ok(())
+    }
+
+    fn delete_user_sessions(&self, user_id: i64) -> Result<usize> {
+        Ok(self.conn().execute(
+            "DELETE FROM login_sessions WHERE user_id = ?",
+            params![user_id],
+        )?)
+    }
+
+    fn create_token(&self, token: &NewToken) -> Result<TokenInfo> {
+        let conn = self.conn();
+        conn.execute(
+            "INSERT INTO api_tokens (name, token_hash, user_id, site_id, role, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            params![token.name.trim(), token.token_hash, token.user_id, token.site_id, token.role.as_str(), now_ms()],
+        )
+        .map_err(|e| conflict(e, "token"))?;
+        let id = conn.last_insert_rowid();
+        Ok(conn.query_row(
+            &format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE id = ?"),
+            params![id],
+            token_from_row,
+        )?)
+    }
+
+    fn use_token(&self, token_hash: &str, now: i64) -> Result<Option<TokenInfo>> {
+        let conn = self.conn();
+        conn.execute(
+            "UPDATE api_tokens SET last_used_at = ? WHERE token_hash = ?",
+            params![now, token_hash],
+        )?;
+        Ok(conn
+            .query_row(
+                &format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = ?"),
+                params![token_hash],
+                token_from_row,
+            )
+            .optional()?)
+    }
+
+    fn list_tokens(&self, user_id: Option<i64>) -> Result<Vec<TokenInfo>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE ?1 IS NULL OR user_id = ?1 ORDER BY id"
+        ))?;
+        let tokens = stmt
+            .query_map(params![user_id], token_from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(tokens)
+    }
+
+    fn delete_token(&self, id: i64) -> Result<()> {
+        if self
+            .conn()
+            .execute("DELETE FROM api_tokens WHERE id = ?", params![id])?
+            == 0
+        {
+            return Err(StoreError::NotFound(format!("token {id}")));
+        }
+        Ok(())
     }
 }

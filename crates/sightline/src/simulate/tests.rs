@@ -695,3 +695,145 @@ fn generating_two_thousand_sessions_is_fast() {
     eprintln!("{} sessions, {events} events in {took:?}", all.len());
     assert!(took.as_secs_f64() < limit, "{events} events took {took:?}");
 }
+
+/// Requests seen by the mock server: (sid, seq, user agent).
+type Seen = std::sync::Arc<std::sync::Mutex<Vec<(String, u64, String)>>>;
+
+/// A minimal HTTP/1.1 server: answers each `POST` with `respond(n)` (status, body) for the
+/// n-th request and records (sid, seq, user agent) of every request.
+fn mock_server(
+    respond: impl Fn(usize) -> (u16, &'static str) + Send + Sync + 'static,
+) -> (String, Seen) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::sync::Arc;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let seen: Seen = Arc::default();
+    let respond = Arc::new(respond);
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { return };
+            let (log, respond) = (log.clone(), respond.clone());
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut out = stream;
+                loop {
+                    let (mut len, mut ua) = (0usize, String::new());
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    loop {
+                        let mut h = String::new();
+                        reader.read_line(&mut h).unwrap();
+                        if h.trim().is_empty() {
+                            break;
+                        }
+                        let (name, value) = h.split_once(':').unwrap();
+                        match name.to_ascii_lowercase().as_str() {
+                            "content-length" => len = value.trim().parse().unwrap(),
+                            "user-agent" => ua = value.trim().to_string(),
+                            _ => {}
+                        }
+                    }
+                    let mut body = vec![0; len];
+                    reader.read_exact(&mut body).unwrap();
+                    let batch: Batch = serde_json::from_slice(&body).unwrap();
+                    let n = {
+                        let mut log = log.lock().unwrap();
+                        log.push((batch.sid.clone(), batch.seq, ua));
+                        log.len() - 1
+                    };
+                    let (status, text) = respond(n);
+                    let reply = format!(
+                        "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{text}",
+                        text.len()
+                    );
+                    out.write_all(reply.as_bytes()).unwrap();
+                }
+            });
+        }
+    });
+    (format!("http://{addr}"), seen)
+}
+
+#[test]
+fn run_sends_every_batch_in_order_and_retries_429_with_the_same_seq() {
+    let (base, seen) = mock_server(|n| {
+        if n == 0 || n == 7 {
+            (
+                429,
+                r#"{"error":{"code":"rate_limited","message":"slow down"}}"#,
+            )
+        } else {
+            (202, r#"{"accepted":1,"duplicate":false}"#)
+        }
+    });
+    let o = SimOptions {
+        sessions: 12,
+        days: 7,
+        seed: 9,
+        concurrency: 3,
+    };
+    let count = std::sync::atomic::AtomicU64::new(0);
+    let truth = run(&base, SITE, &o, &|n| {
+        count.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+    })
+    .unwrap();
+    assert_eq!(count.into_inner(), 12);
+    assert_eq!(truth.sessions.len(), 12);
+    let seen = seen.lock().unwrap();
+    for (i, t) in truth.sessions.iter().enumerate() {
+        let seqs: Vec<u64> = seen.iter().filter(|s| s.0 == t.sid).map(|s| s.1).collect();
+        let mut dedup = seqs.clone();
+        dedup.dedup();
+        assert_eq!(
+            dedup,
+            (0..dedup.len() as u64).collect::<Vec<_>>(),
+            "session {i}: {seqs:?}"
+        );
+        let uas: HashSet<&str> = seen
+            .iter()
+            .filter(|s| s.0 == t.sid)
+            .map(|s| s.2.as_str())
+            .collect();
+        assert_eq!(uas.len(), 1);
+        let ua = uas.into_iter().next().unwrap();
+        assert_eq!(parse_user_agent(ua).device.as_str(), t.device);
+        // the same sessions as pure generation (session ids come first from the session's rng)
+        let mut rng = session_rng(9, i as u64);
+        let (expected, _) = generate_session(&mut rng, i as u64, SITE, &base, &o, NOW);
+        assert_eq!(expected.sid, t.sid);
+    }
+    assert_eq!(
+        seen.len(),
+        seen.iter()
+            .map(|s| (&s.0, s.1))
+            .collect::<HashSet<_>>()
+            .len()
+            + 2,
+        "two retries"
+    );
+}
+
+#[test]
+fn run_fails_with_the_servers_message() {
+    let (base, _) = mock_server(|_| {
+        (
+            400,
+            r#"{"error":{"code":"timestamp_out_of_range","message":"`t` is too old"}}"#,
+        )
+    });
+    let o = SimOptions {
+        sessions: 5,
+        days: 7,
+        seed: 1,
+        concurrency: 2,
+    };
+    let err = run(&base, SITE, &o, &|_| {}).unwrap_err().to_string();
+    assert!(
+        err.contains("HTTP 400") && err.contains("timestamp_out_of_range: `t` is too old"),
+        "{err}"
+    );
+}

@@ -23,10 +23,13 @@ pub struct Server {
     pub child: Child,
     pub base: String,
     pub data_dir: PathBuf,
+    /// An admin API token for the dashboard API.
+    pub token: String,
 }
 
 impl Server {
     pub fn start(data_dir: &Path) -> Server {
+        let token = create_token(data_dir, &["--role", "admin"]);
         let mut child = Command::new(BIN)
             .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
@@ -56,11 +59,21 @@ impl Server {
             child,
             base,
             data_dir: data_dir.to_path_buf(),
+            token,
         }
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// GET with the admin token.
+    pub fn get(&self, agent: &ureq::Agent, path: &str) -> Reply {
+        get_with(
+            agent,
+            &self.url(path),
+            &[("Authorization", &format!("Bearer {}", self.token))],
+        )
     }
 
     pub fn kill9(&mut self) {
@@ -118,6 +131,18 @@ pub fn add_site(data_dir: &Path, domain: &str) -> String {
         .to_string()
 }
 
+/// `sightline token create`; returns the token from its `token:` line.
+pub fn create_token(data_dir: &Path, args: &[&str]) -> String {
+    let mut all = vec!["token", "create", "--name", "tests"];
+    all.extend_from_slice(args);
+    let out = cli(data_dir, &all);
+    out.lines()
+        .find_map(|l| l.strip_prefix("token: "))
+        .expect("`token:` line")
+        .trim()
+        .to_string()
+}
+
 pub fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
         .http_status_as_error(false)
@@ -161,7 +186,15 @@ pub fn post_json(agent: &ureq::Agent, url: &str, body: &Value) -> Reply {
 }
 
 pub fn get(agent: &ureq::Agent, url: &str) -> Reply {
-    let mut response = agent.get(url).call().expect("request");
+    get_with(agent, url, &[])
+}
+
+pub fn get_with(agent: &ureq::Agent, url: &str, headers: &[(&str, &str)]) -> Reply {
+    let mut request = agent.get(url);
+    for (k, v) in headers {
+        request = request.header(*k, *v);
+    }
+    let mut response = request.call().expect("request");
     let status = response.status().as_u16();
     let text = response.body_mut().read_to_string().unwrap_or_default();
     Reply {
@@ -210,10 +243,7 @@ pub fn wait_overview(
 ) -> Value {
     let deadline = Instant::now() + timeout;
     loop {
-        let reply = get(
-            agent,
-            &server.url(&format!("/api/v1/sites/{site}/overview?{query}")),
-        );
+        let reply = server.get(agent, &format!("/api/v1/sites/{site}/overview?{query}"));
         assert_eq!(reply.status, 200, "overview: {}", reply.body);
         if check(&reply.body) || Instant::now() > deadline {
             return reply.body;

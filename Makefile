@@ -4,7 +4,7 @@ CARGO ?= cargo
 DUCKDB_LIB := .duckdb/libduckdb.so
 TRACKER := web/tracker/dist/t.js
 
-.PHONY: run build test test-rust test-web test-e2e lint bench release web clean
+.PHONY: run build test test-rust test-web test-e2e lint bench release web clean openapi
 
 # DuckDB's official prebuilt library (npm package pinned in tools/duckdb), linked instead of a 45-minute static build.
 $(DUCKDB_LIB): tools/duckdb/package-lock.json
@@ -19,7 +19,15 @@ web/tracker/node_modules: web/tracker/package-lock.json
 $(TRACKER): web/tracker/node_modules $(shell find web/tracker/src web/tracker/scripts -type f 2>/dev/null)
 	cd web/tracker && npm run build --silent
 
-web: $(TRACKER)
+web/dashboard/node_modules: web/dashboard/package-lock.json
+	cd web/dashboard && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+DASHBOARD := web/dashboard/dist/index.html
+$(DASHBOARD): web/dashboard/node_modules $(shell find web/dashboard/src web/dashboard/public web/dashboard/index.html web/dashboard/vite.config.ts -type f 2>/dev/null)
+	cd web/dashboard && npm run build --silent
+
+web: $(TRACKER) $(DASHBOARD)
 
 build: $(DUCKDB_LIB) web
 	$(CARGO) build -p sightline
@@ -36,6 +44,7 @@ test-rust: $(DUCKDB_LIB) web
 
 test-web: web
 	cd web/tracker && npm run typecheck --silent && npm test --silent
+	cd web/dashboard && npm run typecheck --silent && npm test --silent
 
 e2e/node_modules: e2e/package-lock.json
 	cd e2e && npm ci --no-audit --no-fund --loglevel=error
@@ -54,10 +63,15 @@ bench: $(DUCKDB_LIB) web
 	./target/release/sightline-bench --bin target/release/sightline
 	@echo "== tracker main-thread cost (Chromium)" && $(MAKE) --no-print-directory build e2e/node_modules && cd e2e && npm run bench --silent
 
+# After changing the HTTP API: refresh the dashboard's copy of the OpenAPI document and its generated types.
+openapi: $(DUCKDB_LIB)
+	$(CARGO) run -q -p sightline -- openapi > web/dashboard/src/api/openapi.json
+	cd web/dashboard && npm run gen:api --silent
+
 # One static binary for distribution (compiles DuckDB from source: ~45 minutes on 2 cores).
 release: web
 	$(CARGO) build --release -p sightline --features bundled
 
 clean:
 	$(CARGO) clean
-	rm -rf .duckdb web/tracker/dist
+	rm -rf .duckdb web/tracker/dist web/dashboard/dist

@@ -116,6 +116,7 @@ pub fn write_throughput(rows: usize) -> Result<()> {
                 segment: 1,
                 offset: i as u64,
             },
+            ..Default::default()
         })?;
     }
     let elapsed = started.elapsed();
@@ -151,6 +152,7 @@ pub fn overview_latency(events: u64) -> Result<()> {
                 segment: 1,
                 offset: chunk,
             },
+            ..Default::default()
         })?;
     }
     println!(

@@ -28,9 +28,13 @@ use sightline_model::wire::{Batch, EventData};
 
 use crate::enrich::{self, PageGroups};
 use crate::record::RecordHeader;
+use sightline_store::PageBackfill;
 
 /// Pageviews remembered for attributing later events to their page; two generations of this many.
 const PAGEVIEW_CACHE_ENTRIES: usize = 100_000;
+/// Pageviews whose events arrived before the pageview itself (a beacon race, a retry), remembered so the
+/// pageview can fill in their page when it comes; the oldest are forgotten past this many.
+const MAX_ORPHAN_PAGEVIEWS: usize = 10_000;
 
 #[derive(Debug, Clone)]
 struct PageInfo {
@@ -43,6 +47,8 @@ struct PageInfo {
 pub struct PageviewCache {
     young: HashMap<String, Arc<PageInfo>>,
     old: HashMap<String, Arc<PageInfo>>,
+    /// pageview id → (site, session) of events stored without a page.
+    orphans: HashMap<String, (i64, String)>,
 }
 
 impl PageviewCache {
@@ -119,6 +125,33 @@ fn path_of_url(url: &str) -> (Option<url::Url>, String) {
 }
 
 impl PageviewCache {
+    /// Learns the pages of a batch's pageviews before any rows are built, so events that arrive in an earlier
+    /// batch than their pageview (within one write) still get their page. Returns backfills for events already
+    /// stored without one.
+    pub fn register_pageviews(&mut self, batch: &Batch, groups: &PageGroups) -> Vec<PageBackfill> {
+        let mut backfills = Vec::new();
+        for event in &batch.events {
+            if let EventData::Pageview(p) = &event.data {
+                let path = enrich::normalize_path(&p.url);
+                let info = Arc::new(PageInfo {
+                    page_group: groups.group(&path),
+                    path,
+                });
+                if let Some((site_id, session)) = self.orphans.remove(&event.pv) {
+                    backfills.push(PageBackfill {
+                        site_id,
+                        session,
+                        pageview: event.pv.clone(),
+                        path: info.path.clone(),
+                        page_group: info.page_group.clone(),
+                    });
+                }
+                self.insert(&event.pv, info);
+            }
+        }
+        backfills
+    }
+
     /// Rows for one batch (`body` already validated at ingest).
     pub fn rows(
         &mut self,
@@ -169,6 +202,12 @@ impl PageviewCache {
             if let Some(info) = self.get(&event.pv) {
                 row.path = Some(info.path.clone());
                 row.page_group = Some(info.page_group.clone());
+            } else {
+                if self.orphans.len() >= MAX_ORPHAN_PAGEVIEWS {
+                    self.orphans.clear();
+                }
+                self.orphans
+                    .insert(event.pv.clone(), (header.site_id, batch.sid.clone()));
             }
             fill_event_columns(&mut row, &event.data, header, batch, &mut blobs);
             rows.push(row);

@@ -212,21 +212,32 @@ impl Worker {
         };
         let mut blobs = Vec::new();
         let no_groups = PageGroups::default();
+        let mut decoded = Vec::with_capacity(records.len());
         for (payload, _) in records {
             let Some((header, json)) = record::decode(payload) else {
                 tracing::error!("spool record with an unreadable header, skipped");
                 continue;
             };
-            let batch: Batch = match serde_json::from_slice(json) {
-                Ok(batch) => batch,
-                Err(e) => {
-                    tracing::error!(error = %e, "spool record with an unreadable batch, skipped");
-                    continue;
+            match serde_json::from_slice::<Batch>(json) {
+                Ok(batch) => {
+                    let site = self.sites.by_id(header.site_id).ok().flatten();
+                    decoded.push((header, batch, site));
                 }
-            };
-            let site = self.sites.by_id(header.site_id).ok().flatten();
+                Err(e) => {
+                    tracing::error!(error = %e, "spool record with an unreadable batch, skipped")
+                }
+            }
+        }
+        // Pageviews first: a page-hide beacon can overtake the batch that holds its pageview.
+        for (_, batch, site) in &decoded {
             let groups = site.as_ref().map_or(&no_groups, |s| &s.groups);
-            let (rows, batch_blobs) = self.pageviews.rows(&header, &batch, groups);
+            write
+                .backfills
+                .extend(self.pageviews.register_pageviews(batch, groups));
+        }
+        for (header, batch, site) in &decoded {
+            let groups = site.as_ref().map_or(&no_groups, |s| &s.groups);
+            let (rows, batch_blobs) = self.pageviews.rows(header, batch, groups);
             write.rows.extend(rows);
             blobs.extend(batch_blobs);
             write.batch_keys.push(header.key());

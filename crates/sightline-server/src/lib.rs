@@ -18,7 +18,8 @@ use std::sync::Arc;
 use axum::Router;
 use axum::http::{StatusCode, header};
 use axum::middleware;
-use axum::routing::{delete, get, post};
+use axum::routing::{any, delete, get, post};
+use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 pub use app::App;
@@ -108,14 +109,15 @@ pub fn router(app: Arc<App>) -> Router {
         .route_layer(middleware::from_fn_with_state(
             app.clone(),
             auth::require_auth,
-        ));
+        ))
+        .layer(CompressionLayer::new());
     Router::new()
         .merge(ingest)
         .merge(public_api)
         .merge(dashboard_api)
         .route(
             "/t.js",
-            get(routes::assets::tracker).layer(tower_http::compression::CompressionLayer::new()),
+            get(routes::assets::tracker).layer(CompressionLayer::new()),
         )
         .route(
             "/demo",
@@ -126,7 +128,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/healthz", get(routes::health::healthz))
         .route("/readyz", get(routes::health::readyz))
         .route("/metrics", get(routes::health::metrics))
-        .fallback(routes::dashboard::fallback)
+        .fallback_service(any(routes::dashboard::fallback).layer(CompressionLayer::new()))
         .method_not_allowed_fallback(|| async {
             ApiError::new(
                 StatusCode::METHOD_NOT_ALLOWED,

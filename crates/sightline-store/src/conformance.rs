@@ -5,8 +5,8 @@ use sightline_model::EventRow;
 
 use crate::{
     BatchKey, BlobStore, Breakdown, EventStore, LoginSession, MetaStore, NewSite, NewToken,
-    OverviewQuery, Role, SessionFilters, SiteUpdate, SpoolPosition, StoreError, VisitorType,
-    WriteBatch,
+    OverviewQuery, PageBackfill, Role, SessionFilters, SiteUpdate, SpoolPosition, StoreError,
+    VisitorType, WriteBatch,
 };
 
 const DAY: i64 = 86_400_000;
@@ -133,6 +133,7 @@ pub fn event_store(store: &dyn EventStore) {
             rows: dataset(),
             batch_keys: keys.clone(),
             position,
+            backfills: vec![],
         })
         .expect("commit");
     assert_eq!(store.ingest_position().expect("position"), Some(position));
@@ -277,13 +278,50 @@ pub fn event_store(store: &dyn EventStore) {
     };
     store
         .commit(&WriteBatch {
-            rows: vec![row(1, "s4", "v3", T0 + 3_000, "scroll", "/product")],
+            rows: vec![
+                row(1, "s4", "v3", T0 + 3_000, "scroll", "/product"),
+                EventRow {
+                    path: None,
+                    page_group: None,
+                    pageview: "late".into(),
+                    ..row(1, "s4", "v3", T0 + 4_000, "click", "")
+                },
+            ],
             batch_keys: vec![],
             position: next,
+            backfills: vec![],
         })
         .expect("second commit");
+    // The pageview of the "late" click arrives in a later write and fills in its page.
+    store
+        .commit(&WriteBatch {
+            backfills: vec![PageBackfill {
+                site_id: 1,
+                session: "s4".into(),
+                pageview: "late".into(),
+                path: "/late".into(),
+                page_group: "/late".into(),
+            }],
+            position: SpoolPosition {
+                segment: 4,
+                offset: 20,
+            },
+            ..WriteBatch::default()
+        })
+        .expect("backfill");
+    let late: Vec<_> = store
+        .session_events(1, "s4", 100)
+        .expect("events")
+        .into_iter()
+        .filter(|e| e.pageview == "late")
+        .collect();
+    assert_eq!(late.len(), 1);
+    assert_eq!(
+        (late[0].path.as_deref(), late[0].page_group.as_deref()),
+        (Some("/late"), Some("/late"))
+    );
     assert_eq!(store.ingest_position().expect("position"), Some(next));
-    assert_eq!(store.count_events(1).expect("count"), 9);
+    assert_eq!(store.count_events(1).expect("count"), 10);
 }
 
 pub fn meta_store(store: &dyn MetaStore) {

@@ -25,6 +25,18 @@ pub struct WriteBatch {
     pub rows: Vec<EventRow>,
     pub batch_keys: Vec<BatchKey>,
     pub position: SpoolPosition,
+    /// Pages for events stored earlier without one (their pageview arrived in a later write).
+    pub backfills: Vec<PageBackfill>,
+}
+
+/// Sets `path` and `page_group` on the stored events of one pageview that have none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageBackfill {
+    pub site_id: i64,
+    pub session: String,
+    pub pageview: String,
+    pub path: String,
+    pub page_group: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

@@ -14,7 +14,7 @@ fn duckdb_event_store_conforms() {
     let reopened = DuckDbEventStore::open(&dir.path().join("events.duckdb")).expect("reopen");
     assert_eq!(
         sightline_store::EventStore::count_events(&reopened, 1).expect("count"),
-        9
+        10
     );
 }
 
@@ -62,6 +62,7 @@ fn duckdb_commits_are_atomic_for_concurrent_readers() {
                             segment: 1,
                             offset: i,
                         },
+                        ..Default::default()
                     })
                     .expect("commit");
             }

@@ -10,8 +10,8 @@ use duckdb::{Connection, params};
 use sightline_model::EventRow;
 
 use crate::{
-    BatchKey, EventStore, Overview, OverviewQuery, Result, SeriesPoint, SpoolPosition, StoredEvent,
-    WriteBatch,
+    BatchKey, EventStore, Overview, OverviewQuery, PageBackfill, Result, SeriesPoint,
+    SpoolPosition, StoredEvent, WriteBatch,
 };
 
 /// Versioned schema migrations, applied in order once each.
@@ -47,7 +47,7 @@ impl DuckDbEventStore {
     fn from_connection(conn: Connection) -> Result<Self> {
         // Bounded memory: the server must run a real site in 512 MB. DuckDB spills to disk beyond this.
         conn.execute_batch(&format!(
-            "SET memory_limit = '{MEMORY_LIMIT_MB}MB'; SET threads = {THREADS}; SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD_MB}MB';"
+            "SET memory_limit = '{MEMORY_LIMIT_MB}MB'; SET threads = {THREADS}; SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD_MB}MB'; SET preserve_insertion_order = false;"
         ))?;
         migrate(&conn)?;
         Ok(Self {
@@ -184,6 +184,16 @@ fn append_rows(conn: &Connection, rows: &[EventRow]) -> duckdb::Result<()> {
     app.flush()
 }
 
+fn backfill_pages(conn: &Connection, backfills: &[PageBackfill]) -> duckdb::Result<()> {
+    for b in backfills {
+        conn.execute(
+            "UPDATE events SET path = ?, page_group = ? WHERE site_id = ? AND session = ? AND pageview = ? AND path IS NULL",
+            params![b.path, b.page_group, b.site_id, b.session, b.pageview],
+        )?;
+    }
+    Ok(())
+}
+
 fn append_batch_keys(conn: &Connection, keys: &[BatchKey]) -> duckdb::Result<()> {
     let mut app = conn.appender("ingested_batches")?;
     for k in keys {
@@ -198,6 +208,7 @@ impl EventStore for DuckDbEventStore {
         conn.execute_batch("BEGIN TRANSACTION")?;
         let written = append_rows(&conn, &batch.rows)
             .and_then(|_| append_batch_keys(&conn, &batch.batch_keys))
+            .and_then(|_| backfill_pages(&conn, &batch.backfills))
             .and_then(|_| {
                 conn.execute(
                     "INSERT OR REPLACE INTO ingest_progress (id, segment, \"offset\") VALUES (1, ?, ?)",

@@ -10,44 +10,38 @@ const DAY_MS: i64 = 86_400_000;
 /// Builds `ov_sessions` (connection-local temp table) for `query`.
 fn build_sessions(conn: &Connection, site_id: i64, query: &OverviewQuery) -> Result<()> {
     let f = &query.filters;
-    let mut sql = String::from(SESSIONS_SQL);
-    let mut args: Vec<Box<dyn ToSql>> =
-        vec![Box::new(site_id), Box::new(query.from), Box::new(query.to)];
+    let mut args: Vec<Box<dyn ToSql>> = Vec::new();
+    let page_match = match &f.page {
+        Some(page) => {
+            args.push(Box::new(page.clone()));
+            "bool_or(path = ?)"
+        }
+        None => "true",
+    };
+    let mut sql = SESSIONS_SQL.replace("{page_match}", page_match);
+    for _ in 0..2 {
+        args.extend([
+            Box::new(site_id) as Box<dyn ToSql>,
+            Box::new(query.from),
+            Box::new(query.to),
+        ]);
+    }
+    // Column names are our own constants, never user input.
     let conditions: [(&str, &Option<String>); 8] = [
-        ("arg_min(device, ts) = ?", &f.device),
-        ("arg_min(browser, ts) = ?", &f.browser),
-        ("arg_min(os, ts) = ?", &f.os),
-        (
-            "arg_min(channel, ts) FILTER (WHERE type = 'pageview') = ?",
-            &f.channel,
-        ),
-        (
-            "arg_min(utm_source, ts) FILTER (WHERE type = 'pageview') = ?",
-            &f.utm_source,
-        ),
-        (
-            "arg_min(utm_medium, ts) FILTER (WHERE type = 'pageview') = ?",
-            &f.utm_medium,
-        ),
-        (
-            "arg_min(utm_campaign, ts) FILTER (WHERE type = 'pageview') = ?",
-            &f.utm_campaign,
-        ),
-        (
-            "arg_min(path, ts) FILTER (WHERE type = 'pageview') = ?",
-            &f.entry_page,
-        ),
+        ("device", &f.device),
+        ("browser", &f.browser),
+        ("os", &f.os),
+        ("channel", &f.channel),
+        ("utm_source", &f.utm_source),
+        ("utm_medium", &f.utm_medium),
+        ("utm_campaign", &f.utm_campaign),
+        ("entry_page", &f.entry_page),
     ];
-    for (condition, value) in conditions {
+    for (column, value) in conditions {
         if let Some(value) = value {
-            sql.push_str(" AND ");
-            sql.push_str(condition);
+            sql.push_str(&format!(" AND {column} = ?"));
             args.push(Box::new(value.clone()));
         }
-    }
-    if let Some(page) = &f.page {
-        sql.push_str(" AND bool_or(type = 'pageview' AND path = ?)");
-        args.push(Box::new(page.clone()));
     }
     let refs: Vec<&dyn ToSql> = args.iter().map(|a| a.as_ref()).collect();
     conn.execute(&sql, refs.as_slice())?;

@@ -1,0 +1,34 @@
+// The schema names the dashboard relies on, in one place: when the server's generated OpenAPI document
+// replaces src/api/openapi.json, a rename there is fixed here.
+import type { components } from './schema';
+
+type S = components['schemas'];
+
+/** A site with its tracker snippet (`SiteView` = `Site` settings + `snippet`). */
+export type Site = S['SiteView'];
+export type SiteUpdate = S['SiteUpdate'];
+export type User = S['User'];
+export type Role = S['Role'];
+export type Me = S['Me'];
+/** `OverviewResponse` = `Overview` totals and breakdowns + `site_id`, `from`, `to`, `series`. */
+export type Overview = S['OverviewResponse'];
+export type Breakdown = S['Breakdown'];
+export type SeriesPoint = S['SeriesPoint'];
+export type Member = S['Member'];
+export type TokenInfo = S['TokenInfo'];
+export type CreatedToken = S['CreatedToken'];
+export type ErrorBody = S['ErrorBody'];
+
+export const ROLES: readonly Role[] = ['admin', 'analyst', 'viewer'];
+
+export const ROLE_LABELS: Record<Role, string> = {
+  admin: 'Admin',
+  analyst: 'Analyst',
+  viewer: 'Viewer',
+};
+
+export const ROLE_HINTS: Record<Role, string> = {
+  admin: 'everything, including users, sites and tokens',
+  analyst: 'reports and site settings',
+  viewer: 'reports only',
+};

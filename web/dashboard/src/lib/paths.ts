@@ -1,0 +1,46 @@
+// URLs of the app. Analytics pages live under /sites/:site/<page>; a site's settings under
+// /settings/sites/:site; other pages take the site (when they need one) as `?site=`.
+import { parseFilters, buildSearch } from './filters';
+
+const enc = encodeURIComponent;
+
+export function sitePagePath(site: string, page = 'overview', search = ''): string {
+  return `/sites/${enc(site)}/${page}${search}`;
+}
+
+export function siteSettingsPath(site: string, tab?: string): string {
+  return `/settings/sites/${enc(site)}${tab ? `?tab=${enc(tab)}` : ''}`;
+}
+
+const SITE_SEGMENT = /^(\/sites\/|\/settings\/sites\/)([^/]+)(\/.*)?$/;
+
+/**
+ * Where the site switcher goes: the same page and query (range, filters) for another site.
+ * Pages without a site in the path get `?site=<key>`.
+ */
+export function switchSitePath(pathname: string, search: string, site: string): string {
+  const m = SITE_SEGMENT.exec(pathname);
+  if (m) return `${m[1]}${enc(site)}${m[3] ?? ''}${search}`;
+  const params = new URLSearchParams(search);
+  params.set('site', site);
+  const s = params.toString();
+  return `${pathname}?${s}`;
+}
+
+/** The query to carry from one analytics page to another: the range and filters only. */
+export function carriedSearch(search: string): string {
+  const src = new URLSearchParams(search);
+  const keep = new URLSearchParams();
+  for (const k of ['from', 'to']) {
+    const v = src.get(k);
+    if (v) keep.set(k, v);
+  }
+  return buildSearch(keep, { filters: parseFilters(src) });
+}
+
+/** `next` after login: only same-app paths (never another origin, never the auth pages). */
+export function safeNext(next: string | null | undefined): string {
+  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/';
+  if (next.startsWith('/login') || next.startsWith('/setup')) return '/';
+  return next;
+}

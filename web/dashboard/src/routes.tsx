@@ -1,0 +1,54 @@
+// The route registry: one entry per page. Adding a page = one entry here + one component in pages/.
+// - `siteScoped`: the path has `:site` (analytics pages live under /sites/:site/…); the site switcher
+//   swaps it, keeping the range and filters.
+// - `filters`: the page shows the shared date range picker and filter bar (state in the URL).
+// - `nav`: where the page appears in the left navigation.
+import type { ComponentType } from 'react';
+import type { IconName } from './components/Icon';
+import { MembersPage } from './pages/MembersPage';
+import { OverviewPage } from './pages/OverviewPage';
+import { PrivacyPage } from './pages/PrivacyPage';
+import { SiteSettingsPage } from './pages/SiteSettingsPage';
+import { SitesPage } from './pages/SitesPage';
+import { TokensPage } from './pages/TokensPage';
+import { UsersPage } from './pages/UsersPage';
+
+export type NavSection = 'analytics' | 'settings';
+
+export interface AppRoute {
+  path: string;
+  title: string;
+  component: ComponentType;
+  siteScoped?: boolean;
+  filters?: boolean;
+  adminOnly?: boolean;
+  nav?: { label: string; icon: IconName; section: NavSection };
+}
+
+export const NAV_SECTIONS: readonly { id: NavSection; label: string }[] = [
+  { id: 'analytics', label: 'Analytics' },
+  { id: 'settings', label: 'Settings' },
+];
+
+export const ROUTES: readonly AppRoute[] = [
+  {
+    path: '/sites/:site/overview',
+    title: 'Overview',
+    component: OverviewPage,
+    siteScoped: true,
+    filters: true,
+    nav: { label: 'Overview', icon: 'overview', section: 'analytics' },
+  },
+  { path: '/settings/sites', title: 'Sites', component: SitesPage, nav: { label: 'Sites', icon: 'sites', section: 'settings' } },
+  { path: '/settings/sites/:site', title: 'Site settings', component: SiteSettingsPage },
+  { path: '/settings/privacy', title: 'Privacy', component: PrivacyPage, nav: { label: 'Privacy', icon: 'privacy', section: 'settings' } },
+  { path: '/settings/members', title: 'Members', component: MembersPage, nav: { label: 'Members', icon: 'members', section: 'settings' } },
+  {
+    path: '/settings/users',
+    title: 'Users',
+    component: UsersPage,
+    adminOnly: true,
+    nav: { label: 'Users', icon: 'users', section: 'settings' },
+  },
+  { path: '/settings/tokens', title: 'API tokens', component: TokensPage, nav: { label: 'API tokens', icon: 'tokens', section: 'settings' } },
+];

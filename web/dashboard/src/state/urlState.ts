@@ -1,0 +1,28 @@
+// The range and filters of the current URL, and navigation that changes them (pushes history, so Back
+// undoes a filter).
+import { useCallback, useMemo } from 'react';
+import { useLocation, useNavigate } from 'react-router';
+import { rangeFromParams, type DateRange } from '../lib/dates';
+import { buildSearch, parseFilters, withFilter, withoutFilters, type FilterKey, type Filters } from '../lib/filters';
+
+export function useRangeAndFilters(): { range: DateRange; explicitRange: boolean; filters: Filters } {
+  const { search } = useLocation();
+  // The day changes at most once a day: recomputing per search is enough.
+  return useMemo(() => {
+    const params = new URLSearchParams(search);
+    const { range, explicit } = rangeFromParams(params);
+    return { range, explicitRange: explicit, filters: parseFilters(params) };
+  }, [search]);
+}
+
+export function useUrlActions() {
+  const { pathname, search } = useLocation();
+  const navigate = useNavigate();
+  const go = useCallback((s: string) => navigate({ pathname, search: s }), [navigate, pathname]);
+  return {
+    setFilter: useCallback((key: FilterKey, value: string | null) => go(withFilter(search, key, value)), [go, search]),
+    clearFilters: useCallback(() => go(withoutFilters(search)), [go, search]),
+    /** `null`: the default range (no `from`/`to` in the URL). */
+    setRange: useCallback((range: DateRange | null) => go(buildSearch(search, { range })), [go, search]),
+  };
+}

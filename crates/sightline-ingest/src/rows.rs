@@ -15,7 +15,7 @@
 //! - layout: props = zones
 //! - custom: name, props, revenue, text = currency
 //! - identify: user_id, props = traits
-//! - replay: name = blob key, value = chunk (the rrweb events are in the blob store)
+//! - replay: no row; the rrweb events become a zstd blob plus a `replay_chunks` index entry
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -24,11 +24,11 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use sightline_model::EventRow;
 use sightline_model::validate::clock_correction_ms;
-use sightline_model::wire::{Batch, EventData};
+use sightline_model::wire::{Batch, EventData, Replay};
 
 use crate::enrich::{self, PageGroups};
 use crate::record::RecordHeader;
-use sightline_store::PageBackfill;
+use sightline_store::{PageBackfill, ReplayChunk};
 
 /// Pageviews remembered for attributing later events to their page; two generations of this many.
 const PAGEVIEW_CACHE_ENTRIES: usize = 100_000;
@@ -64,10 +64,58 @@ impl PageviewCache {
     }
 }
 
-/// A blob to store before the rows that reference it.
+/// zstd level for replay chunks: cheap on the writer thread, around 10x on rrweb JSON.
+const REPLAY_ZSTD_LEVEL: i32 = 3;
+
+/// A replay chunk's blob, stored before the index row that points at it.
 pub struct PendingBlob {
     pub key: String,
     pub bytes: Vec<u8>,
+    pub chunk: ReplayChunk,
+}
+
+/// Compresses one `replay` event's rrweb events into a blob keyed `site/session/pageview-chunk`.
+fn replay_blob(
+    header: &RecordHeader,
+    batch: &Batch,
+    pageview: &str,
+    replay: &Replay,
+    t: i64,
+) -> Option<PendingBlob> {
+    let raw = serde_json::to_vec(&replay.events).ok()?;
+    let bytes = match zstd::bulk::compress(&raw, REPLAY_ZSTD_LEVEL) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            tracing::error!(error = %e, "could not compress a replay chunk; skipped");
+            return None;
+        }
+    };
+    let stamps = || {
+        replay
+            .events
+            .iter()
+            .filter_map(|e| e.get("timestamp").and_then(serde_json::Value::as_i64))
+    };
+    let key = format!(
+        "{}/{}/{}-{:06}.zst",
+        header.site_id, batch.sid, pageview, replay.chunk
+    );
+    Some(PendingBlob {
+        chunk: ReplayChunk {
+            site_id: header.site_id,
+            session: batch.sid.clone(),
+            pageview: pageview.to_string(),
+            chunk: replay.chunk,
+            first_ts: stamps().min().unwrap_or(t),
+            last_ts: stamps().max().unwrap_or(t),
+            events: replay.events.len() as u32,
+            bytes: bytes.len() as u64,
+            raw_bytes: raw.len() as u64,
+            blob_key: key.clone(),
+        },
+        key,
+        bytes,
+    })
 }
 
 /// Stable id of an error: message without numbers and quoted values, plus the top stack frame location.
@@ -164,6 +212,11 @@ impl PageviewCache {
         let mut blobs = Vec::new();
         let device = device_name(&header.device);
         for event in &batch.events {
+            if let EventData::Replay(replay) = &event.data {
+                let t = event.t.saturating_add(correction);
+                blobs.extend(replay_blob(header, batch, &event.pv, replay, t));
+                continue;
+            }
             let mut row = EventRow {
                 site_id: header.site_id,
                 ts: event.t.saturating_add(correction),
@@ -209,20 +262,14 @@ impl PageviewCache {
                 self.orphans
                     .insert(event.pv.clone(), (header.site_id, batch.sid.clone()));
             }
-            fill_event_columns(&mut row, &event.data, header, batch, &mut blobs);
+            fill_event_columns(&mut row, &event.data);
             rows.push(row);
         }
         (rows, blobs)
     }
 }
 
-fn fill_event_columns(
-    row: &mut EventRow,
-    data: &EventData,
-    header: &RecordHeader,
-    batch: &Batch,
-    blobs: &mut Vec<PendingBlob>,
-) {
+fn fill_event_columns(row: &mut EventRow, data: &EventData) {
     match data {
         EventData::Pageview(_) => {}
         EventData::Pageleave(p) => {
@@ -302,18 +349,8 @@ fn fill_event_columns(
                 .as_ref()
                 .map(|t| serde_json::Value::Object(t.clone()).to_string());
         }
-        EventData::Replay(r) => {
-            let key = format!(
-                "{}/{}/{}-{}.json",
-                header.site_id, batch.sid, row.pageview, r.chunk
-            );
-            blobs.push(PendingBlob {
-                key: key.clone(),
-                bytes: serde_json::to_vec(&r.events).unwrap_or_default(),
-            });
-            row.name = Some(key);
-            row.value = Some(f64::from(r.chunk));
-        }
+        // Stored as blobs plus an index, not as event rows (see `replay_blob`).
+        EventData::Replay(_) => {}
     }
 }
 

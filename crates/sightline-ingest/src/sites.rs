@@ -162,6 +162,9 @@ mod tests {
             persistent_ids: false,
             respect_dnt: true,
             retention_days: 30,
+            replay_sample_rate: 0.0,
+            block_selectors: vec![],
+            replay_quota_mb: 1,
             created_at: 0,
         })
     }

@@ -242,6 +242,7 @@ impl Worker {
             blobs.extend(batch_blobs);
             write.batch_keys.push(header.key());
         }
+        write.replay_chunks = blobs.iter().map(|b| b.chunk.clone()).collect();
         metrics::histogram!("sightline_writer_build_seconds")
             .record(started.elapsed().as_secs_f64());
         (write, blobs)

@@ -105,6 +105,12 @@ impl Config {
                         message: format!("expected true or false, got {raw:?}"),
                     })?)
                 }
+                toml::Value::Integer(_) => {
+                    toml::Value::Integer(raw.trim().parse().map_err(|_| ConfigError::Env {
+                        name: name.clone(),
+                        message: format!("expected a whole number, got {raw:?}"),
+                    })?)
+                }
                 _ => toml::Value::String(raw.clone()),
             };
             table.insert(key, value);
@@ -203,5 +209,12 @@ mod tests {
             .to_string();
         assert!(err.contains("expected true or false"), "{err}");
         assert!(Config::load(None, &env(&[("SIGHTLINE_LISTEN", "localhost")])).is_err());
+        let days = Config::load(None, &env(&[("SIGHTLINE_MAX_EVENT_AGE_DAYS", "30")]))
+            .expect("integer from env");
+        assert_eq!(days.max_event_age_days, 30);
+        let err = Config::load(None, &env(&[("SIGHTLINE_MAX_EVENT_AGE_DAYS", "a month")]))
+            .expect_err("not a number")
+            .to_string();
+        assert!(err.contains("expected a whole number"), "{err}");
     }
 }

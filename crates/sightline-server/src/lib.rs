@@ -8,6 +8,7 @@ pub mod error;
 mod extract;
 mod metrics_export;
 pub mod openapi;
+pub mod retention;
 mod routes;
 mod security;
 pub mod snippet;
@@ -53,6 +54,10 @@ pub fn router(app: Arc<App>) -> Router {
             get(routes::account::setup_status).post(routes::account::setup),
         )
         .route("/api/v1/login", post(routes::account::login))
+        .route(
+            "/api/v1/tracker-config",
+            get(routes::tracker_config::tracker_config),
+        )
         .route(
             "/api/v1/openapi.json",
             get(|| async {
@@ -106,6 +111,23 @@ pub fn router(app: Arc<App>) -> Router {
             "/api/v1/sites/{site}/sessions/{session}/events",
             get(routes::sessions::events),
         )
+        .route("/api/v1/sites/{site}/sessions", get(routes::sessions::list))
+        .route(
+            "/api/v1/sites/{site}/sessions/{session}/replay",
+            get(routes::sessions::replay),
+        )
+        .route(
+            "/api/v1/sites/{site}/sessions/{session}/replay/chunks",
+            get(routes::sessions::replay_chunks),
+        )
+        .route(
+            "/api/v1/sites/{site}/sessions/{session}/replay/chunks/{index}",
+            get(routes::sessions::replay_chunk),
+        )
+        .route(
+            "/api/v1/sites/{site}/visitors/{visitor}",
+            delete(routes::settings::delete_visitor),
+        )
         .route_layer(middleware::from_fn_with_state(
             app.clone(),
             auth::require_auth,
@@ -115,6 +137,10 @@ pub fn router(app: Arc<App>) -> Router {
         .merge(ingest)
         .merge(public_api)
         .merge(dashboard_api)
+        .route(
+            "/replay.js",
+            get(routes::assets::replay_addon).layer(CompressionLayer::new()),
+        )
         .route(
             "/t.js",
             get(routes::assets::tracker).layer(CompressionLayer::new()),
@@ -146,6 +172,7 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    retention::spawn(Arc::downgrade(&app));
     let service = router(app.clone()).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)

@@ -31,9 +31,15 @@ use crate::routes;
         routes::settings::delete_token,
         routes::overview::overview,
         routes::sessions::events,
+        routes::sessions::list,
+        routes::sessions::replay,
+        routes::sessions::replay_chunks,
+        routes::sessions::replay_chunk,
+        routes::settings::delete_visitor,
+        routes::tracker_config::tracker_config,
     ),
     modifiers(&Security),
-    tags((name = "ingest"), (name = "account"), (name = "settings"), (name = "reports"))
+    tags((name = "ingest"), (name = "account"), (name = "settings"), (name = "reports"), (name = "replay"))
 )]
 pub struct ApiDoc;
 

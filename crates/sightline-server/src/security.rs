@@ -23,8 +23,10 @@ pub async fn headers(request: Request, next: Next) -> Response {
         header::REFERRER_POLICY,
         HeaderValue::from_static("same-origin"),
     );
-    let embeddable =
-        path == "/t.js" || path == "/demo" || path.starts_with("/demo/") || path == "/api/v1/batch";
+    let embeddable = matches!(
+        path.as_str(),
+        "/t.js" | "/replay.js" | "/demo" | "/api/v1/batch" | "/api/v1/tracker-config"
+    ) || path.starts_with("/demo/");
     if !embeddable {
         h.insert(
             header::CONTENT_SECURITY_POLICY,

@@ -5,8 +5,8 @@ use sightline_model::EventRow;
 
 use crate::{
     BatchKey, BlobStore, Breakdown, EventStore, LoginSession, MetaStore, NewSite, NewToken,
-    OverviewQuery, PageBackfill, Role, SessionFilters, SiteUpdate, SpoolPosition, StoreError,
-    VisitorType, WriteBatch,
+    OverviewQuery, PageBackfill, ReplayChunk, Role, SessionFilters, SessionPage, SessionQuery,
+    SessionSort, SiteUpdate, SpoolPosition, StoreError, VisitorType, WriteBatch,
 };
 
 const DAY: i64 = 86_400_000;
@@ -134,6 +134,7 @@ pub fn event_store(store: &dyn EventStore) {
             batch_keys: keys.clone(),
             position,
             backfills: vec![],
+            replay_chunks: vec![],
         })
         .expect("commit");
     assert_eq!(store.ingest_position().expect("position"), Some(position));
@@ -290,6 +291,7 @@ pub fn event_store(store: &dyn EventStore) {
             batch_keys: vec![],
             position: next,
             backfills: vec![],
+            replay_chunks: vec![],
         })
         .expect("second commit");
     // The pageview of the "late" click arrives in a later write and fills in its page.
@@ -320,8 +322,253 @@ pub fn event_store(store: &dyn EventStore) {
         (late[0].path.as_deref(), late[0].page_group.as_deref()),
         (Some("/late"), Some("/late"))
     );
-    assert_eq!(store.ingest_position().expect("position"), Some(next));
+    assert_eq!(
+        store.ingest_position().expect("position"),
+        Some(SpoolPosition {
+            segment: 4,
+            offset: 20
+        })
+    );
     assert_eq!(store.count_events(1).expect("count"), 10);
+
+    sessions_replays_and_deletion(store);
+}
+
+fn chunk(session: &str, pageview: &str, chunk: u32, first_ts: i64) -> ReplayChunk {
+    ReplayChunk {
+        site_id: 1,
+        session: session.into(),
+        pageview: pageview.into(),
+        chunk,
+        first_ts,
+        last_ts: first_ts + 4_000,
+        events: 10,
+        bytes: 1_000,
+        raw_bytes: 9_000,
+        blob_key: format!("1/{session}/{pageview}-{chunk:06}"),
+    }
+}
+
+/// The sessions list, the replay index and deletion (retention, per visitor). Runs after the overview
+/// checks on the same data: s1..s4 on site 1 (s4 has a late click), x1 on site 2.
+fn sessions_replays_and_deletion(store: &dyn EventStore) {
+    let purchase = EventRow {
+        revenue: Some(99.5),
+        name: Some("purchase".into()),
+        ..row(1, "s2", "v1", T0 + DAY + 61_000, "custom", "/cart")
+    };
+    let error = row(1, "s3", "v2", T0 + 5_000, "error", "/product");
+    let leave = EventRow {
+        value: Some(7_000.0),
+        ..row(1, "s3", "v2", T0 + 30_000, "pageleave", "/product")
+    };
+    store
+        .commit(&WriteBatch {
+            rows: vec![purchase, error, leave],
+            replay_chunks: vec![
+                chunk("s3", "s3-/", 0, T0 + 31_000),
+                chunk("s3", "s3-/product", 1, T0 + 6_000),
+                chunk("s3", "s3-/product", 0, T0 + 1_000),
+            ],
+            position: SpoolPosition {
+                segment: 5,
+                offset: 1,
+            },
+            ..WriteBatch::default()
+        })
+        .expect("commit");
+
+    let list = |filters: SessionFilters, sort: SessionSort, descending: bool| {
+        store
+            .sessions(
+                1,
+                &SessionQuery {
+                    from: T0,
+                    to: T0 + 2 * DAY,
+                    filters,
+                    sort,
+                    descending,
+                    limit: 10,
+                    offset: 0,
+                },
+            )
+            .expect("sessions")
+    };
+    let all = list(SessionFilters::default(), SessionSort::Started, true);
+    assert_eq!(all.total, 4);
+    let order: Vec<_> = all.sessions.iter().map(|s| s.session.as_str()).collect();
+    assert_eq!(order, ["s2", "s4", "s3", "s1"], "newest first");
+    let s3 = all.sessions.iter().find(|s| s.session == "s3").expect("s3");
+    assert_eq!(
+        (
+            s3.pageviews,
+            s3.errors,
+            s3.active_ms,
+            s3.has_replay,
+            s3.replay_bytes
+        ),
+        (2, 1, 7_000, true, 3_000)
+    );
+    assert_eq!(
+        (
+            s3.entry_page.as_deref(),
+            s3.exit_page.as_deref(),
+            s3.device.as_str()
+        ),
+        (Some("/product"), Some("/"), "mobile")
+    );
+    let s2 = all.sessions.iter().find(|s| s.session == "s2").expect("s2");
+    assert!(s2.converted && (s2.revenue - 99.5).abs() < 1e-9 && !s2.has_replay);
+    let s1 = all.sessions.iter().find(|s| s.session == "s1").expect("s1");
+    assert_eq!((s1.clicks, s1.duration_ms), (1, 10_000));
+
+    let names = |page: SessionPage| {
+        page.sessions
+            .into_iter()
+            .map(|s| s.session)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        names(list(
+            SessionFilters {
+                has_replay: Some(true),
+                ..Default::default()
+            },
+            SessionSort::Started,
+            true
+        )),
+        ["s3"]
+    );
+    assert_eq!(
+        names(list(
+            SessionFilters {
+                had_error: Some(true),
+                ..Default::default()
+            },
+            SessionSort::Started,
+            true
+        )),
+        ["s3"]
+    );
+    assert_eq!(
+        names(list(
+            SessionFilters {
+                converted: Some(true),
+                ..Default::default()
+            },
+            SessionSort::Started,
+            true
+        )),
+        ["s2"]
+    );
+    assert_eq!(
+        names(list(
+            SessionFilters {
+                clicked: Some("#b".into()),
+                ..Default::default()
+            },
+            SessionSort::Started,
+            true
+        )),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        names(list(
+            SessionFilters {
+                min_pages: Some(2),
+                ..Default::default()
+            },
+            SessionSort::Pages,
+            true
+        )),
+        ["s2", "s3"]
+    );
+    assert_eq!(
+        names(list(
+            SessionFilters {
+                min_duration_ms: Some(20_000),
+                ..Default::default()
+            },
+            SessionSort::Duration,
+            false
+        )),
+        ["s3", "s2"]
+    );
+    let paged = store
+        .sessions(
+            1,
+            &SessionQuery {
+                from: T0,
+                to: T0 + 2 * DAY,
+                filters: SessionFilters::default(),
+                sort: SessionSort::Started,
+                descending: false,
+                limit: 2,
+                offset: 2,
+            },
+        )
+        .expect("page 2");
+    assert_eq!(
+        (paged.total, names(paged)),
+        (4, vec!["s4".to_string(), "s2".to_string()])
+    );
+
+    let chunks: Vec<_> = store
+        .replay_chunks(1, "s3")
+        .expect("chunks")
+        .into_iter()
+        .map(|c| (c.pageview, c.chunk))
+        .collect();
+    assert_eq!(
+        chunks,
+        [
+            ("s3-/product".to_string(), 0),
+            ("s3-/product".to_string(), 1),
+            ("s3-/".to_string(), 0)
+        ],
+        "playback order"
+    );
+    assert!(
+        store.replay_chunks(2, "s3").expect("chunks").is_empty(),
+        "replays are per site"
+    );
+    assert_eq!(store.replay_bytes(1).expect("bytes"), 3_000);
+
+    // Retention: everything before T0 + 5.5 s goes (s1's pageview, s3's first chunk and early events, ...).
+    let before = store.count_events(1).expect("count");
+    let deleted = store.delete_before(1, T0 + 5_500).expect("retention");
+    assert_eq!(deleted.blob_keys, ["1/s3/s3-/product-000000"]);
+    assert_eq!(deleted.replay_chunks, 1);
+    assert_eq!(
+        store.count_events(1).expect("count"),
+        before - deleted.events
+    );
+    assert!(
+        store
+            .session_events(1, "s1", 100)
+            .expect("events")
+            .iter()
+            .all(|e| e.ts >= T0 + 5_500)
+    );
+    assert_eq!(store.count_events(2).expect("other site untouched"), 1);
+
+    // Deleting visitor v2 removes their events and replays, nothing else.
+    let gone = store.delete_visitor(1, "v2").expect("delete visitor");
+    assert_eq!(gone.replay_chunks, 2);
+    assert_eq!(gone.blob_keys.len(), 2);
+    assert!(
+        store
+            .session_events(1, "s3", 100)
+            .expect("events")
+            .is_empty()
+    );
+    assert!(store.replay_chunks(1, "s3").expect("chunks").is_empty());
+    assert!(
+        !store
+            .session_events(1, "s2", 100)
+            .expect("events")
+            .is_empty()
+    );
 }
 
 pub fn meta_store(store: &dyn MetaStore) {
@@ -379,6 +626,9 @@ pub fn meta_store(store: &dyn MetaStore) {
         persistent_ids: true,
         respect_dnt: false,
         retention_days: 30,
+        replay_sample_rate: 0.25,
+        block_selectors: vec![".card-number".into()],
+        replay_quota_mb: 50,
     };
     let updated = store.update_site(shop.id, &update).expect("update");
     assert_eq!(
@@ -397,6 +647,15 @@ pub fn meta_store(store: &dyn MetaStore) {
         ),
         (true, false, 30)
     );
+    assert_eq!(
+        shop.replay_sample_rate, 0.0,
+        "replay is off until a site turns it on"
+    );
+    assert_eq!(
+        (updated.replay_sample_rate, updated.replay_quota_mb),
+        (0.25, 50)
+    );
+    assert_eq!(updated.block_selectors, update.block_selectors);
     assert!(
         store.update_site(9_999, &update).is_err(),
         "unknown sites are not created by updates"

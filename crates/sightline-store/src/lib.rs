@@ -58,6 +58,16 @@ pub trait EventStore: Send + Sync {
     /// Events of one session in time order, at most `limit`.
     fn session_events(&self, site_id: i64, session: &str, limit: usize)
     -> Result<Vec<StoredEvent>>;
+    /// One page of the sessions list.
+    fn sessions(&self, site_id: i64, query: &SessionQuery) -> Result<SessionPage>;
+    /// Replay chunk index of a session, in playback order (pageview start, then chunk).
+    fn replay_chunks(&self, site_id: i64, session: &str) -> Result<Vec<ReplayChunk>>;
+    /// Bytes the site's replays use (for its quota).
+    fn replay_bytes(&self, site_id: i64) -> Result<u64>;
+    /// Retention: deletes a site's events and replay chunks older than `before_ms`.
+    fn delete_before(&self, site_id: i64, before_ms: i64) -> Result<Deleted>;
+    /// Deletes everything of one visitor on a site (events and replay chunks).
+    fn delete_visitor(&self, site_id: i64, visitor: &str) -> Result<Deleted>;
     /// Visitors per day (UTC) for the overview chart.
     fn overview_series(&self, site_id: i64, query: &OverviewQuery) -> Result<Vec<SeriesPoint>>;
 }

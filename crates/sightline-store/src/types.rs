@@ -27,6 +27,25 @@ pub struct WriteBatch {
     pub position: SpoolPosition,
     /// Pages for events stored earlier without one (their pageview arrived in a later write).
     pub backfills: Vec<PageBackfill>,
+    /// Index entries of replay chunks whose blobs were stored before this write.
+    pub replay_chunks: Vec<ReplayChunk>,
+}
+
+/// One stored chunk of rrweb events.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ReplayChunk {
+    pub site_id: i64,
+    pub session: String,
+    pub pageview: String,
+    /// Sequence number within the pageview, from 0.
+    pub chunk: u32,
+    pub first_ts: i64,
+    pub last_ts: i64,
+    pub events: u32,
+    /// Compressed size as stored.
+    pub bytes: u64,
+    pub raw_bytes: u64,
+    pub blob_key: String,
 }
 
 /// Sets `path` and `page_group` on the stored events of one pageview that have none.
@@ -39,7 +58,7 @@ pub struct PageBackfill {
     pub page_group: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Site {
     pub id: i64,
     /// Public key used by the tracker (`data-site`).
@@ -57,6 +76,12 @@ pub struct Site {
     pub respect_dnt: bool,
     /// Days events and replays are kept.
     pub retention_days: u32,
+    /// Share of sessions recorded for replay, 0..1 (0 = replay off).
+    pub replay_sample_rate: f64,
+    /// CSS selectors whose elements replays never record (beyond `[data-sl-block]`).
+    pub block_selectors: Vec<String>,
+    /// Disk the site's replays may use; the dashboard warns when it is nearly full.
+    pub replay_quota_mb: u32,
     pub created_at: i64,
 }
 
@@ -66,7 +91,7 @@ pub struct NewSite {
     pub domains: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SiteUpdate {
     pub name: String,
     pub domains: Vec<String>,
@@ -76,10 +101,39 @@ pub struct SiteUpdate {
     pub persistent_ids: bool,
     pub respect_dnt: bool,
     pub retention_days: u32,
+    #[serde(default)]
+    pub replay_sample_rate: f64,
+    #[serde(default)]
+    pub block_selectors: Vec<String>,
+    #[serde(default = "default_replay_quota_mb")]
+    pub replay_quota_mb: u32,
 }
 
-/// Session-level filters; `None` means "any".
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+impl From<&Site> for SiteUpdate {
+    /// The site's current settings, to change a few of them.
+    fn from(site: &Site) -> Self {
+        SiteUpdate {
+            name: site.name.clone(),
+            domains: site.domains.clone(),
+            allowed_origins: site.allowed_origins.clone(),
+            page_groups: site.page_groups.clone(),
+            mask_selectors: site.mask_selectors.clone(),
+            persistent_ids: site.persistent_ids,
+            respect_dnt: site.respect_dnt,
+            retention_days: site.retention_days,
+            replay_sample_rate: site.replay_sample_rate,
+            block_selectors: site.block_selectors.clone(),
+            replay_quota_mb: site.replay_quota_mb,
+        }
+    }
+}
+
+fn default_replay_quota_mb() -> u32 {
+    1_024
+}
+
+/// Session-level filters; `None` means "any". The same filters apply to every report.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SessionFilters {
     pub device: Option<String>,
     pub browser: Option<String>,
@@ -92,6 +146,97 @@ pub struct SessionFilters {
     pub page: Option<String>,
     pub entry_page: Option<String>,
     pub visitor_type: Option<VisitorType>,
+    /// Sessions with a click on this selector.
+    pub clicked: Option<String>,
+    pub had_error: Option<bool>,
+    pub converted: Option<bool>,
+    pub has_replay: Option<bool>,
+    pub min_duration_ms: Option<i64>,
+    pub max_duration_ms: Option<i64>,
+    pub min_active_ms: Option<i64>,
+    pub min_pages: Option<i64>,
+    pub max_pages: Option<i64>,
+    pub min_revenue: Option<f64>,
+}
+
+/// How the sessions list is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionSort {
+    #[default]
+    Started,
+    Duration,
+    ActiveTime,
+    Pages,
+    Clicks,
+    Errors,
+    Revenue,
+}
+
+impl SessionSort {
+    /// The column of `report_sessions` it orders by.
+    pub fn column(self) -> &'static str {
+        match self {
+            SessionSort::Started => "started",
+            SessionSort::Duration => "duration_ms",
+            SessionSort::ActiveTime => "active_ms",
+            SessionSort::Pages => "pageviews",
+            SessionSort::Clicks => "clicks",
+            SessionSort::Errors => "errors",
+            SessionSort::Revenue => "revenue",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionQuery {
+    pub from: i64,
+    pub to: i64,
+    pub filters: SessionFilters,
+    pub sort: SessionSort,
+    pub descending: bool,
+    pub limit: usize,
+    pub offset: usize,
+}
+
+/// One row of the sessions list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SessionSummary {
+    pub session: String,
+    pub visitor: String,
+    pub started: i64,
+    pub ended: i64,
+    pub duration_ms: i64,
+    pub active_ms: i64,
+    pub pageviews: u64,
+    pub entry_page: Option<String>,
+    pub exit_page: Option<String>,
+    pub device: String,
+    pub browser: String,
+    pub os: String,
+    pub channel: Option<String>,
+    pub utm_source: Option<String>,
+    pub clicks: u64,
+    pub errors: u64,
+    pub revenue: f64,
+    pub converted: bool,
+    pub has_replay: bool,
+    pub replay_bytes: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SessionPage {
+    pub sessions: Vec<SessionSummary>,
+    /// Sessions matching the filters (all pages).
+    pub total: u64,
+}
+
+/// What a deletion removed; the caller deletes `blob_keys` from the BlobStore.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Deleted {
+    pub events: u64,
+    pub replay_chunks: u64,
+    pub blob_keys: Vec<String>,
 }
 
 /// New visitors had no session before this one; returning visitors had.
@@ -101,7 +246,7 @@ pub enum VisitorType {
     Returning,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OverviewQuery {
     /// Inclusive start, ms since the epoch.
     pub from: i64,

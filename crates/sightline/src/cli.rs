@@ -5,7 +5,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use sightline_server::{App, Config, app::open_meta, auth};
-use sightline_store::{MetaStore, NewSite, NewToken, Role};
+use sightline_store::{MetaStore, NewSite, NewToken, Role, SiteUpdate};
 
 #[derive(Parser)]
 #[command(
@@ -72,6 +72,9 @@ enum Command {
     Token(TokenCommand),
     /// Print the OpenAPI document of the HTTP API.
     Openapi,
+    /// Enforce retention now (deletes expired events and replays). Run while the server is stopped;
+    /// a running server does this hourly itself.
+    Gc,
 }
 
 #[derive(Subcommand)]
@@ -117,6 +120,19 @@ enum SiteCommand {
     },
     /// List sites.
     List,
+    /// Change settings of a site (key or id).
+    Set {
+        site: String,
+        /// Share of sessions recorded for replay, 0..1 (0 turns replay off).
+        #[arg(long)]
+        replay_sample: Option<f64>,
+        /// Days events and replays are kept.
+        #[arg(long)]
+        retention_days: Option<u32>,
+        /// Disk the site's replays may use, in MB.
+        #[arg(long)]
+        replay_quota_mb: Option<u32>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -183,6 +199,20 @@ pub fn run(cli: Cli) -> Result<()> {
             Role::parse(&role).unwrap_or(Role::Viewer),
             json,
         ),
+        Command::Site(SiteCommand::Set {
+            site,
+            replay_sample,
+            retention_days,
+            replay_quota_mb,
+        }) => site_set(
+            &config,
+            &site,
+            replay_sample,
+            retention_days,
+            replay_quota_mb,
+            json,
+        ),
+        Command::Gc => gc(config, json),
         Command::Openapi => {
             println!("{}", sightline_server::openapi::document());
             Ok(())
@@ -208,6 +238,69 @@ fn public_base(config: &Config) -> String {
         Ok(addr) => format!("http://{addr}"),
         Err(_) => "http://YOUR-SERVER".into(),
     }
+}
+
+fn site_set(
+    config: &Config,
+    key: &str,
+    replay_sample: Option<f64>,
+    retention_days: Option<u32>,
+    replay_quota_mb: Option<u32>,
+    json: bool,
+) -> Result<()> {
+    let meta = open_meta(config)?;
+    let site = match key.parse::<i64>() {
+        Ok(id) => meta.site_by_id(id)?,
+        Err(_) => meta.site_by_key(key)?,
+    }
+    .with_context(|| format!("no site {key:?} (see `sightline site list`)"))?;
+    if let Some(rate) = replay_sample
+        && !(0.0..=1.0).contains(&rate)
+    {
+        bail!("--replay-sample must be between 0 and 1, got {rate}");
+    }
+    if retention_days == Some(0) || replay_quota_mb == Some(0) {
+        bail!("--retention-days and --replay-quota-mb must be at least 1");
+    }
+    let update = SiteUpdate {
+        retention_days: retention_days.unwrap_or(site.retention_days),
+        replay_sample_rate: replay_sample.unwrap_or(site.replay_sample_rate),
+        replay_quota_mb: replay_quota_mb.unwrap_or(site.replay_quota_mb),
+        ..SiteUpdate::from(&site)
+    };
+    let updated = meta.update_site(site.id, &update)?;
+    if json {
+        println!("{}", serde_json::to_string(&updated)?);
+    } else {
+        println!(
+            "Site {:?}: replay sample rate {}, retention {} days, replay quota {} MB.",
+            updated.name,
+            updated.replay_sample_rate,
+            updated.retention_days,
+            updated.replay_quota_mb
+        );
+    }
+    Ok(())
+}
+
+fn gc(config: Config, json: bool) -> Result<()> {
+    let app = Arc::new(
+        App::open(config).context("opening the data directory (is a server running on it?)")?,
+    );
+    let report = sightline_server::retention::enforce_app(&app)?;
+    app.shutdown();
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({"events": report.events, "replay_chunks": report.replay_chunks, "blobs": report.blobs})
+        );
+    } else {
+        println!(
+            "Deleted {} events, {} replay chunks ({} blobs).",
+            report.events, report.replay_chunks, report.blobs
+        );
+    }
+    Ok(())
 }
 
 fn user_add(config: &Config, email: &str, role: Role, json: bool) -> Result<()> {

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use sightline_server::{App, Config};
-use sightline_store::{MetaStore, NewSite, Role, Site};
+use sightline_store::{MetaStore, NewSite, Role, Site, SiteUpdate};
 
 use crate::simulate::{self, SimOptions};
 
@@ -16,6 +16,7 @@ pub const DEMO_SITE_NAME: &str = "Demo shop";
 /// real installs create their admin with the first-run page or `sightline user add --admin`.
 pub const DEMO_EMAIL: &str = "demo@sightline.local";
 pub const DEMO_PASSWORD: &str = "sightline-demo";
+const DEMO_REPLAY_SAMPLE_RATE: f64 = 1.0;
 /// How long `--exit-after-traffic` waits for the writer to store everything.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(120);
 
@@ -46,10 +47,16 @@ fn demo_site(meta: &dyn MetaStore) -> Result<Site> {
     {
         return Ok(site);
     }
-    Ok(meta.create_site(&NewSite {
+    let site = meta.create_site(&NewSite {
         name: DEMO_SITE_NAME.into(),
         domains: vec!["localhost".into(), "127.0.0.1".into()],
-    })?)
+    })?;
+    // The demo records every session, so replays are there to watch.
+    let update = SiteUpdate {
+        replay_sample_rate: DEMO_REPLAY_SAMPLE_RATE,
+        ..SiteUpdate::from(&site)
+    };
+    Ok(meta.update_site(site.id, &update)?)
 }
 
 pub fn run(mut config: Config, options: DemoOptions, json: bool) -> Result<()> {

@@ -1,12 +1,14 @@
-// Builds dist/t.js (IIFE, minified: the <script> snippet) and dist/index.mjs (ESM npm package).
+// Builds dist/t.js (IIFE, minified: the <script> snippet), dist/replay.js (IIFE, minified: the
+// session-replay add-on the snippet loads for sampled sessions) and dist/index.mjs (ESM npm package).
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
 
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 
 // Browsers from 2021 on (class fields, ||=, ?. stay as written). Older ones still run the page,
-// the tracker just does not load there (a syntax error in its own script only).
-const target = ['chrome88', 'edge88', 'firefox90', 'safari14.1'];
+// the tracker just does not load there (a syntax error in its own script only). Chrome/Edge 91:
+// esbuild rewrites every `?.` for older Chrome (a V8 bug with `(a?.b)()`, a form not used here).
+const target = ['chrome91', 'edge91', 'firefox90', 'safari14.1'];
 const common = { bundle: true, target, logLevel: 'info', legalComments: 'none' };
 
 await build({
@@ -15,8 +17,19 @@ await build({
   outfile: 'dist/t.js',
   format: 'iife',
   minify: true,
-  // private members are named `_x`: safe to shorten in the self-contained snippet
-  mangleProps: /^_/,
+  // Shortened in the self-contained snippet: private members (`_x`), and option / internal member
+  // names that never leave it (not wire fields, DOM or web-vitals names, snippet commands, or the
+  // replay hook's one-letter names, which dist/replay.js relies on).
+  mangleProps:
+    /^(_.*|endpoint|persistent|dnt|mask|vitals|transport|session|interval|batchSize|maxEvents|maxBytes|compress|beforeFlush|retryNow|touch|save|last|out|el)$/,
+});
+
+await build({
+  ...common,
+  entryPoints: ['src/replay-entry.ts'],
+  outfile: 'dist/replay.js',
+  format: 'iife',
+  minify: true,
 });
 
 await build({

@@ -7,13 +7,16 @@ const VISITOR_KEY = 'sl_vid';
 
 /**
  * Session id (22 random chars, sessionStorage, renewed after 30 min idle), the batch counter
- * `seq` of that session (persisted with it), and the optional persistent visitor id.
+ * `seq` of that session and its replay sampling decision (persisted with it), and the optional
+ * persistent visitor id.
  */
 export class Session {
   id = '';
   last = 0;
   n = 0;
   vid: string | null = null;
+  /** Session replay sampling decision of this session (1 in, 0 out), made once per session. */
+  r?: number;
   private _ss: Store;
   private _ls: Store;
 
@@ -26,6 +29,7 @@ export class Session {
         this.id = s.i;
         this.last = +s.l || 0;
         this.n = +s.n || 0;
+        this.r = s.r;
       }
     } catch {
       /* corrupt: start afresh */
@@ -42,6 +46,7 @@ export class Session {
     if (fresh) {
       this.id = rid();
       this.n = 0;
+      this.r = undefined;
     }
     this.last = Math.max(this.last, t);
     if (fresh) this.save();
@@ -56,7 +61,7 @@ export class Session {
   }
 
   save(): void {
-    this._ss.set(SESSION_KEY, JSON.stringify({ i: this.id, l: this.last, n: this.n }));
+    this._ss.set(SESSION_KEY, JSON.stringify({ i: this.id, l: this.last, n: this.n, r: this.r }));
   }
 
   /** Persistent visitor id on consent; cookieless (`null`, stored id deleted) on refusal. */

@@ -18,9 +18,11 @@ type Cmd = ((name: string, ...args: unknown[]) => void) & { q?: Iterable<unknown
   const a = (n: string) => s && s.getAttribute('data-' + n);
   const site = a('site');
   if (!s || !site) return;
+  const origin = new URL(s.src, location.href).origin;
   const api: Sightline = init({
     site,
-    endpoint: a('endpoint') || new URL(s.src, location.href).origin + '/api/v1/batch',
+    endpoint: a('endpoint') || origin + '/api/v1/batch',
+    origin,
     persistent: a('persistent') === 'true',
     dnt: a('dnt') === 'true',
     mask: a('mask'),

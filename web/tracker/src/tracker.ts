@@ -1,6 +1,7 @@
 import { maskSelector, textOf } from './mask';
 import { clickTarget, INTERACTIVE, selector } from './selector';
 import { IDLE_MS, Session } from './session';
+import type { ReplayHook } from './hook';
 import { transport, type Ev, type TransportOptions } from './transport';
 import { stripQuery } from './url';
 import { now, rid, round } from './util';
@@ -17,6 +18,12 @@ export interface Options {
   dnt?: boolean;
   /** Extra CSS selectors (comma-separated) whose text is masked. */
   mask?: string;
+  /**
+   * Sightline server origin (e.g. `https://host`) for session replay: the tracker fetches
+   * `{origin}/api/v1/tracker-config` and, when the session is sampled in, loads `{origin}/replay.js`.
+   * The snippet passes its script's origin; without it there is no replay.
+   */
+  origin?: string;
   /** Report Core Web Vitals with the web-vitals library (default true). */
   vitals?: boolean;
   /** Transport overrides (tests, tuning). */
@@ -49,7 +56,7 @@ const PER_PAGE_CAP = 25;
 /** Cap on boxes in one `layout` event. */
 export const MAX_ZONES = 200;
 /** Events that do not show user activity: they neither extend nor start a session. */
-const PASSIVE = /^(error|request|vital|layout|pageleave)$/;
+const PASSIVE = /^(error|request|vital|layout|pageleave|replay)$/;
 /** Form fields (not buttons) whose focus, blur, change, submit and abandonment are recorded. */
 const isField = (el: EventTarget | null): el is HTMLInputElement =>
   el instanceof Element && el.matches('input,select,textarea') && !/^(submit|button|reset|image|hidden)$/.test((el as HTMLInputElement).type);
@@ -74,11 +81,16 @@ export function init(o: Options): Sightline {
     endpoint: o.endpoint,
     site: o.site,
     session: sess,
-    beforeFlush: () => flushMoves(),
+    beforeFlush: () => {
+      flushMoves();
+      rh?.n?.();
+    },
     ...o.transport,
   });
   const restore: Array<() => void> = [];
   let stopped = false;
+  /** Session replay: the add-on's hook, set once this session is sampled in. */
+  let rh: ReplayHook | undefined;
 
   // ---- page state -------------------------------------------------------------------------
   let pv = '';
@@ -179,6 +191,12 @@ export function init(o: Options): Sightline {
       tz: Intl.DateTimeFormat().resolvedOptions().timeZone,
     });
     tr.push(ev);
+    // replay: a new pageview is a new recording; a new session (after 30 min idle) is not
+    // recorded on this page (its sampling decision is made on its next page load)
+    if (rh) {
+      rh.p = sess.r ? pv : '';
+      rh.n?.(rh.p); // (not an argument: `?.` would skip it while `n` is not set yet)
+    }
     // after history navigation the app renders the new page (and sets its title) right after
     // pushState: take title and height once that has run, unless the batch is already gone
     if (firstPv !== pv) {
@@ -522,6 +540,35 @@ export function init(o: Options): Sightline {
 
   pageview(doc.referrer);
 
+  // ---- session replay loader --------------------------------------------------------------
+  // (after the first pageview, so that the session is this page's: a session sampled out asks no more)
+  const origin = o.origin;
+  if (origin && origFetch && sess.r !== 0) {
+    // site keys are [A-Za-z0-9_-]: nothing to encode
+    origFetch(origin + '/api/v1/tracker-config?site=' + o.site)
+      .then((r) => r.ok && r.json())
+      .then((c) => {
+        // 404 or an error: no replay (and no decision kept: a later page may ask again)
+        if (!c || stopped) return;
+        // the sampling decision: once per session, kept with it
+        sess.r ??= +(Math.random() < c.replay_sample_rate);
+        sess.save();
+        if (!sess.r) return;
+        // the hook for the add-on (hook.ts); quoted: not shortened by the snippet build
+        rh = (win as any)['__sl_replay'] = {
+          c,
+          m: o.mask,
+          p: pv,
+          e: (f, t) => emit('replay', f as unknown as Props, t),
+        } as ReplayHook;
+        // a script added by script runs async (does not block parsing) by default
+        const sc = doc.createElement('script');
+        sc.src = origin + '/replay.js';
+        doc.head.append(sc);
+      })
+      .catch(noop);
+  }
+
   const api: Sightline = {
     track(name, props = {}) {
       const f: Props = { name: String(name), props };
@@ -551,6 +598,7 @@ export function init(o: Options): Sightline {
       leave(true);
       tr.flush();
       stopped = true;
+      rh?.n?.('');
       ac.abort();
       mo.disconnect();
       tr.stop();

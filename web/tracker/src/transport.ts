@@ -28,7 +28,10 @@ export interface TransportOptions {
   batchSize?: number;
   /** Bound on queued + unsent events; the oldest are dropped beyond it (default 500). */
   maxEvents?: number;
-  /** Bound on one batch's JSON, so that every batch also fits in a beacon (default 60 000). */
+  /**
+   * Bound on one batch's JSON, so that it fits in a beacon or keepalive fetch (default 60 000);
+   * a bigger event (replay chunk) goes alone, by fetch without keepalive.
+   */
   maxBytes?: number;
   /** gzip bodies with CompressionStream where available (default true). */
   compress?: boolean;
@@ -108,30 +111,32 @@ export function transport(opts: TransportOptions): Transport {
     clearTimeout(flushTimer);
     flushTimer = 0;
     beforeFlush?.();
-    // cut the queue into batches of ≤ batchSize events and ≤ maxBytes of JSON, each with its seq
+    // cut the queue into batches of ≤ batchSize events and ≤ maxBytes of JSON, each with its seq;
+    // an event bigger than that (a replay chunk) forms a batch of its own
     while (q.length) {
       const events: Ev[] = [];
       let bytes = 200;
       while (q.length && events.length < batchSize) {
         const len = JSON.stringify(q[0]).length + 1;
-        if (len + 200 > maxBytes) {
-          q.shift(); // an event that can never be sent
-          continue;
-        }
-        if (bytes + len > maxBytes) break;
+        if (events.length && bytes + len > maxBytes) break;
         bytes += len;
         events.push(q.shift()!);
+        if (bytes > maxBytes) break;
       }
-      if (events.length) out.push({ v: 1, site, sid: session.id, vid: session.vid, seq: session.seq(), events });
+      out.push({ v: 1, site, sid: session.id, vid: session.vid, seq: session.seq(), events });
     }
     const nav = navigator;
     if (beacon && nav.sendBeacon) {
       // page hiding: beacons (text/plain, uncompressed) for all but the batch in flight;
-      // a batch the browser refuses (quota) stays for later
+      // a batch too big for a beacon or refused by the browser (quota) stays for fetch
       for (const b of out.slice()) {
-        if (b !== inflight && nav.sendBeacon(endpoint, new Blob([body(b)], { type: 'text/plain' }))) drop(b);
+        const s = body(b);
+        if (b !== inflight && s.length <= maxBytes && nav.sendBeacon(endpoint, new Blob([s], { type: 'text/plain' }))) {
+          drop(b);
+        }
       }
-    } else pump();
+    }
+    pump();
   }
 
   /** Sends the head of the outbox, then the next, until empty or a retryable failure. */
@@ -148,7 +153,11 @@ export function transport(opts: TransportOptions): Transport {
         data = await new Response(new Blob([json]).stream().pipeThrough(new CompressionStream('gzip'))).arrayBuffer();
         headers['Content-Encoding'] = 'gzip';
       }
-      status = (await send(endpoint, { method: 'POST', body: data, headers, keepalive: true })).status;
+      // keepalive lets a send outlive the page, but all keepalive requests in flight (beacons
+      // included) share 64 KB: batches bigger than a beacon, and replay chunks (bulky, and
+      // not worth crowding out the page's last events at page hide), go by plain fetch
+      const keepalive = json.length <= maxBytes && !b.events.some((e) => e.type == 'replay');
+      status = (await send(endpoint, { method: 'POST', body: data, headers, keepalive })).status;
     } catch {
       /* network error: status 0 */
     }

@@ -11,9 +11,16 @@ afterEach(() => {
   document.head.innerHTML = '';
 });
 
+let configs: string[] = [];
+
 async function load(attrs: Record<string, string>) {
+  configs = [];
   const batches: { url: string; batch: Batch }[] = [];
   globalThis.fetch = window.fetch = vi.fn(async (u: unknown, init?: RequestInit) => {
+    if (String(u).includes('/api/v1/tracker-config')) {
+      configs.push(String(u));
+      return new Response(JSON.stringify({ replay_sample_rate: 0, mask_text_selectors: [], block_selectors: [] }));
+    }
     // the snippet sends gzip bodies (CompressionStream exists here)
     expect((init!.headers as Record<string, string>)['Content-Encoding']).toBe('gzip');
     const text = await new Response(
@@ -68,4 +75,11 @@ it('does nothing without data-site', async () => {
   const batches = await load({});
   expect(w.sightline).toBeUndefined();
   expect(batches).toEqual([]);
+});
+
+it('asks the server of its own origin for the replay config, even with another batch endpoint', async () => {
+  await load({ 'data-site': 'KEY9', 'data-endpoint': 'https://collect.example.org/api/v1/batch' });
+  await vi.waitFor(() => expect(configs).toEqual(['https://analytics.example.com/api/v1/tracker-config?site=KEY9']));
+  // sampled out (rate 0): kept with the session
+  await vi.waitFor(() => expect(JSON.parse(sessionStorage.getItem('sl_s')!).r).toBe(0));
 });

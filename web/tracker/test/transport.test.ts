@@ -92,12 +92,29 @@ describe('batching', () => {
     tr.flush();
     await settle();
     expect(calls.length).toBeGreaterThan(2);
-    for (const c of calls) expect(String(c.init.body).length).toBeLessThanOrEqual(2000);
-    // e4 alone is over the limit and can never be sent: dropped, the rest goes out in order
-    expect(calls.flatMap((c) => c.batch.events.map((e) => e.name))).toEqual(
-      Array.from({ length: 10 }, (_, i) => `e${i}`).filter((n) => n !== 'e4'),
-    );
+    // e4 alone is over the limit (a replay chunk, say): it forms a batch of its own, sent by
+    // fetch without keepalive (limited to 64 KB); every other batch stays under maxBytes
+    for (const c of calls) {
+      const big = c.batch.events.some((e) => e.name === 'e4');
+      if (big) expect(c.batch.events).toHaveLength(1);
+      else expect(String(c.init.body).length).toBeLessThanOrEqual(2000);
+      expect(c.init.keepalive).toBe(!big);
+    }
+    expect(calls.flatMap((c) => c.batch.events.map((e) => e.name))).toEqual(Array.from({ length: 10 }, (_, i) => `e${i}`));
     expect(calls.map((c) => c.batch.seq)).toEqual(calls.map((_, i) => i));
+  });
+  it('sends replay chunks without keepalive (its 64 KB are kept for the page hide)', async () => {
+    const { fn, calls } = mockFetch(202);
+    const { tr } = make({ fetch: fn, batchSize: 2 });
+    tr.push(ev(1));
+    tr.push(ev(2));
+    tr.push(ev(3, { type: 'replay', chunk: 0, events: [{ type: 4 }] }));
+    tr.push(ev(4));
+    await settle();
+    expect(calls.map((c) => [c.batch.events.map((e) => e.type).join(), c.init.keepalive])).toEqual([
+      ['custom,custom', true],
+      ['replay,custom', false],
+    ]);
   });
 });
 
@@ -253,6 +270,26 @@ describe('page hide', () => {
     }
     expect(seqs).toEqual([0, 1]);
     expect(names).toEqual(Array.from({ length: 120 }, (_, i) => `e${i}`));
+    expect(tr.size()).toBe(0);
+  });
+
+  it('sends a batch too big for a beacon by fetch instead', async () => {
+    const { fn, calls } = mockFetch(202);
+    const { tr } = make({ fetch: fn });
+    tr.push(ev(1));
+    tr.push(ev(2, { type: 'replay', chunk: 0, events: [{ type: 2, data: 'z'.repeat(100_000) }] }));
+    tr.push(ev(3));
+    tr.flush(true);
+    await settle();
+    // batches keep queue order: e1 | e2 alone | e3; the small ones go by beacon
+    expect(beacons.map((b) => b.blob.size < 60_000)).toEqual([true, true]);
+    const beaconed = await Promise.all(beacons.map(async (b) => JSON.parse(await b.blob.text())));
+    expect(beaconed.map((b) => b.events.map((e: Ev) => e.name))).toEqual([['e1'], ['e3']]);
+    expect(calls).toHaveLength(1);
+    expect(calls[0].batch.events.map((e) => e.name)).toEqual(['e2']);
+    expect(calls[0].init.keepalive).toBe(false);
+    expect([...beaconed.map((b) => b.seq), calls[0].batch.seq].sort()).toEqual([0, 1, 2]);
+    expect(calls[0].batch.seq).toBe(1);
     expect(tr.size()).toBe(0);
   });
 

@@ -14,6 +14,7 @@ use crate::error::ApiError;
 #[derive(RustEmbed)]
 #[folder = "../../web/tracker/dist"]
 #[include = "t.js"]
+#[include = "replay.js"]
 struct TrackerAssets;
 
 #[derive(RustEmbed)]
@@ -53,8 +54,17 @@ fn matches_etag(headers: &HeaderMap, etag: &str) -> bool {
         .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
 }
 
+/// The tracker core (`/t.js`) and its lazily loaded replay add-on (`/replay.js`).
 pub async fn tracker(headers: HeaderMap) -> Result<Response, ApiError> {
-    let file = TrackerAssets::get("t.js").ok_or_else(|| {
+    script("t.js", headers)
+}
+
+pub async fn replay_addon(headers: HeaderMap) -> Result<Response, ApiError> {
+    script("replay.js", headers)
+}
+
+fn script(name: &str, headers: HeaderMap) -> Result<Response, ApiError> {
+    let file = TrackerAssets::get(name).ok_or_else(|| {
         ApiError::not_found(
             "the tracker is not built into this binary (run `make web` before cargo)",
         )

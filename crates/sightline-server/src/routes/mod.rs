@@ -4,5 +4,7 @@ pub mod dashboard;
 pub mod health;
 pub mod ingest;
 pub mod overview;
+pub mod query;
 pub mod sessions;
 pub mod settings;
+pub mod tracker_config;

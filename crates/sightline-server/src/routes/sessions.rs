@@ -1,17 +1,22 @@
-//! Sessions of a site. `GET /api/v1/sites/{site}/sessions/{session}/events`: the stored events in time order.
+//! Sessions of a site: the list (filter, sort, page), one session's events, and its replay (whole, or chunk by
+//! chunk for players that start playing before everything arrived).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Extension, Path, State};
+use axum::extract::{Extension, Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use sightline_model::limits::MAX_ID_LEN;
 use sightline_model::validate::is_id_char;
-use sightline_store::StoredEvent;
+use sightline_store::{ReplayChunk, SessionPage, SessionQuery, SessionSort, StoredEvent};
 
 use crate::App;
 use crate::auth::Access;
 use crate::error::ApiError;
+use crate::routes::query;
 
 /// Most events returned for one session.
 const MAX_SESSION_EVENTS: usize = 50_000;
@@ -32,12 +37,7 @@ pub async fn events(
     Extension(access): Extension<Access>,
     Path((site, session)): Path<(String, String)>,
 ) -> Result<Json<SessionEvents>, ApiError> {
-    if session.is_empty() || session.len() > MAX_ID_LEN || !session.bytes().all(is_id_char) {
-        return Err(ApiError::bad_request(
-            "invalid_id",
-            "session ids are 1-64 characters of [A-Za-z0-9_-]",
-        ));
-    }
+    check_session_id(&session)?;
     let response = tokio::task::spawn_blocking(move || -> Result<SessionEvents, ApiError> {
         let entry = access.site(&app, &site)?;
         let mut events =
@@ -58,4 +58,197 @@ pub async fn events(
     })
     .await??;
     Ok(Json(response))
+}
+
+const DEFAULT_PAGE_SIZE: usize = 50;
+const MAX_PAGE_SIZE: usize = 500;
+const MAX_OFFSET: usize = 1_000_000;
+
+/// Reads the sessions list's query string: range, shared filters, sort, order, paging.
+pub fn parse_list_query(
+    params: &HashMap<String, String>,
+    now: i64,
+) -> Result<SessionQuery, ApiError> {
+    query::reject_unknown(params, &["sort", "order", "limit", "offset"])?;
+    let (from, to) = query::parse_range(params, now)?;
+    let sort = match params.get("sort").map(String::as_str) {
+        None | Some("") => SessionSort::Started,
+        Some(raw) => serde_json::from_value(serde_json::Value::String(raw.to_string())).map_err(|_| {
+            ApiError::bad_request(
+                "invalid_parameter",
+                format!("`sort` = {raw:?}: expected started, duration, active_time, pages, clicks, errors or revenue"),
+            )
+        })?,
+    };
+    let descending = match params.get("order").map(String::as_str) {
+        None | Some("") | Some("desc") => true,
+        Some("asc") => false,
+        Some(other) => {
+            return Err(ApiError::bad_request(
+                "invalid_parameter",
+                format!("`order` = {other:?}: expected asc or desc"),
+            ));
+        }
+    };
+    Ok(SessionQuery {
+        from,
+        to,
+        filters: query::parse_filters(params)?,
+        sort,
+        descending,
+        limit: query::parse_number(params, "limit", 1..=MAX_PAGE_SIZE, Some(DEFAULT_PAGE_SIZE))?
+            .unwrap_or(DEFAULT_PAGE_SIZE),
+        offset: query::parse_number(params, "offset", 0..=MAX_OFFSET, Some(0))?.unwrap_or(0),
+    })
+}
+
+#[utoipa::path(get, path = "/api/v1/sites/{site}/sessions", tag = "reports",
+    params(
+        ("site" = String, Path, description = "site key or id"),
+        ("from" = Option<String>, Query), ("to" = Option<String>, Query),
+        ("sort" = Option<String>, Query, description = "started (default), duration, active_time, pages, clicks, errors, revenue"),
+        ("order" = Option<String>, Query, description = "desc (default) or asc"),
+        ("limit" = Option<u32>, Query, description = "1-500, default 50"), ("offset" = Option<u32>, Query),
+        ("page" = Option<String>, Query, description = "visited page path"), ("clicked" = Option<String>, Query, description = "clicked element selector"),
+        ("had_error" = Option<bool>, Query), ("converted" = Option<bool>, Query), ("has_replay" = Option<bool>, Query),
+        ("min_duration_ms" = Option<i64>, Query), ("max_duration_ms" = Option<i64>, Query), ("min_active_ms" = Option<i64>, Query),
+        ("min_pages" = Option<i64>, Query), ("max_pages" = Option<i64>, Query), ("min_revenue" = Option<f64>, Query),
+        ("device" = Option<String>, Query), ("browser" = Option<String>, Query), ("os" = Option<String>, Query),
+        ("channel" = Option<String>, Query), ("utm_source" = Option<String>, Query), ("utm_medium" = Option<String>, Query),
+        ("utm_campaign" = Option<String>, Query), ("entry_page" = Option<String>, Query), ("visitor_type" = Option<String>, Query),
+    ),
+    responses((status = 200, body = SessionPage), (status = 400, body = crate::error::ErrorBody)))]
+pub async fn list(
+    State(app): State<Arc<App>>,
+    Extension(access): Extension<Access>,
+    Path(site): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Json<SessionPage>, ApiError> {
+    let query = parse_list_query(&params, crate::auth::now_ms())?;
+    let page = tokio::task::spawn_blocking(move || -> Result<SessionPage, ApiError> {
+        let site_id = access.site(&app, &site)?.site.id;
+        Ok(app.events.sessions(site_id, &query)?)
+    })
+    .await??;
+    Ok(Json(page))
+}
+
+fn check_session_id(session: &str) -> Result<(), ApiError> {
+    if session.is_empty() || session.len() > MAX_ID_LEN || !session.bytes().all(is_id_char) {
+        return Err(ApiError::bad_request(
+            "invalid_id",
+            "session ids are 1-64 characters of [A-Za-z0-9_-]",
+        ));
+    }
+    Ok(())
+}
+
+/// Reads and decompresses one chunk's rrweb events (a JSON array). Blocking.
+fn chunk_events(app: &App, chunk: &ReplayChunk) -> Result<Vec<u8>, ApiError> {
+    let compressed = app
+        .blobs
+        .get(&chunk.blob_key)?
+        .ok_or_else(|| ApiError::internal(format!("replay blob {} is missing", chunk.blob_key)))?;
+    let limit = usize::try_from(chunk.raw_bytes)
+        .unwrap_or(usize::MAX)
+        .min(MAX_CHUNK_RAW_BYTES);
+    zstd::bulk::decompress(&compressed, limit)
+        .map_err(|e| ApiError::internal(format!("replay blob {}: {e}", chunk.blob_key)))
+}
+
+/// Largest decompressed chunk served (the ingest limit on a chunk's rrweb JSON).
+const MAX_CHUNK_RAW_BYTES: usize = sightline_model::limits::MAX_REPLAY_CHUNK_BYTES;
+
+/// The session's replay chunk index (playback order) — players fetch chunks one by one from it.
+#[utoipa::path(get, path = "/api/v1/sites/{site}/sessions/{session}/replay/chunks", tag = "replay",
+    params(("site" = String, Path, description = "site key or id"), ("session" = String, Path)),
+    responses((status = 200, body = Vec<ReplayChunk>), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn replay_chunks(
+    State(app): State<Arc<App>>,
+    Extension(access): Extension<Access>,
+    Path((site, session)): Path<(String, String)>,
+) -> Result<Json<Vec<ReplayChunk>>, ApiError> {
+    check_session_id(&session)?;
+    let chunks = tokio::task::spawn_blocking(move || -> Result<Vec<ReplayChunk>, ApiError> {
+        let site_id = access.site(&app, &site)?.site.id;
+        let chunks = app.events.replay_chunks(site_id, &session)?;
+        if chunks.is_empty() {
+            return Err(ApiError::not_found(format!(
+                "session {session:?} has no replay"
+            )));
+        }
+        Ok(chunks)
+    })
+    .await??;
+    Ok(Json(chunks))
+}
+
+/// One chunk's rrweb events, by its position in the index.
+#[utoipa::path(get, path = "/api/v1/sites/{site}/sessions/{session}/replay/chunks/{index}", tag = "replay",
+    params(("site" = String, Path, description = "site key or id"), ("session" = String, Path), ("index" = usize, Path, description = "position in the chunk index")),
+    responses((status = 200, description = "a JSON array of rrweb events"), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn replay_chunk(
+    State(app): State<Arc<App>>,
+    Extension(access): Extension<Access>,
+    Path((site, session, index)): Path<(String, String, usize)>,
+) -> Result<Response, ApiError> {
+    check_session_id(&session)?;
+    let body = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, ApiError> {
+        let site_id = access.site(&app, &site)?.site.id;
+        let chunks = app.events.replay_chunks(site_id, &session)?;
+        let chunk = chunks
+            .get(index)
+            .ok_or_else(|| ApiError::not_found(format!("no replay chunk {index}")))?;
+        chunk_events(&app, chunk)
+    })
+    .await??;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CACHE_CONTROL, "private, max-age=3600"),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// The whole replay as one plain array of rrweb events, playable by any rrweb player.
+#[utoipa::path(get, path = "/api/v1/sites/{site}/sessions/{session}/replay", tag = "replay",
+    params(("site" = String, Path, description = "site key or id"), ("session" = String, Path)),
+    responses((status = 200, description = "a JSON array of rrweb events in time order"), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn replay(
+    State(app): State<Arc<App>>,
+    Extension(access): Extension<Access>,
+    Path((site, session)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    check_session_id(&session)?;
+    let body = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, ApiError> {
+        let site_id = access.site(&app, &site)?.site.id;
+        let chunks = app.events.replay_chunks(site_id, &session)?;
+        if chunks.is_empty() {
+            return Err(ApiError::not_found(format!(
+                "session {session:?} has no replay"
+            )));
+        }
+        // Splice the chunks' arrays into one: `[` + inner parts joined by `,` + `]`.
+        let mut out =
+            Vec::with_capacity(chunks.iter().map(|c| c.raw_bytes as usize).sum::<usize>() + 2);
+        out.push(b'[');
+        for chunk in &chunks {
+            let events = chunk_events(&app, chunk)?;
+            let inner = events
+                .get(1..events.len().saturating_sub(1))
+                .unwrap_or_default();
+            if inner.iter().any(|b| !b.is_ascii_whitespace()) {
+                if out.len() > 1 {
+                    out.push(b',');
+                }
+                out.extend_from_slice(inner);
+            }
+        }
+        out.push(b']');
+        Ok(out)
+    })
+    .await??;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }

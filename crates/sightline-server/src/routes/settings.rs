@@ -20,6 +20,7 @@ const MAX_LIST_ENTRIES: usize = 50;
 const MAX_ENTRY_LEN: usize = 200;
 const MAX_RETENTION_DAYS: u32 = 3_650;
 const MAX_TOKEN_NAME_LEN: usize = 100;
+const MAX_REPLAY_QUOTA_MB: u32 = 10_000_000;
 
 /// A site as the API shows it: its settings plus the ready-to-paste tracker snippet.
 #[derive(Serialize, ToSchema)]
@@ -27,6 +28,14 @@ pub struct SiteView {
     #[serde(flatten)]
     pub site: Site,
     pub snippet: String,
+    /// Disk used by the site's replays (compare with `replay_quota_mb`).
+    pub replay_bytes: u64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct VisitorDeleted {
+    pub events: u64,
+    pub replay_chunks: u64,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -82,11 +91,13 @@ fn public_base(app: &App, headers: &HeaderMap) -> String {
     format!("http://{host}")
 }
 
-fn view(base: &str, site: Site) -> SiteView {
-    SiteView {
+/// The API view of a site. Blocking (reads the replay usage).
+fn view(app: &App, base: &str, site: Site) -> Result<SiteView, ApiError> {
+    Ok(SiteView {
         snippet: crate::snippet::snippet(base, &site),
+        replay_bytes: app.events.replay_bytes(site.id)?,
         site,
-    }
+    })
 }
 
 fn check_list(field: &str, list: &[String], valid: impl Fn(&str) -> bool) -> Result<(), ApiError> {
@@ -143,6 +154,22 @@ fn validate_update(mut update: SiteUpdate) -> Result<SiteUpdate, ApiError> {
     })?;
     PageGroups::new(&update.page_groups)
         .map_err(|e| ApiError::bad_request("invalid_settings", e.to_string()))?;
+    update.block_selectors = normalize(update.block_selectors);
+    check_list("block_selectors", &update.block_selectors, |s| {
+        !s.contains(['{', '}', '<'])
+    })?;
+    if !(0.0..=1.0).contains(&update.replay_sample_rate) {
+        return Err(ApiError::bad_request(
+            "invalid_settings",
+            "`replay_sample_rate` must be 0..=1",
+        ));
+    }
+    if !(1..=MAX_REPLAY_QUOTA_MB).contains(&update.replay_quota_mb) {
+        return Err(ApiError::bad_request(
+            "invalid_settings",
+            format!("`replay_quota_mb` must be 1..={MAX_REPLAY_QUOTA_MB}"),
+        ));
+    }
     if !(1..=MAX_RETENTION_DAYS).contains(&update.retention_days) {
         return Err(ApiError::bad_request(
             "invalid_settings",
@@ -159,15 +186,16 @@ pub async fn list_sites(
     headers: HeaderMap,
 ) -> Result<Json<Vec<SiteView>>, ApiError> {
     let base = public_base(&app, &headers);
-    let meta = app.meta.clone();
-    let sites = blocking(move || Ok(meta.list_sites()?)).await?;
-    Ok(Json(
+    let views = blocking(move || {
+        let sites = app.meta.list_sites()?;
         sites
             .into_iter()
             .filter(|s| access.can_see(s.id))
-            .map(|s| view(&base, s))
-            .collect(),
-    ))
+            .map(|s| view(&app, &base, s))
+            .collect()
+    })
+    .await?;
+    Ok(Json(views))
 }
 
 #[utoipa::path(post, path = "/api/v1/sites", tag = "settings", request_body = NewSiteRequest, responses((status = 201, body = SiteView)))]
@@ -184,16 +212,16 @@ pub async fn create_site(
         .collect();
     check_list("domains", &domains, is_host)?;
     let base = public_base(&app, &headers);
-    let meta = app.meta.clone();
-    let site = blocking(move || {
-        Ok(meta.create_site(&NewSite {
+    let created = blocking(move || {
+        let site = app.meta.create_site(&NewSite {
             name: body.name,
             domains,
-        })?)
+        })?;
+        app.sites.invalidate();
+        view(&app, &base, site)
     })
     .await?;
-    app.sites.invalidate();
-    Ok((StatusCode::CREATED, Json(view(&base, site))))
+    Ok((StatusCode::CREATED, Json(created)))
 }
 
 #[utoipa::path(get, path = "/api/v1/sites/{site}", tag = "settings", params(("site" = String, Path, description = "site key or id")),
@@ -205,8 +233,12 @@ pub async fn get_site(
     Path(site): Path<String>,
 ) -> Result<Json<SiteView>, ApiError> {
     let base = public_base(&app, &headers);
-    let entry = blocking(move || access.site(&app, &site)).await?;
-    Ok(Json(view(&base, entry.site.clone())))
+    let found = blocking(move || {
+        let entry = access.site(&app, &site)?;
+        view(&app, &base, entry.site.clone())
+    })
+    .await?;
+    Ok(Json(found))
 }
 
 #[utoipa::path(put, path = "/api/v1/sites/{site}", tag = "settings", params(("site" = String, Path, description = "site key or id")),
@@ -225,10 +257,10 @@ pub async fn update_site(
         let entry = access.site(&app, &site)?;
         let updated = app.meta.update_site(entry.site.id, &update)?;
         app.sites.invalidate();
-        Ok(updated)
+        view(&app, &base, updated)
     })
     .await?;
-    Ok(Json(view(&base, updated)))
+    Ok(Json(updated))
 }
 
 #[utoipa::path(get, path = "/api/v1/sites/{site}/members", tag = "settings", params(("site" = String, Path, description = "site key or id")),
@@ -388,6 +420,34 @@ pub async fn delete_token(
         }
         app.meta.delete_token(id)?;
         Ok(StatusCode::NO_CONTENT)
+    })
+    .await
+}
+
+/// Deletes everything stored about one visitor of a site: events, replay chunks and their blobs.
+#[utoipa::path(delete, path = "/api/v1/sites/{site}/visitors/{visitor}", tag = "settings",
+    params(("site" = String, Path, description = "site key or id"), ("visitor" = String, Path)),
+    responses((status = 200, body = VisitorDeleted)))]
+pub async fn delete_visitor(
+    State(app): State<Arc<App>>,
+    Extension(access): Extension<Access>,
+    Path((site, visitor)): Path<(String, String)>,
+) -> Result<Json<VisitorDeleted>, ApiError> {
+    access.require(Role::Admin)?;
+    if visitor.is_empty() || visitor.len() > sightline_model::limits::MAX_ID_LEN {
+        return Err(ApiError::bad_request(
+            "invalid_id",
+            "visitor ids are 1-64 characters",
+        ));
+    }
+    blocking(move || {
+        let entry = access.site(&app, &site)?;
+        let deleted = app.events.delete_visitor(entry.site.id, &visitor)?;
+        crate::retention::delete_blobs(app.blobs.as_ref(), &deleted)?;
+        Ok(Json(VisitorDeleted {
+            events: deleted.events,
+            replay_chunks: deleted.replay_chunks,
+        }))
     })
     .await
 }

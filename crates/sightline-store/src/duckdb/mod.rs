@@ -2,6 +2,7 @@
 //! a small pool of reader connections; DuckDB gives readers a consistent snapshot while the writer appends.
 
 mod overview;
+mod sessions;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -10,12 +11,15 @@ use duckdb::{Connection, params};
 use sightline_model::EventRow;
 
 use crate::{
-    BatchKey, EventStore, Overview, OverviewQuery, PageBackfill, Result, SeriesPoint,
-    SpoolPosition, StoredEvent, WriteBatch,
+    BatchKey, Deleted, EventStore, Overview, OverviewQuery, PageBackfill, ReplayChunk, Result,
+    SeriesPoint, SessionPage, SessionQuery, SpoolPosition, StoredEvent, WriteBatch,
 };
 
 /// Versioned schema migrations, applied in order once each.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../migrations/duckdb/0001_events.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../../migrations/duckdb/0001_events.sql")),
+    (2, include_str!("../../migrations/duckdb/0002_replay.sql")),
+];
 
 /// DuckDB's memory budget (buffer manager) and worker threads, for the whole database.
 const MEMORY_LIMIT_MB: u32 = 192;
@@ -194,6 +198,80 @@ fn backfill_pages(conn: &Connection, backfills: &[PageBackfill]) -> duckdb::Resu
     Ok(())
 }
 
+fn append_replay_chunks(conn: &Connection, chunks: &[ReplayChunk]) -> duckdb::Result<()> {
+    let mut app = conn.appender("replay_chunks")?;
+    for c in chunks {
+        app.append_row(params![
+            c.site_id,
+            c.session,
+            c.pageview,
+            c.chunk,
+            c.first_ts,
+            c.last_ts,
+            c.events,
+            c.bytes,
+            c.raw_bytes,
+            c.blob_key
+        ])?;
+    }
+    app.flush()
+}
+
+const CHUNK_COLUMNS: &str =
+    "site_id, session, pageview, chunk, first_ts, last_ts, events, bytes, raw_bytes, blob_key";
+
+fn chunk_from_row(r: &duckdb::Row<'_>) -> duckdb::Result<ReplayChunk> {
+    Ok(ReplayChunk {
+        site_id: r.get(0)?,
+        session: r.get(1)?,
+        pageview: r.get(2)?,
+        chunk: r.get(3)?,
+        first_ts: r.get(4)?,
+        last_ts: r.get(5)?,
+        events: r.get(6)?,
+        bytes: r.get(7)?,
+        raw_bytes: r.get(8)?,
+        blob_key: r.get(9)?,
+    })
+}
+
+/// Deletes the events and replay chunks matching `condition` (with `args`) in one transaction.
+fn delete_where(
+    conn: &Connection,
+    condition: &str,
+    args: &[&dyn duckdb::ToSql],
+) -> duckdb::Result<Deleted> {
+    conn.execute_batch("BEGIN TRANSACTION")?;
+    let result = (|| {
+        let mut stmt = conn.prepare(&format!(
+            "SELECT blob_key FROM replay_chunks WHERE {condition}"
+        ))?;
+        let blob_keys = stmt
+            .query_map(args, |r| r.get(0))?
+            .collect::<duckdb::Result<Vec<String>>>()?;
+        let replay_chunks = conn.execute(
+            &format!("DELETE FROM replay_chunks WHERE {condition}"),
+            args,
+        )? as u64;
+        let events = conn.execute(&format!("DELETE FROM events WHERE {condition}"), args)? as u64;
+        Ok(Deleted {
+            events,
+            replay_chunks,
+            blob_keys,
+        })
+    })();
+    match result {
+        Ok(deleted) => {
+            conn.execute_batch("COMMIT")?;
+            Ok(deleted)
+        }
+        Err(e) => {
+            conn.execute_batch("ROLLBACK")?;
+            Err(e)
+        }
+    }
+}
+
 fn append_batch_keys(conn: &Connection, keys: &[BatchKey]) -> duckdb::Result<()> {
     let mut app = conn.appender("ingested_batches")?;
     for k in keys {
@@ -209,6 +287,7 @@ impl EventStore for DuckDbEventStore {
         let written = append_rows(&conn, &batch.rows)
             .and_then(|_| append_batch_keys(&conn, &batch.batch_keys))
             .and_then(|_| backfill_pages(&conn, &batch.backfills))
+            .and_then(|_| append_replay_chunks(&conn, &batch.replay_chunks))
             .and_then(|_| {
                 conn.execute(
                     "INSERT OR REPLACE INTO ingest_progress (id, segment, \"offset\") VALUES (1, ?, ?)",
@@ -323,6 +402,83 @@ impl EventStore for DuckDbEventStore {
                 .collect::<duckdb::Result<Vec<_>>>()?;
             Ok(events)
         })
+    }
+
+    fn sessions(&self, site_id: i64, query: &SessionQuery) -> Result<SessionPage> {
+        self.read(|conn| sessions::list(conn, site_id, query))
+    }
+
+    fn replay_chunks(&self, site_id: i64, session: &str) -> Result<Vec<ReplayChunk>> {
+        self.read(|conn| {
+            // Pageviews in the order they started, chunks in sequence within each.
+            let mut stmt = conn.prepare(&format!(
+                "SELECT {CHUNK_COLUMNS} FROM replay_chunks WHERE site_id = ? AND session = ?
+                 ORDER BY min(first_ts) OVER (PARTITION BY pageview), pageview, chunk"
+            ))?;
+            let chunks = stmt
+                .query_map(params![site_id, session], chunk_from_row)?
+                .collect::<duckdb::Result<Vec<_>>>()?;
+            Ok(chunks)
+        })
+    }
+
+    fn replay_bytes(&self, site_id: i64) -> Result<u64> {
+        self.read(|conn| {
+            let bytes: i64 = conn.query_row(
+                "SELECT coalesce(sum(bytes), 0)::BIGINT FROM replay_chunks WHERE site_id = ?",
+                params![site_id],
+                |r| r.get(0),
+            )?;
+            Ok(bytes.max(0) as u64)
+        })
+    }
+
+    fn delete_before(&self, site_id: i64, before_ms: i64) -> Result<Deleted> {
+        // Replay chunks are dated by their last event, events by their own time.
+        let conn = lock(&self.writer);
+        conn.execute_batch("BEGIN TRANSACTION")?;
+        let result = (|| {
+            let mut stmt = conn
+                .prepare("SELECT blob_key FROM replay_chunks WHERE site_id = ? AND last_ts < ?")?;
+            let blob_keys = stmt
+                .query_map(params![site_id, before_ms], |r| r.get(0))?
+                .collect::<duckdb::Result<Vec<String>>>()?;
+            let replay_chunks = conn.execute(
+                "DELETE FROM replay_chunks WHERE site_id = ? AND last_ts < ?",
+                params![site_id, before_ms],
+            )? as u64;
+            let events = conn.execute(
+                "DELETE FROM events WHERE site_id = ? AND ts < ?",
+                params![site_id, before_ms],
+            )? as u64;
+            Ok::<_, duckdb::Error>(Deleted {
+                events,
+                replay_chunks,
+                blob_keys,
+            })
+        })();
+        match result {
+            Ok(deleted) => {
+                conn.execute_batch("COMMIT")?;
+                Ok(deleted)
+            }
+            Err(e) => {
+                conn.execute_batch("ROLLBACK")?;
+                Err(e.into())
+            }
+        }
+    }
+
+    fn delete_visitor(&self, site_id: i64, visitor: &str) -> Result<Deleted> {
+        let conn = lock(&self.writer);
+        let sessions = "site_id = ? AND session IN (SELECT DISTINCT session FROM events WHERE site_id = ? AND visitor = ?)";
+        // Replay chunks first (they are found through the visitor's events), then the events.
+        let mut deleted = delete_where(&conn, sessions, params![site_id, site_id, visitor])?;
+        deleted.events += conn.execute(
+            "DELETE FROM events WHERE site_id = ? AND visitor = ?",
+            params![site_id, visitor],
+        )? as u64;
+        Ok(deleted)
     }
 
     fn overview(&self, site_id: i64, query: &OverviewQuery) -> Result<Overview> {

@@ -15,6 +15,7 @@ use crate::{
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/sqlite/0001_sites.sql")),
     (2, include_str!("../../migrations/sqlite/0002_accounts.sql")),
+    (3, include_str!("../../migrations/sqlite/0003_replay.sql")),
 ];
 /// Random bytes in a site key (hex encoded, so twice as many characters).
 const SITE_KEY_BYTES: usize = 12;
@@ -102,10 +103,13 @@ fn site_from_row(r: &Row<'_>) -> rusqlite::Result<Site> {
         persistent_ids: r.get(8)?,
         respect_dnt: r.get(9)?,
         retention_days: r.get(10)?,
+        replay_sample_rate: r.get(11)?,
+        block_selectors: json_list(r.get(12)?)?,
+        replay_quota_mb: r.get(13)?,
     })
 }
 
-const SITE_COLUMNS: &str = "id, key, name, domains, allowed_origins, page_groups, created_at, mask_selectors, persistent_ids, respect_dnt, retention_days";
+const SITE_COLUMNS: &str = "id, key, name, domains, allowed_origins, page_groups, created_at, mask_selectors, persistent_ids, respect_dnt, retention_days, replay_sample_rate, block_selectors, replay_quota_mb";
 
 fn role_from(raw: String) -> rusqlite::Result<Role> {
     Role::parse(&raw)
@@ -208,7 +212,8 @@ impl MetaStore for SqliteMetaStore {
         validate_name(&update.name)?;
         let changed = self.conn().execute(
             "UPDATE sites SET name = ?, domains = ?, allowed_origins = ?, page_groups = ?, mask_selectors = ?,
-                    persistent_ids = ?, respect_dnt = ?, retention_days = ? WHERE id = ?",
+                    persistent_ids = ?, respect_dnt = ?, retention_days = ?, replay_sample_rate = ?, block_selectors = ?,
+                    replay_quota_mb = ? WHERE id = ?",
             params![
                 update.name.trim(),
                 to_json(&update.domains),
@@ -218,6 +223,9 @@ impl MetaStore for SqliteMetaStore {
                 update.persistent_ids,
                 update.respect_dnt,
                 update.retention_days,
+                update.replay_sample_rate,
+                to_json(&update.block_selectors),
+                update.replay_quota_mb,
                 id
             ],
         )?;

@@ -29,10 +29,15 @@ pub struct Server {
 
 impl Server {
     pub fn start(data_dir: &Path) -> Server {
+        Server::start_with_env(data_dir, &[])
+    }
+
+    pub fn start_with_env(data_dir: &Path, env: &[(&str, &str)]) -> Server {
         let token = create_token(data_dir, &["--role", "admin"]);
         let mut child = Command::new(BIN)
             .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
+            .envs(env.iter().copied())
             .env("SIGHTLINE_LOG", "info")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

@@ -180,6 +180,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sites/{site}/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sites/{site}/sessions/{session}/events": {
         parameters: {
             query?: never;
@@ -191,6 +207,74 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites/{site}/sessions/{session}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The whole replay as one plain array of rrweb events, playable by any rrweb player. */
+        get: operations["replay"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites/{site}/sessions/{session}/replay/chunks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The session's replay chunk index (playback order) — players fetch chunks one by one from it. */
+        get: operations["replay_chunks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites/{site}/sessions/{session}/replay/chunks/{index}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One chunk's rrweb events, by its position in the index. */
+        get: operations["replay_chunk"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites/{site}/visitors/{visitor}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Deletes everything stored about one visitor of a site: events, replay chunks and their blobs. */
+        delete: operations["delete_visitor"];
         options?: never;
         head?: never;
         patch?: never;
@@ -223,6 +307,22 @@ export interface paths {
         put?: never;
         post?: never;
         delete: operations["delete_token"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tracker-config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["tracker_config"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -339,6 +439,32 @@ export interface components {
             /** Format: int64 */
             to: number;
         };
+        /** @description One stored chunk of rrweb events. */
+        ReplayChunk: {
+            blob_key: string;
+            /**
+             * Format: int64
+             * @description Compressed size as stored.
+             */
+            bytes: number;
+            /**
+             * Format: int32
+             * @description Sequence number within the pageview, from 0.
+             */
+            chunk: number;
+            /** Format: int32 */
+            events: number;
+            /** Format: int64 */
+            first_ts: number;
+            /** Format: int64 */
+            last_ts: number;
+            pageview: string;
+            /** Format: int64 */
+            raw_bytes: number;
+            session: string;
+            /** Format: int64 */
+            site_id: number;
+        };
         /** @enum {string} */
         Role: "viewer" | "analyst" | "admin";
         SeriesPoint: {
@@ -360,6 +486,46 @@ export interface components {
             /** @description True when the session has more events than were returned. */
             truncated: boolean;
         };
+        SessionPage: {
+            sessions: components["schemas"]["SessionSummary"][];
+            /**
+             * Format: int64
+             * @description Sessions matching the filters (all pages).
+             */
+            total: number;
+        };
+        /** @description One row of the sessions list. */
+        SessionSummary: {
+            /** Format: int64 */
+            active_ms: number;
+            browser: string;
+            channel?: string | null;
+            /** Format: int64 */
+            clicks: number;
+            converted: boolean;
+            device: string;
+            /** Format: int64 */
+            duration_ms: number;
+            /** Format: int64 */
+            ended: number;
+            entry_page?: string | null;
+            /** Format: int64 */
+            errors: number;
+            exit_page?: string | null;
+            has_replay: boolean;
+            os: string;
+            /** Format: int64 */
+            pageviews: number;
+            /** Format: int64 */
+            replay_bytes: number;
+            /** Format: double */
+            revenue: number;
+            session: string;
+            /** Format: int64 */
+            started: number;
+            utm_source?: string | null;
+            visitor: string;
+        };
         SetupStatus: {
             /** @description True while no user exists: the dashboard shows the first-run page. */
             needs_setup: boolean;
@@ -367,6 +533,8 @@ export interface components {
         Site: {
             /** @description Extra origins allowed to send events (beyond `domains` and their subdomains). */
             allowed_origins: string[];
+            /** @description CSS selectors whose elements replays never record (beyond `[data-sl-block]`). */
+            block_selectors: string[];
             /** Format: int64 */
             created_at: number;
             domains: string[];
@@ -380,6 +548,16 @@ export interface components {
             page_groups: string[];
             /** @description Persistent visitor ids (localStorage) instead of the cookieless daily hash. */
             persistent_ids: boolean;
+            /**
+             * Format: int32
+             * @description Disk the site's replays may use; the dashboard warns when it is nearly full.
+             */
+            replay_quota_mb: number;
+            /**
+             * Format: double
+             * @description Share of sessions recorded for replay, 0..1 (0 = replay off).
+             */
+            replay_sample_rate: number;
             /** @description Send nothing from browsers with Do-Not-Track on. */
             respect_dnt: boolean;
             /**
@@ -390,17 +568,27 @@ export interface components {
         };
         SiteUpdate: {
             allowed_origins: string[];
+            block_selectors?: string[];
             domains: string[];
             mask_selectors: string[];
             name: string;
             page_groups: string[];
             persistent_ids: boolean;
+            /** Format: int32 */
+            replay_quota_mb?: number;
+            /** Format: double */
+            replay_sample_rate?: number;
             respect_dnt: boolean;
             /** Format: int32 */
             retention_days: number;
         };
         /** @description A site as the API shows it: its settings plus the ready-to-paste tracker snippet. */
         SiteView: components["schemas"]["Site"] & {
+            /**
+             * Format: int64
+             * @description Disk used by the site's replays (compare with `replay_quota_mb`).
+             */
+            replay_bytes: number;
             snippet: string;
         };
         /** @description One stored event as the API returns it (the `events` columns; `props` parsed back into JSON). */
@@ -468,6 +656,15 @@ export interface components {
              */
             user_id?: number | null;
         };
+        TrackerConfig: {
+            block_selectors: string[];
+            mask_text_selectors: string[];
+            /**
+             * Format: double
+             * @description Share of sessions to record for replay (0 = off; also 0 while the site is over its replay quota).
+             */
+            replay_sample_rate: number;
+        };
         User: {
             /** Format: int64 */
             created_at: number;
@@ -475,6 +672,12 @@ export interface components {
             /** Format: int64 */
             id: number;
             role: components["schemas"]["Role"];
+        };
+        VisitorDeleted: {
+            /** Format: int64 */
+            events: number;
+            /** Format: int64 */
+            replay_chunks: number;
         };
     };
     responses: never;
@@ -923,6 +1126,68 @@ export interface operations {
             };
         };
     };
+    list: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+                /** @description started (default), duration, active_time, pages, clicks, errors, revenue */
+                sort?: string;
+                /** @description desc (default) or asc */
+                order?: string;
+                /** @description 1-500, default 50 */
+                limit?: number;
+                offset?: number;
+                /** @description visited page path */
+                page?: string;
+                /** @description clicked element selector */
+                clicked?: string;
+                had_error?: boolean;
+                converted?: boolean;
+                has_replay?: boolean;
+                min_duration_ms?: number;
+                max_duration_ms?: number;
+                min_active_ms?: number;
+                min_pages?: number;
+                max_pages?: number;
+                min_revenue?: number;
+                device?: string;
+                browser?: string;
+                os?: string;
+                channel?: string;
+                utm_source?: string;
+                utm_medium?: string;
+                utm_campaign?: string;
+                entry_page?: string;
+                visitor_type?: string;
+            };
+            header?: never;
+            path: {
+                /** @description site key or id */
+                site: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionPage"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     events: {
         parameters: {
             query?: never;
@@ -950,6 +1215,122 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    replay: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description site key or id */
+                site: string;
+                session: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a JSON array of rrweb events in time order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    replay_chunks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description site key or id */
+                site: string;
+                session: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplayChunk"][];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    replay_chunk: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description site key or id */
+                site: string;
+                session: string;
+                /** @description position in the chunk index */
+                index: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a JSON array of rrweb events */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_visitor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description site key or id */
+                site: string;
+                visitor: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitorDeleted"];
                 };
             };
         };
@@ -1012,6 +1393,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    tracker_config: {
+        parameters: {
+            query: {
+                /** @description site key */
+                site: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrackerConfig"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
         };
     };

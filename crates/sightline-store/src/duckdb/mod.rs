@@ -91,20 +91,13 @@ fn migrate(conn: &Connection) -> Result<()> {
         |r| r.get(0),
     )?;
     for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > applied) {
-        conn.execute_batch("BEGIN TRANSACTION")?;
-        let applied = conn.execute_batch(sql).and_then(|_| {
+        in_transaction(conn, || {
+            conn.execute_batch(sql)?;
             conn.execute(
                 "INSERT INTO schema_migrations (version) VALUES (?)",
                 params![version],
             )
-        });
-        match applied {
-            Ok(_) => conn.execute_batch("COMMIT")?,
-            Err(e) => {
-                conn.execute_batch("ROLLBACK")?;
-                return Err(e.into());
-            }
-        }
+        })?;
         tracing::info!(version, "applied events schema migration");
     }
     Ok(())
@@ -235,41 +228,50 @@ fn chunk_from_row(r: &duckdb::Row<'_>) -> duckdb::Result<ReplayChunk> {
     })
 }
 
-/// Deletes the events and replay chunks matching `condition` (with `args`) in one transaction.
-fn delete_where(
+/// Runs `f` in a transaction: committed when it succeeds, rolled back when it fails.
+fn in_transaction<T>(
     conn: &Connection,
-    condition: &str,
-    args: &[&dyn duckdb::ToSql],
-) -> duckdb::Result<Deleted> {
+    f: impl FnOnce() -> duckdb::Result<T>,
+) -> duckdb::Result<T> {
     conn.execute_batch("BEGIN TRANSACTION")?;
-    let result = (|| {
-        let mut stmt = conn.prepare(&format!(
-            "SELECT blob_key FROM replay_chunks WHERE {condition}"
-        ))?;
-        let blob_keys = stmt
-            .query_map(args, |r| r.get(0))?
-            .collect::<duckdb::Result<Vec<String>>>()?;
-        let replay_chunks = conn.execute(
-            &format!("DELETE FROM replay_chunks WHERE {condition}"),
-            args,
-        )? as u64;
-        let events = conn.execute(&format!("DELETE FROM events WHERE {condition}"), args)? as u64;
-        Ok(Deleted {
-            events,
-            replay_chunks,
-            blob_keys,
-        })
-    })();
-    match result {
-        Ok(deleted) => {
+    match f() {
+        Ok(value) => {
             conn.execute_batch("COMMIT")?;
-            Ok(deleted)
+            Ok(value)
         }
         Err(e) => {
             conn.execute_batch("ROLLBACK")?;
             Err(e)
         }
     }
+}
+
+/// Deletes the replay chunks and events each condition selects, in one transaction; returns the chunks' blob keys.
+fn delete_rows(
+    conn: &Connection,
+    chunks: (&str, &[&dyn duckdb::ToSql]),
+    events: (&str, &[&dyn duckdb::ToSql]),
+) -> duckdb::Result<Deleted> {
+    in_transaction(conn, || {
+        let mut stmt = conn.prepare(&format!(
+            "SELECT blob_key FROM replay_chunks WHERE {}",
+            chunks.0
+        ))?;
+        let blob_keys = stmt
+            .query_map(chunks.1, |r| r.get(0))?
+            .collect::<duckdb::Result<Vec<String>>>()?;
+        let replay_chunks = conn.execute(
+            &format!("DELETE FROM replay_chunks WHERE {}", chunks.0),
+            chunks.1,
+        )? as u64;
+        let events =
+            conn.execute(&format!("DELETE FROM events WHERE {}", events.0), events.1)? as u64;
+        Ok(Deleted {
+            events,
+            replay_chunks,
+            blob_keys,
+        })
+    })
 }
 
 fn append_batch_keys(conn: &Connection, keys: &[BatchKey]) -> duckdb::Result<()> {
@@ -283,24 +285,16 @@ fn append_batch_keys(conn: &Connection, keys: &[BatchKey]) -> duckdb::Result<()>
 impl EventStore for DuckDbEventStore {
     fn commit(&self, batch: &WriteBatch) -> Result<()> {
         let conn = lock(&self.writer);
-        conn.execute_batch("BEGIN TRANSACTION")?;
-        let written = append_rows(&conn, &batch.rows)
-            .and_then(|_| append_batch_keys(&conn, &batch.batch_keys))
-            .and_then(|_| backfill_pages(&conn, &batch.backfills))
-            .and_then(|_| append_replay_chunks(&conn, &batch.replay_chunks))
-            .and_then(|_| {
-                conn.execute(
-                    "INSERT OR REPLACE INTO ingest_progress (id, segment, \"offset\") VALUES (1, ?, ?)",
-                    params![batch.position.segment, batch.position.offset],
-                )
-            });
-        match written {
-            Ok(_) => conn.execute_batch("COMMIT")?,
-            Err(e) => {
-                conn.execute_batch("ROLLBACK")?;
-                return Err(e.into());
-            }
-        }
+        in_transaction(&conn, || {
+            append_rows(&conn, &batch.rows)?;
+            append_batch_keys(&conn, &batch.batch_keys)?;
+            backfill_pages(&conn, &batch.backfills)?;
+            append_replay_chunks(&conn, &batch.replay_chunks)?;
+            conn.execute(
+                "INSERT OR REPLACE INTO ingest_progress (id, segment, \"offset\") VALUES (1, ?, ?)",
+                params![batch.position.segment, batch.position.offset],
+            )
+        })?;
         Ok(())
     }
 
@@ -436,49 +430,23 @@ impl EventStore for DuckDbEventStore {
     fn delete_before(&self, site_id: i64, before_ms: i64) -> Result<Deleted> {
         // Replay chunks are dated by their last event, events by their own time.
         let conn = lock(&self.writer);
-        conn.execute_batch("BEGIN TRANSACTION")?;
-        let result = (|| {
-            let mut stmt = conn
-                .prepare("SELECT blob_key FROM replay_chunks WHERE site_id = ? AND last_ts < ?")?;
-            let blob_keys = stmt
-                .query_map(params![site_id, before_ms], |r| r.get(0))?
-                .collect::<duckdb::Result<Vec<String>>>()?;
-            let replay_chunks = conn.execute(
-                "DELETE FROM replay_chunks WHERE site_id = ? AND last_ts < ?",
-                params![site_id, before_ms],
-            )? as u64;
-            let events = conn.execute(
-                "DELETE FROM events WHERE site_id = ? AND ts < ?",
-                params![site_id, before_ms],
-            )? as u64;
-            Ok::<_, duckdb::Error>(Deleted {
-                events,
-                replay_chunks,
-                blob_keys,
-            })
-        })();
-        match result {
-            Ok(deleted) => {
-                conn.execute_batch("COMMIT")?;
-                Ok(deleted)
-            }
-            Err(e) => {
-                conn.execute_batch("ROLLBACK")?;
-                Err(e.into())
-            }
-        }
+        Ok(delete_rows(
+            &conn,
+            ("site_id = ? AND last_ts < ?", params![site_id, before_ms]),
+            ("site_id = ? AND ts < ?", params![site_id, before_ms]),
+        )?)
     }
 
     fn delete_visitor(&self, site_id: i64, visitor: &str) -> Result<Deleted> {
         let conn = lock(&self.writer);
-        let sessions = "site_id = ? AND session IN (SELECT DISTINCT session FROM events WHERE site_id = ? AND visitor = ?)";
-        // Replay chunks first (they are found through the visitor's events), then the events.
-        let mut deleted = delete_where(&conn, sessions, params![site_id, site_id, visitor])?;
-        deleted.events += conn.execute(
-            "DELETE FROM events WHERE site_id = ? AND visitor = ?",
-            params![site_id, visitor],
-        )? as u64;
-        Ok(deleted)
+        Ok(delete_rows(
+            &conn,
+            (
+                "site_id = ? AND session IN (SELECT DISTINCT session FROM events WHERE site_id = ? AND visitor = ?)",
+                params![site_id, site_id, visitor],
+            ),
+            ("site_id = ? AND visitor = ?", params![site_id, visitor]),
+        )?)
     }
 
     fn overview(&self, site_id: i64, query: &OverviewQuery) -> Result<Overview> {

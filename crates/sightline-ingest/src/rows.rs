@@ -75,14 +75,33 @@ pub struct PendingBlob {
 }
 
 /// Compresses one `replay` event's rrweb events into a blob keyed `site/session/pageview-chunk`.
+/// `correction` (ms) moves rrweb timestamps onto the server clock, as for every other event.
 fn replay_blob(
     header: &RecordHeader,
     batch: &Batch,
     pageview: &str,
     replay: &Replay,
     t: i64,
+    correction: i64,
 ) -> Option<PendingBlob> {
-    let raw = serde_json::to_vec(&replay.events).ok()?;
+    let corrected;
+    let events = if correction == 0 {
+        &replay.events
+    } else {
+        corrected = replay
+            .events
+            .iter()
+            .cloned()
+            .map(|mut e| {
+                if let Some(ts) = e.get("timestamp").and_then(serde_json::Value::as_i64) {
+                    e["timestamp"] = serde_json::Value::from(ts.saturating_add(correction));
+                }
+                e
+            })
+            .collect::<Vec<_>>();
+        &corrected
+    };
+    let raw = serde_json::to_vec(events).ok()?;
     let bytes = match zstd::bulk::compress(&raw, REPLAY_ZSTD_LEVEL) {
         Ok(bytes) => bytes,
         Err(e) => {
@@ -91,8 +110,7 @@ fn replay_blob(
         }
     };
     let stamps = || {
-        replay
-            .events
+        events
             .iter()
             .filter_map(|e| e.get("timestamp").and_then(serde_json::Value::as_i64))
     };
@@ -214,7 +232,7 @@ impl PageviewCache {
         for event in &batch.events {
             if let EventData::Replay(replay) = &event.data {
                 let t = event.t.saturating_add(correction);
-                blobs.extend(replay_blob(header, batch, &event.pv, replay, t));
+                blobs.extend(replay_blob(header, batch, &event.pv, replay, t, correction));
                 continue;
             }
             let mut row = EventRow {

@@ -6,9 +6,10 @@ use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
-/// No inline scripts; inline styles are needed by ECharts; replays render in sandboxed same-origin iframes.
+/// No inline scripts; inline styles are needed by ECharts; replays render in sandboxed same-origin iframes and
+/// show the recorded site's own images and fonts (https) the way it did.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
-img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; frame-src 'self' blob:; object-src 'none'; \
+img-src 'self' data: blob: https:; font-src 'self' data: https:; connect-src 'self'; frame-src 'self' blob:; object-src 'none'; \
 base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 pub async fn headers(request: Request, next: Next) -> Response {

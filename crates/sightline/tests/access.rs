@@ -270,6 +270,8 @@ fn fill(path: &str, site: &str) -> String {
         .replace("{session}", "abcdefghijklmnopqrst")
         .replace("{user_id}", "1")
         .replace("{id}", "1")
+        .replace("{index}", "0")
+        .replace("{visitor}", "visitor-x")
 }
 
 #[test]
@@ -331,7 +333,12 @@ fn every_route_is_closed_to_strangers_and_other_tenants() {
         serde_json::from_str(&get(&agent, &url("/api/v1/openapi.json")).body.to_string())
             .expect("spec");
     let paths = spec["paths"].as_object().expect("paths");
-    let public = ["/api/v1/batch", "/api/v1/setup", "/api/v1/login"];
+    let public = [
+        "/api/v1/batch",
+        "/api/v1/setup",
+        "/api/v1/login",
+        "/api/v1/tracker-config",
+    ];
     let mut walked = 0;
     for (path, item) in paths {
         for method in ["get", "post", "put", "delete"] {
@@ -368,6 +375,13 @@ fn every_route_is_closed_to_strangers_and_other_tenants() {
     assert!(
         walked >= 15,
         "the walk covered the dashboard API ({walked} operations)"
+    );
+
+    // A malformed path parameter is a JSON 400 too.
+    let bad = as_admin("DELETE", "/api/v1/tokens/not-a-number", None);
+    assert_eq!(
+        (bad.status, bad.body["error"]["code"].as_str()),
+        (400, Some("invalid_path"))
     );
 
     // Site-less routes do not leak the other tenant either.

@@ -2,12 +2,15 @@
 // - `siteScoped`: the path has `:site` (analytics pages live under /sites/:site/…); the site switcher
 //   swaps it, keeping the range and filters.
 // - `filters`: the page shows the shared date range picker and filter bar (state in the URL).
-// - `nav`: where the page appears in the left navigation.
+// - `nav`: where the page appears in the left navigation; `navUnder`: the nav entry (its path) highlighted
+//   on a page that has none of its own (a replay highlights Sessions).
 import type { ComponentType } from 'react';
 import type { IconName } from './components/Icon';
 import { MembersPage } from './pages/MembersPage';
 import { OverviewPage } from './pages/OverviewPage';
 import { PrivacyPage } from './pages/PrivacyPage';
+import { ReplayPage } from './pages/ReplayPage';
+import { SessionsPage } from './pages/SessionsPage';
 import { SiteSettingsPage } from './pages/SiteSettingsPage';
 import { SitesPage } from './pages/SitesPage';
 import { TokensPage } from './pages/TokensPage';
@@ -23,6 +26,7 @@ export interface AppRoute {
   filters?: boolean;
   adminOnly?: boolean;
   nav?: { label: string; icon: IconName; section: NavSection };
+  navUnder?: string;
 }
 
 export const NAV_SECTIONS: readonly { id: NavSection; label: string }[] = [
@@ -39,8 +43,17 @@ export const ROUTES: readonly AppRoute[] = [
     filters: true,
     nav: { label: 'Overview', icon: 'overview', section: 'analytics' },
   },
+  {
+    path: '/sites/:site/sessions',
+    title: 'Sessions',
+    component: SessionsPage,
+    siteScoped: true,
+    filters: true,
+    nav: { label: 'Sessions', icon: 'sessions', section: 'analytics' },
+  },
+  { path: '/sites/:site/replay/:session', title: 'Session replay', component: ReplayPage, siteScoped: true, navUnder: '/sites/:site/sessions' },
   { path: '/settings/sites', title: 'Sites', component: SitesPage, nav: { label: 'Sites', icon: 'sites', section: 'settings' } },
-  { path: '/settings/sites/:site', title: 'Site settings', component: SiteSettingsPage },
+  { path: '/settings/sites/:site', title: 'Site settings', component: SiteSettingsPage, navUnder: '/settings/sites' },
   { path: '/settings/privacy', title: 'Privacy', component: PrivacyPage, nav: { label: 'Privacy', icon: 'privacy', section: 'settings' } },
   { path: '/settings/members', title: 'Members', component: MembersPage, nav: { label: 'Members', icon: 'members', section: 'settings' } },
   {

@@ -3,13 +3,14 @@
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rust_embed::RustEmbed;
 
 use crate::App;
 use crate::error::ApiError;
+use crate::extract::ApiPath;
 
 #[derive(RustEmbed)]
 #[folder = "../../web/tracker/dist"]
@@ -99,12 +100,12 @@ fn script(name: &str, headers: HeaderMap) -> Result<Response, ApiError> {
 }
 
 pub async fn demo_index(state: State<Arc<App>>) -> Result<Response, ApiError> {
-    demo_file(state, Path("index.html".to_string())).await
+    demo_file(state, ApiPath("index.html".to_string())).await
 }
 
 pub async fn demo_file(
     State(app): State<Arc<App>>,
-    Path(path): Path<String>,
+    ApiPath(path): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let key = app
         .demo_site_key

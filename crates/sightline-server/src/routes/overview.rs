@@ -4,13 +4,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Extension, Query, State};
 use serde::Serialize;
 use sightline_store::{Overview, OverviewQuery, SeriesPoint};
 
 use crate::App;
 use crate::auth::Access;
 use crate::error::ApiError;
+use crate::extract::ApiPath;
 use crate::routes::query;
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -56,7 +57,7 @@ pub fn parse_query(params: &HashMap<String, String>, now: i64) -> Result<Overvie
 pub async fn overview(
     State(app): State<Arc<App>>,
     Extension(access): Extension<Access>,
-    Path(site): Path<String>,
+    ApiPath(site): ApiPath<String>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Json<OverviewResponse>, ApiError> {
     let query = parse_query(&params, crate::auth::now_ms())?;

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Extension, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -16,6 +16,7 @@ use sightline_store::{ReplayChunk, SessionPage, SessionQuery, SessionSort, Store
 use crate::App;
 use crate::auth::Access;
 use crate::error::ApiError;
+use crate::extract::ApiPath;
 use crate::routes::query;
 
 /// Most events returned for one session.
@@ -35,7 +36,7 @@ pub struct SessionEvents {
 pub async fn events(
     State(app): State<Arc<App>>,
     Extension(access): Extension<Access>,
-    Path((site, session)): Path<(String, String)>,
+    ApiPath((site, session)): ApiPath<(String, String)>,
 ) -> Result<Json<SessionEvents>, ApiError> {
     check_session_id(&session)?;
     let response = tokio::task::spawn_blocking(move || -> Result<SessionEvents, ApiError> {
@@ -121,7 +122,7 @@ pub fn parse_list_query(
 pub async fn list(
     State(app): State<Arc<App>>,
     Extension(access): Extension<Access>,
-    Path(site): Path<String>,
+    ApiPath(site): ApiPath<String>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Json<SessionPage>, ApiError> {
     let query = parse_list_query(&params, crate::auth::now_ms())?;
@@ -166,7 +167,7 @@ const MAX_CHUNK_RAW_BYTES: usize = sightline_model::limits::MAX_REPLAY_CHUNK_BYT
 pub async fn replay_chunks(
     State(app): State<Arc<App>>,
     Extension(access): Extension<Access>,
-    Path((site, session)): Path<(String, String)>,
+    ApiPath((site, session)): ApiPath<(String, String)>,
 ) -> Result<Json<Vec<ReplayChunk>>, ApiError> {
     check_session_id(&session)?;
     let chunks = tokio::task::spawn_blocking(move || -> Result<Vec<ReplayChunk>, ApiError> {
@@ -190,7 +191,7 @@ pub async fn replay_chunks(
 pub async fn replay_chunk(
     State(app): State<Arc<App>>,
     Extension(access): Extension<Access>,
-    Path((site, session, index)): Path<(String, String, usize)>,
+    ApiPath((site, session, index)): ApiPath<(String, String, usize)>,
 ) -> Result<Response, ApiError> {
     check_session_id(&session)?;
     let body = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, ApiError> {
@@ -219,7 +220,7 @@ pub async fn replay_chunk(
 pub async fn replay(
     State(app): State<Arc<App>>,
     Extension(access): Extension<Access>,
-    Path((site, session)): Path<(String, String)>,
+    ApiPath((site, session)): ApiPath<(String, String)>,
 ) -> Result<Response, ApiError> {
     check_session_id(&session)?;
     let body = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, ApiError> {

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Extension, Path, State};
+use axum::extract::{Extension, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use serde::{Deserialize, Serialize};
 use sightline_ingest::enrich::PageGroups;
@@ -14,6 +14,7 @@ use crate::App;
 use crate::auth::{self, Access};
 use crate::error::ApiError;
 use crate::extract::ApiJson;
+use crate::extract::ApiPath;
 
 /// Bounds on site settings.
 const MAX_LIST_ENTRIES: usize = 50;
@@ -230,7 +231,7 @@ pub async fn get_site(
     State(app): State<Arc<App>>,
     Extension(access): Extension<Access>,
     headers: HeaderMap,
-    Path(site): Path<String>,
+    ApiPath(site): ApiPath<String>,
 ) -> Result<Json<SiteView>, ApiError> {
     let base = public_base(&app, &headers);
     let found = blocking(move || {
@@ -247,7 +248,7 @@ pub async fn update_site(
     State(app): State<Arc<App>>,
     Extension(access): Extension<Access>,
     headers: HeaderMap,
-    Path(site): Path<String>,
+    ApiPath(site): ApiPath<String>,
     ApiJson(body): ApiJson<SiteUpdate>,
 ) -> Result<Json<SiteView>, ApiError> {
     access.require(Role::Analyst)?;
@@ -268,7 +269,7 @@ pub async fn update_site(
 pub async fn list_members(
     State(app): State<Arc<App>>,
     Extension(access): Extension<Access>,
-    Path(site): Path<String>,
+    ApiPath(site): ApiPath<String>,
 ) -> Result<Json<Vec<Member>>, ApiError> {
     access.require(Role::Admin)?;
     blocking(move || {
@@ -283,7 +284,7 @@ pub async fn list_members(
 pub async fn add_member(
     State(app): State<Arc<App>>,
     Extension(access): Extension<Access>,
-    Path(site): Path<String>,
+    ApiPath(site): ApiPath<String>,
     ApiJson(body): ApiJson<AddMemberRequest>,
 ) -> Result<(StatusCode, Json<Vec<Member>>), ApiError> {
     access.require(Role::Admin)?;
@@ -306,7 +307,7 @@ pub async fn add_member(
 pub async fn remove_member(
     State(app): State<Arc<App>>,
     Extension(access): Extension<Access>,
-    Path((site, user_id)): Path<(String, i64)>,
+    ApiPath((site, user_id)): ApiPath<(String, i64)>,
 ) -> Result<StatusCode, ApiError> {
     access.require(Role::Admin)?;
     blocking(move || {
@@ -407,7 +408,7 @@ pub async fn create_token(
 pub async fn delete_token(
     State(app): State<Arc<App>>,
     Extension(access): Extension<Access>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
     blocking(move || {
         let owner = if access.role == Role::Admin {
@@ -431,7 +432,7 @@ pub async fn delete_token(
 pub async fn delete_visitor(
     State(app): State<Arc<App>>,
     Extension(access): Extension<Access>,
-    Path((site, visitor)): Path<(String, String)>,
+    ApiPath((site, visitor)): ApiPath<(String, String)>,
 ) -> Result<Json<VisitorDeleted>, ApiError> {
     access.require(Role::Admin)?;
     if visitor.is_empty() || visitor.len() > sightline_model::limits::MAX_ID_LEN {

@@ -18,6 +18,14 @@ export type Member = S['Member'];
 export type TokenInfo = S['TokenInfo'];
 export type CreatedToken = S['CreatedToken'];
 export type ErrorBody = S['ErrorBody'];
+/** One row of the sessions list, and a page of them (`total`: all matching sessions). */
+export type SessionSummary = S['SessionSummary'];
+export type SessionPage = S['SessionPage'];
+/** One stored event of a session (`ts` ms; `type` pageview, click, error, custom, …). */
+export type StoredEvent = S['StoredEvent'];
+export type SessionEvents = S['SessionEvents'];
+/** One entry of a session's replay chunk index (playback order). */
+export type ReplayChunk = S['ReplayChunk'];
 
 export const ROLES: readonly Role[] = ['admin', 'analyst', 'viewer'];
 

@@ -76,7 +76,7 @@ export function Shell() {
                   <NavLink
                     key={r.path}
                     to={navHref(r)}
-                    className={({ isActive }) => `nav-item ${isActive || route === r || (r.path === '/settings/sites' && route?.path === '/settings/sites/:site') ? 'nav-item-active' : ''}`}
+                    className={({ isActive }) => `nav-item ${isActive || route === r || route?.navUnder === r.path ? 'nav-item-active' : ''}`}
                     title={r.nav!.label}
                   >
                     <Icon name={r.nav!.icon} size={17} />

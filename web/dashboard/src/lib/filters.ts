@@ -92,6 +92,7 @@ export function filterEntries(filters: Filters): [FilterKey, string][] {
 /**
  * A canonical query string: the other parameters first (as they were), then `from`, `to`, then the
  * filters in a fixed order. Parameters named in `state` replace those in `base`; `null` removes.
+ * A changed range or filter set also drops `offset` (a paged list starts again at its first page).
  */
 export function buildSearch(
   base: URLSearchParams | string,
@@ -99,8 +100,10 @@ export function buildSearch(
 ): string {
   const src = typeof base === 'string' ? new URLSearchParams(base) : base;
   const out = new URLSearchParams();
+  const changes = state.range !== undefined || state.filters !== undefined;
   for (const [k, v] of src) {
     if (k === 'from' || k === 'to' || isFilterKey(k)) continue;
+    if (k === 'offset' && changes) continue;
     out.append(k, v);
   }
   const range = state.range === undefined ? { from: src.get('from'), to: src.get('to') } : state.range;

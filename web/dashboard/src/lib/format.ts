@@ -114,3 +114,17 @@ export function linesToList(text: string): string[] {
 export function listToLines(list: readonly string[] | null | undefined): string {
   return (list ?? []).join('\n');
 }
+
+/** Bytes in binary units: 0 -> "0 B", 1536 -> "1.5 KB", 5_242_880 -> "5 MB". */
+export function formatBytes(n: number | null | undefined): string {
+  if (n === null || n === undefined || !Number.isFinite(n) || n < 0) return '—';
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  const s = i === 0 || v >= 100 ? Math.round(v).toString() : (Math.round(v * 10) / 10).toString();
+  return `${s} ${units[i]}`;
+}

@@ -2,8 +2,10 @@
 import { useState, type ReactNode } from 'react';
 import { api, errorMessage, unwrap } from '../api/client';
 import type { Site, SiteUpdate } from '../api/types';
+import { ReplayQuotaBanner, ReplayUsageMeter } from '../components/ReplayQuota';
 import { Field, InlineMessage, Spinner } from '../components/ui';
 import { linesToList, listToLines } from '../lib/format';
+import { MAX_QUOTA_MB, formatRate, parseRate } from '../lib/quota';
 import { useSites } from '../state/sites';
 
 export function toUpdate(site: Site): SiteUpdate {
@@ -16,6 +18,9 @@ export function toUpdate(site: Site): SiteUpdate {
     persistent_ids: site.persistent_ids,
     respect_dnt: site.respect_dnt,
     retention_days: site.retention_days,
+    replay_sample_rate: site.replay_sample_rate,
+    block_selectors: site.block_selectors,
+    replay_quota_mb: site.replay_quota_mb,
   };
 }
 
@@ -113,17 +118,32 @@ export function PrivacyForm({ site, onSaved }: { site: Site; onSaved: (s: Site) 
   const [persistent, setPersistent] = useState(site.persistent_ids);
   const [dnt, setDnt] = useState(site.respect_dnt);
   const [retention, setRetention] = useState(String(site.retention_days));
+  const [sample, setSample] = useState(formatRate(site.replay_sample_rate));
+  const [blocks, setBlocks] = useState(listToLines(site.block_selectors));
+  const [quota, setQuota] = useState(String(site.replay_quota_mb));
   const { busy, result, save } = useSaveSite(site, onSaved);
   const days = Number(retention);
   const retentionOk = Number.isInteger(days) && days >= 1;
+  const rate = parseRate(sample);
+  const quotaMb = Number(quota);
+  const quotaOk = quota.trim() !== '' && Number.isInteger(quotaMb) && quotaMb >= 1 && quotaMb <= MAX_QUOTA_MB;
+  const valid = retentionOk && rate !== null && quotaOk;
   return (
     <form
       className="form"
       data-testid="privacy-form"
       onSubmit={(e) => {
         e.preventDefault();
-        if (!retentionOk) return;
-        void save({ mask_selectors: linesToList(masks), persistent_ids: persistent, respect_dnt: dnt, retention_days: days });
+        if (!valid) return;
+        void save({
+          mask_selectors: linesToList(masks),
+          persistent_ids: persistent,
+          respect_dnt: dnt,
+          retention_days: days,
+          replay_sample_rate: rate,
+          block_selectors: linesToList(blocks),
+          replay_quota_mb: quotaMb,
+        });
       }}
     >
       <Section
@@ -159,13 +179,52 @@ export function PrivacyForm({ site, onSaved }: { site: Site; onSaved: (s: Site) 
           </span>
         </label>
       </Section>
+      <Section
+        title="Session replay"
+        description="Recordings of the page as the visitor saw it. Every input value is masked in the browser, always; masked selectors above hide text in replays too."
+      >
+        <Field label="Sessions recorded (%)" htmlFor="pv-sample" hint="Share of new sessions recorded for replay. 0 turns replay off; 100 records every session.">
+          <input
+            id="pv-sample"
+            className="input input-narrow"
+            type="number"
+            min={0}
+            max={100}
+            step="any"
+            value={sample}
+            onChange={(e) => setSample(e.target.value)}
+          />
+        </Field>
+        {rate === null && <div className="field-error">Enter a percentage from 0 to 100.</div>}
+        <Field
+          label="Blocked selectors"
+          htmlFor="pv-blocks"
+          hint={
+            <>
+              One CSS selector per line. Matching elements are left out of replays entirely (an empty box of the same size), like anything marked{' '}
+              <code>data-sl-block</code>.
+            </>
+          }
+        >
+          <textarea id="pv-blocks" className="input textarea mono" rows={3} value={blocks} onChange={(e) => setBlocks(e.target.value)} placeholder={'#chat-widget\n.account-balance'} />
+        </Field>
+        <Field label="Storage quota (MB)" htmlFor="pv-quota" hint="Disk the site's replays may use. When it is full, new sessions are not recorded until retention frees space.">
+          <input id="pv-quota" className="input input-narrow" type="number" min={1} max={MAX_QUOTA_MB} step={1} value={quota} onChange={(e) => setQuota(e.target.value)} />
+        </Field>
+        {!quotaOk && <div className="field-error">Enter a whole number of megabytes (1 or more).</div>}
+        <div className="field">
+          <span className="field-label">Storage used</span>
+          <ReplayUsageMeter site={site} />
+        </div>
+        <ReplayQuotaBanner site={site} settingsLink={false} />
+      </Section>
       <Section title="Retention" description="Events, sessions and replays older than this are deleted from every store.">
         <Field label="Keep data for (days)" htmlFor="pv-retention">
           <input id="pv-retention" className="input input-narrow" type="number" min={1} step={1} value={retention} onChange={(e) => setRetention(e.target.value)} />
         </Field>
         {!retentionOk && <div className="field-error">Enter a whole number of days (1 or more).</div>}
       </Section>
-      <SaveBar busy={busy} result={result} disabled={!retentionOk} />
+      <SaveBar busy={busy} result={result} disabled={!valid} />
     </form>
   );
 }

@@ -64,8 +64,9 @@ impl PageviewCache {
     }
 }
 
-/// zstd level for replay chunks: cheap on the writer thread, around 10x on rrweb JSON.
-const REPLAY_ZSTD_LEVEL: i32 = 3;
+/// zstd level for replay chunks: 12 stores the demo shop at ~55 KB per recorded minute (level 3: ~64 KB) and,
+/// at tens of MB/s, stays cheap for the writer thread (`cd e2e && node bench/replay-size.mjs`).
+const REPLAY_ZSTD_LEVEL: i32 = 12;
 
 /// A replay chunk's blob, stored before the index row that points at it.
 pub struct PendingBlob {

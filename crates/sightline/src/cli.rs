@@ -420,18 +420,23 @@ fn site_list(config: &Config, json: bool) -> Result<()> {
     Ok(())
 }
 
+/// Opens the app (stores, spool recovery, writer) and binds its listener; logs the bound address.
+pub async fn open_and_bind(config: Config) -> Result<(Arc<App>, tokio::net::TcpListener)> {
+    let listen = config.listen.clone();
+    let app = Arc::new(tokio::task::spawn_blocking(move || App::open(config)).await??);
+    let listener = tokio::net::TcpListener::bind(&listen)
+        .await
+        .with_context(|| format!("binding {listen}"))?;
+    tracing::info!("listening on http://{}", listener.local_addr()?);
+    Ok((app, listener))
+}
+
 fn serve(config: Config) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        let listen = config.listen.clone();
-        let app = Arc::new(tokio::task::spawn_blocking(move || App::open(config)).await??);
-        let listener = tokio::net::TcpListener::bind(&listen)
-            .await
-            .with_context(|| format!("binding {listen}"))?;
-        let addr = listener.local_addr()?;
-        tracing::info!("listening on http://{addr}");
+        let (app, listener) = open_and_bind(config).await?;
         sightline_server::serve(app, listener, shutdown_signal()).await?;
         Ok(())
     })

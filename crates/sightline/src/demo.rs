@@ -2,11 +2,10 @@
 //! so a first-time user sees a populated product within minutes.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use sightline_server::{App, Config};
+use sightline_server::Config;
 use sightline_store::{MetaStore, NewSite, Role, Site, SiteUpdate};
 
 use crate::simulate::{self, SimOptions};
@@ -68,11 +67,8 @@ pub fn run(mut config: Config, options: DemoOptions, json: bool) -> Result<()> {
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        let listen = config.listen.clone();
-        let app = Arc::new(tokio::task::spawn_blocking(move || App::open(config)).await??);
-        let listener = tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("binding {listen}"))?;
+        let (app, listener) = crate::cli::open_and_bind(config).await?;
         let addr = listener.local_addr()?;
-        tracing::info!("listening on http://{addr}");
         let (site, has_demo_login) = {
             let app = app.clone();
             tokio::task::spawn_blocking(move || -> Result<(Site, bool)> { Ok((demo_site(app.meta.as_ref())?, demo_login(app.meta.as_ref())?)) })

@@ -91,6 +91,28 @@ fn start_server(bin: &Path, data_dir: &Path) -> Result<Server> {
     Ok(Server { child, base })
 }
 
+/// An admin API token for the dashboard API, from `sightline token create`.
+fn create_token(bin: &Path, data_dir: &Path) -> Result<String> {
+    let out = Command::new(bin)
+        .args([
+            "token",
+            "create",
+            "--name",
+            "bench",
+            "--role",
+            "admin",
+            "--data-dir",
+        ])
+        .arg(data_dir)
+        .output()?;
+    let stdout = String::from_utf8(out.stdout)?;
+    stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("token: "))
+        .map(|t| t.trim().to_string())
+        .context("no `token:` line")
+}
+
 fn add_site(bin: &Path, data_dir: &Path) -> Result<String> {
     let out = Command::new(bin)
         .args([
@@ -319,16 +341,6 @@ fn main() -> Result<()> {
         args.batch_events, args.connections
     );
 
-    let (events, elapsed) = throughput(&load, args.connections, args.throughput_secs);
-    let drain = drain_time(&agent, &server.base)?;
-    println!(
-        "throughput: {:>9.0} events/s acknowledged ({} events in {:.1} s); writer caught up {:.0} ms after the load stopped",
-        events as f64 / elapsed.as_secs_f64(),
-        events,
-        elapsed.as_secs_f64(),
-        drain.as_secs_f64() * 1000.0
-    );
-
     let latencies = fixed_rate(&load, args.connections, args.rate, args.rate_secs);
     let lag_after = drain_time(&agent, &server.base)?;
     println!(
@@ -341,11 +353,30 @@ fn main() -> Result<()> {
         lag_after.as_secs_f64() * 1000.0
     );
 
+    if let Some(rss) = peak_rss_kib(server.child.id()) {
+        println!(
+            "server peak RSS after the fixed-rate phase: {:.1} MiB",
+            rss as f64 / 1024.0
+        );
+    }
+
+    let (events, elapsed) = throughput(&load, args.connections, args.throughput_secs);
+    let drain = drain_time(&agent, &server.base)?;
+    println!(
+        "throughput: {:>9.0} events/s acknowledged ({} events in {:.1} s); writer caught up {:.0} ms after the load stopped",
+        events as f64 / elapsed.as_secs_f64(),
+        events,
+        elapsed.as_secs_f64(),
+        drain.as_secs_f64() * 1000.0
+    );
+
+    let token = create_token(&args.bin, &data)?;
     let started = Instant::now();
-    let overview = get_json(
-        &agent,
-        &format!("{}/api/v1/sites/{key}/overview", server.base),
-    )?;
+    let mut response = agent
+        .get(format!("{}/api/v1/sites/{key}/overview", server.base))
+        .header("Authorization", &format!("Bearer {token}"))
+        .call()?;
+    let overview: Value = serde_json::from_str(&response.body_mut().read_to_string()?)?;
     println!(
         "overview query over {} sessions / {} pageviews: {:.1} ms",
         overview["sessions"],
@@ -353,7 +384,10 @@ fn main() -> Result<()> {
         started.elapsed().as_secs_f64() * 1000.0
     );
     if let Some(rss) = peak_rss_kib(server.child.id()) {
-        println!("server peak RSS: {:.1} MiB", rss as f64 / 1024.0);
+        println!(
+            "server peak RSS after the throughput phase: {:.1} MiB",
+            rss as f64 / 1024.0
+        );
     }
     drop(server);
     let _ = std::fs::remove_dir_all(&data);

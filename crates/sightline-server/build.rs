@@ -1,5 +1,6 @@
 //! The embedded web assets are built by npm (`make web`) before cargo. When they have not been built yet,
 //! empty folders keep `cargo build`/`cargo test` working; the routes then answer 404 with a hint.
+//! Assets are embedded in debug builds too (`debug-embed`), so handlers never read files at request time.
 fn main() {
     for dir in [
         "../../web/tracker/dist",

@@ -73,8 +73,19 @@ impl BlobStore for FsBlobStore {
     }
 
     fn list(&self, prefix: &str) -> Result<Vec<String>> {
+        // Walk only the directory the prefix names (keys are paths), not the whole store.
+        let start = match prefix.rfind('/') {
+            Some(slash)
+                if !prefix[..slash]
+                    .split('/')
+                    .any(|p| p.is_empty() || p == "." || p == "..") =>
+            {
+                self.root.join(&prefix[..slash])
+            }
+            _ => self.root.clone(),
+        };
         let mut keys = Vec::new();
-        collect_keys(&self.root, &self.root, &mut keys)?;
+        collect_keys(&self.root, &start, &mut keys)?;
         keys.retain(|k| k.starts_with(prefix));
         keys.sort();
         Ok(keys)

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use clap::Parser;
 use serde_json::{Value, json};
+use sightline_model::now_ms;
 
 #[derive(Parser)]
 #[command(about = "Ingest and query benchmark for Sightline (loopback only)")]
@@ -47,13 +48,6 @@ struct Args {
 }
 
 const UA: &str = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Safari/605.1.15";
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
 
 struct Server {
     child: Child,
@@ -91,47 +85,38 @@ fn start_server(bin: &Path, data_dir: &Path) -> Result<Server> {
     Ok(Server { child, base })
 }
 
-/// An admin API token for the dashboard API, from `sightline token create`.
-fn create_token(bin: &Path, data_dir: &Path) -> Result<String> {
+/// Runs a `sightline` CLI command on `data_dir` and returns the value of its `<prefix> <value>` output line.
+fn cli_value(bin: &Path, data_dir: &Path, args: &[&str], prefix: &str) -> Result<String> {
     let out = Command::new(bin)
-        .args([
-            "token",
-            "create",
-            "--name",
-            "bench",
-            "--role",
-            "admin",
-            "--data-dir",
-        ])
+        .args(args)
+        .arg("--data-dir")
         .arg(data_dir)
         .output()?;
     let stdout = String::from_utf8(out.stdout)?;
     stdout
         .lines()
-        .find_map(|l| l.strip_prefix("token: "))
-        .map(|t| t.trim().to_string())
-        .context("no `token:` line")
+        .find_map(|l| l.strip_prefix(prefix))
+        .map(|v| v.trim().to_string())
+        .with_context(|| format!("`sightline {}` printed no `{prefix}` line", args.join(" ")))
+}
+
+/// An admin API token for the dashboard API.
+fn create_token(bin: &Path, data_dir: &Path) -> Result<String> {
+    cli_value(
+        bin,
+        data_dir,
+        &["token", "create", "--name", "bench", "--role", "admin"],
+        "token: ",
+    )
 }
 
 fn add_site(bin: &Path, data_dir: &Path) -> Result<String> {
-    let out = Command::new(bin)
-        .args([
-            "site",
-            "add",
-            "--name",
-            "Bench",
-            "--domain",
-            "shop.example",
-            "--data-dir",
-        ])
-        .arg(data_dir)
-        .output()?;
-    let stdout = String::from_utf8(out.stdout)?;
-    stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("site key: "))
-        .map(|k| k.trim().to_string())
-        .context("no `site key:` line")
+    cli_value(
+        bin,
+        data_dir,
+        &["site", "add", "--name", "Bench", "--domain", "shop.example"],
+        "site key: ",
+    )
 }
 
 /// A realistic batch body: one pageview, then clicks, scrolls, hovers and moves. `{SID}` and `{SEQ}` are

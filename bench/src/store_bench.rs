@@ -6,6 +6,7 @@ use std::time::Instant;
 use anyhow::Result;
 use rand::{Rng, SeedableRng};
 use sightline_model::EventRow;
+use sightline_model::now_ms;
 use sightline_store::duckdb::DuckDbEventStore;
 use sightline_store::{EventStore, OverviewQuery, SessionFilters, SpoolPosition, WriteBatch};
 
@@ -90,13 +91,6 @@ pub fn generate(
         }
     }
     rows
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 /// Rows per second through `EventStore::commit` in writer-sized transactions.

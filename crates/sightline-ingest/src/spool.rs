@@ -16,6 +16,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use sightline_model::now_ms;
 use sightline_store::{BatchKey, SpoolPosition};
 
 /// A segment is closed and a new one started once it holds this many bytes.
@@ -319,13 +320,6 @@ impl Spool {
         }
         Ok(removed)
     }
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 fn sync_dir(dir: &Path) -> Result<(), SpoolError> {

@@ -8,3 +8,11 @@ pub mod wire;
 pub use row::EventRow;
 pub use validate::{ValidationError, ValidationErrorKind};
 pub use wire::{Batch, Event, EventData};
+
+/// The server clock in ms since the epoch (UTC); every stored time is in these units.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}

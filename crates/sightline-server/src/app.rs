@@ -64,10 +64,7 @@ impl App {
             Arc::new(DuckDbEventStore::open(&dir.join("events.duckdb"))?);
         let blobs: Arc<dyn BlobStore> = Arc::new(FsBlobStore::open(&dir.join("blobs"))?);
         let committed = events.ingest_position()?.unwrap_or_default();
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_millis() as i64)
-            .unwrap_or(0);
+        let now = sightline_model::now_ms();
         let known = events.batch_keys_since(now - spool::DEDUP_WINDOW_MS)?;
         let (spool, recovered) = Spool::open(&dir.join("spool"), committed, known, |payload| {
             record::decode(payload).map(|(header, _)| header.key())

@@ -19,6 +19,7 @@ use sightline_store::{MetaStore, Role, TokenInfo, User};
 
 use crate::App;
 use crate::error::ApiError;
+pub use sightline_model::now_ms;
 
 pub const SESSION_COOKIE: &str = "sl_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
@@ -31,13 +32,6 @@ pub const MAX_EMAIL_LEN: usize = 254;
 /// Failed logins allowed per client IP and per email within [`LOGIN_WINDOW`] before 429.
 pub const LOGIN_FAILURES_ALLOWED: u32 = 10;
 pub const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
-
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
 
 /// 32 random bytes, hex: cookie values, CSRF tokens, API tokens.
 pub fn new_secret() -> String {

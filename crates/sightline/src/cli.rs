@@ -5,7 +5,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use sightline_server::{App, Config, app::open_meta, auth};
-use sightline_store::{MetaStore, NewSite, NewToken, Role, SiteUpdate};
+use sightline_store::{MetaStore, NewSite, NewToken, Role, Site, SiteUpdate};
 
 #[derive(Parser)]
 #[command(
@@ -240,6 +240,15 @@ fn public_base(config: &Config) -> String {
     }
 }
 
+/// A site by id or key (as every `{site}` in the API), with a hint when there is none.
+fn find_site(meta: &dyn MetaStore, key_or_id: &str) -> Result<Site> {
+    let found = match key_or_id.parse::<i64>() {
+        Ok(id) => meta.site_by_id(id)?,
+        Err(_) => meta.site_by_key(key_or_id)?,
+    };
+    found.with_context(|| format!("no site {key_or_id:?} (see `sightline site list`)"))
+}
+
 fn site_set(
     config: &Config,
     key: &str,
@@ -249,11 +258,7 @@ fn site_set(
     json: bool,
 ) -> Result<()> {
     let meta = open_meta(config)?;
-    let site = match key.parse::<i64>() {
-        Ok(id) => meta.site_by_id(id)?,
-        Err(_) => meta.site_by_key(key)?,
-    }
-    .with_context(|| format!("no site {key:?} (see `sightline site list`)"))?;
+    let site = find_site(&meta, key)?;
     if let Some(rate) = replay_sample
         && !(0.0..=1.0).contains(&rate)
     {
@@ -337,17 +342,7 @@ fn token_create(
     let meta = open_meta(config)?;
     let site_id = match site {
         None => None,
-        Some(s) => {
-            let found = match s.parse::<i64>() {
-                Ok(id) => meta.site_by_id(id)?,
-                Err(_) => meta.site_by_key(s)?,
-            };
-            Some(
-                found
-                    .with_context(|| format!("no site {s:?} (see `sightline site list`)"))?
-                    .id,
-            )
-        }
+        Some(s) => Some(find_site(&meta, s)?.id),
     };
     if name.trim().is_empty() {
         bail!("--name must not be empty");

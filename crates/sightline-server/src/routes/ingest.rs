@@ -14,16 +14,10 @@ use http_body_util::BodyExt;
 
 use crate::App;
 use crate::error::ApiError;
+use sightline_model::now_ms;
 
 /// Oversized bodies up to this size are read and discarded before the 413; larger ones are cut off.
 const MAX_DRAINED_BODY_BYTES: usize = 4 * MAX_BODY_BYTES;
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
 
 fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())

@@ -2,7 +2,6 @@
 
 use std::path::Path;
 use std::sync::Mutex;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use rand::RngCore;
 use rusqlite::{Connection, OptionalExtension, Row, params};
@@ -11,6 +10,7 @@ use crate::{
     LoginSession, Member, MetaStore, NewSite, NewToken, Result, Role, Site, SiteUpdate, StoreError,
     TokenInfo, User,
 };
+use sightline_model::now_ms;
 
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/sqlite/0001_sites.sql")),
@@ -24,13 +24,6 @@ const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 pub struct SqliteMetaStore {
     conn: Mutex<Connection>,
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 impl SqliteMetaStore {

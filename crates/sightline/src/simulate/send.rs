@@ -3,24 +3,18 @@
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use anyhow::{Context, anyhow};
 use sightline_model::wire::Batch;
 
 use super::personas::{self, Timeline};
 use super::{GroundTruth, SessionTruth, SimOptions, journey, session_rng};
+use sightline_model::now_ms;
 
 /// Attempts per batch on network errors, 429 and 503 (with backoff up to [`MAX_BACKOFF`]).
 const MAX_ATTEMPTS: u32 = 12;
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
 
 /// Generates and sends all sessions through the real ingest API (`{base_url}/api/v1/batch`,
 /// JSON, batches ≤ 50 events, `seq` from 0 per session, `sent_at` = real now). Calls

@@ -19,6 +19,9 @@ use crate::sites::SiteDirectory;
 use crate::spool::{AppendOutcome, Spool, SpoolError};
 use crate::visitor::{DAY_MS, cookieless_visitor};
 
+/// `Retry-After` for a batch the spool could not take right now.
+pub const SPOOL_RETRY_AFTER_SECS: u64 = 2;
+
 /// Why a batch was refused. The server maps each to an HTTP status and code in one place.
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
@@ -57,6 +60,14 @@ impl IngestError {
             IngestError::OriginNotAllowed(_) => "origin_not_allowed",
             IngestError::SpoolUnavailable(_) => "spool_unavailable",
             IngestError::Store(_) | IngestError::Task(_) => "internal",
+        }
+    }
+
+    /// How long a client should wait before retrying, for refusals that pass (overload, spool trouble).
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            IngestError::SpoolUnavailable(_) => Some(SPOOL_RETRY_AFTER_SECS),
+            _ => None,
         }
     }
 

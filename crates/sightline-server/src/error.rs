@@ -12,6 +12,8 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// Seconds for a `Retry-After` header (429 and 503 answers).
+    pub retry_after_secs: Option<u64>,
 }
 
 /// Every error response: `{"error": {"code", "message"}}`.
@@ -34,7 +36,14 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            retry_after_secs: None,
         }
+    }
+
+    /// Adds `Retry-After: secs` to the answer.
+    pub fn retry_after(mut self, secs: u64) -> Self {
+        self.retry_after_secs = Some(secs.max(1));
+        self
     }
 
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
@@ -63,7 +72,13 @@ impl IntoResponse for ApiError {
                 message: self.message,
             },
         };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(secs) = self.retry_after_secs {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        response
     }
 }
 
@@ -83,7 +98,11 @@ impl From<IngestError> for ApiError {
             }
         };
         metrics::counter!("sightline_ingest_rejected_total", "reason" => e.code()).increment(1);
-        ApiError::new(status, e.code(), e.to_string())
+        let error = ApiError::new(status, e.code(), e.to_string());
+        match e.retry_after_secs() {
+            Some(secs) => error.retry_after(secs),
+            None => error,
+        }
     }
 }
 

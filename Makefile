@@ -4,7 +4,7 @@ CARGO ?= cargo
 DUCKDB_LIB := .duckdb/libduckdb.so
 TRACKER := web/tracker/dist/t.js
 
-.PHONY: run build test test-rust test-web test-e2e lint bench release web clean openapi
+.PHONY: run build test test-rust test-web test-e2e lint bench soak release web clean openapi
 
 # DuckDB's official prebuilt library (npm package pinned in tools/duckdb), linked instead of a 45-minute static build.
 $(DUCKDB_LIB): tools/duckdb/package-lock.json
@@ -62,6 +62,12 @@ bench: $(DUCKDB_LIB) web
 	@echo "== tracker size" && cd web/tracker && npm run size --silent
 	./target/release/sightline-bench --bin target/release/sightline
 	@echo "== tracker main-thread cost (Chromium)" && $(MAKE) --no-print-directory build e2e/node_modules && cd e2e && npm run bench --silent
+
+# 10 minutes at 20 k events/s with dashboard queries every second: RSS, writer lag, ack latency, errors.
+soak: $(DUCKDB_LIB) web
+	$(CARGO) build --release -p sightline -p sightline-bench
+	cp $(DUCKDB_LIB) target/release/
+	./target/release/sightline-bench --bin target/release/sightline --store-rows 0 --query-events 0 --soak-secs 600
 
 # After changing the HTTP API: refresh the dashboard's copy of the OpenAPI document and its generated types.
 openapi: $(DUCKDB_LIB)

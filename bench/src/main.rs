@@ -45,6 +45,12 @@ struct Args {
     /// Skip the HTTP ingest benchmark.
     #[arg(long)]
     no_ingest: bool,
+    /// Run only the soak: this many seconds at `--soak-rate` with dashboard queries every second (0 = no soak).
+    #[arg(long, default_value_t = 0)]
+    soak_secs: u64,
+    /// Events per second during the soak.
+    #[arg(long, default_value_t = 20_000)]
+    soak_rate: u64,
 }
 
 const UA: &str = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Safari/605.1.15";
@@ -66,6 +72,9 @@ fn start_server(bin: &Path, data_dir: &Path) -> Result<Server> {
         .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(data_dir)
         .env("SIGHTLINE_LOG", "warn,sightline=info")
+        // The benchmark is one client flooding one site: measure the pipeline, not the rate limits.
+        .env("SIGHTLINE_INGEST_SITE_EVENTS_PER_SEC", "0")
+        .env("SIGHTLINE_MAX_WRITER_LAG_MB", "2048")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -154,6 +163,7 @@ fn agent() -> ureq::Agent {
 }
 
 struct Load {
+    failed: AtomicU64,
     url: String,
     template: (String, String, String),
     next_session: AtomicU64,
@@ -166,7 +176,7 @@ impl Load {
         format!("{head}bench{session:016}{middle}{seq}{tail}")
     }
 
-    /// Posts one batch; returns its latency when acknowledged.
+    /// Posts one batch; returns its latency when acknowledged (failures are counted in `failed`).
     fn post(&self, agent: &ureq::Agent, session: u64, seq: u64) -> Option<Duration> {
         let body = self.body(session, seq);
         let started = Instant::now();
@@ -181,6 +191,7 @@ impl Load {
                 Some(started.elapsed())
             }
             Ok(mut r) => {
+                self.failed.fetch_add(1, Ordering::Relaxed);
                 eprintln!(
                     "unexpected {}: {}",
                     r.status(),
@@ -189,6 +200,7 @@ impl Load {
                 None
             }
             Err(e) => {
+                self.failed.fetch_add(1, Ordering::Relaxed);
                 eprintln!("request failed: {e}");
                 None
             }
@@ -299,6 +311,116 @@ fn peak_rss_kib(pid: u32) -> Option<u64> {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
+fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// How often the soak prints a line.
+const SOAK_REPORT_EVERY: Duration = Duration::from_secs(30);
+
+/// Fixed-rate ingest for `soak_secs` while a dashboard user loads the overview and the sessions list every
+/// second; prints RSS, writer lag and query times over time, then ack latency and errors.
+fn soak(load: &Arc<Load>, server: &Server, key: &str, token: &str, args: &Args) -> Result<()> {
+    println!(
+        "soak: {} s at {} events/s ({} events/batch, {} connections) with overview + sessions list every second",
+        args.soak_secs, args.soak_rate, args.batch_events, args.connections
+    );
+    let ingest = {
+        let (load, connections, rate, secs) = (
+            load.clone(),
+            args.connections,
+            args.soak_rate,
+            args.soak_secs,
+        );
+        std::thread::spawn(move || fixed_rate(&load, connections, rate, secs))
+    };
+    let started = Instant::now();
+    let agent = agent();
+    let auth = format!("Bearer {token}");
+    let mut query_errors = 0u64;
+    let mut query_times: Vec<Duration> = Vec::new();
+    let mut rss_samples: Vec<u64> = Vec::new();
+    let mut next_report = SOAK_REPORT_EVERY;
+    println!(
+        "{:>6} {:>9} {:>12} {:>12} {:>12}",
+        "t (s)", "RSS MiB", "lag bytes", "query p50", "query max"
+    );
+    while started.elapsed() < Duration::from_secs(args.soak_secs) {
+        let tick = Instant::now();
+        for path in ["overview", "sessions?limit=50"] {
+            let t = Instant::now();
+            let ok = agent
+                .get(format!("{}/api/v1/sites/{key}/{path}", server.base))
+                .header("Authorization", &auth)
+                .call()
+                .map(|mut r| {
+                    let _ = r.body_mut().read_to_string();
+                    r.status().as_u16() == 200
+                })
+                .unwrap_or(false);
+            if ok {
+                query_times.push(t.elapsed());
+            } else {
+                query_errors += 1;
+            }
+        }
+        if let Some(rss) = rss_kib(server.child.id()) {
+            rss_samples.push(rss);
+        }
+        if started.elapsed() >= next_report {
+            next_report += SOAK_REPORT_EVERY;
+            let lag = get_json(&agent, &format!("{}/readyz", server.base))
+                .ok()
+                .and_then(|r| r["spool_lag_bytes"].as_u64())
+                .unwrap_or(u64::MAX);
+            let mut recent: Vec<Duration> = query_times.iter().rev().take(60).copied().collect();
+            recent.sort();
+            println!(
+                "{:>6} {:>9.1} {:>12} {:>9.1} ms {:>9.1} ms",
+                started.elapsed().as_secs(),
+                rss_samples.last().copied().unwrap_or_default() as f64 / 1024.0,
+                lag,
+                percentile(&recent, 0.5).as_secs_f64() * 1000.0,
+                recent.last().copied().unwrap_or_default().as_secs_f64() * 1000.0
+            );
+        }
+        if let Some(rest) = Duration::from_secs(1).checked_sub(tick.elapsed()) {
+            std::thread::sleep(rest);
+        }
+    }
+    let latencies = ingest
+        .join()
+        .map_err(|_| anyhow::anyhow!("ingest thread panicked"))?;
+    let drain = drain_time(&agent, &server.base)?;
+    let first_minute: Vec<u64> = rss_samples.iter().take(60).copied().collect();
+    let last_minute: Vec<u64> = rss_samples.iter().rev().take(60).copied().collect();
+    let mean = |v: &[u64]| v.iter().sum::<u64>() as f64 / v.len().max(1) as f64 / 1024.0;
+    query_times.sort();
+    println!(
+        "soak result: {} batches acked, {} ingest errors, {} query errors; p50 ack {:.2} ms, p99 ack {:.2} ms, max {:.2} ms",
+        latencies.len(),
+        load.failed.load(Ordering::SeqCst),
+        query_errors,
+        percentile(&latencies, 0.50).as_secs_f64() * 1000.0,
+        percentile(&latencies, 0.99).as_secs_f64() * 1000.0,
+        latencies.last().copied().unwrap_or_default().as_secs_f64() * 1000.0,
+    );
+    println!(
+        "soak RSS: peak {:.1} MiB, mean of the first minute {:.1} MiB, of the last minute {:.1} MiB; queries p50 {:.1} ms, p99 {:.1} ms; writer drained {:.0} ms after the load",
+        rss_samples.iter().max().copied().unwrap_or_default() as f64 / 1024.0,
+        mean(&first_minute),
+        mean(&last_minute),
+        percentile(&query_times, 0.5).as_secs_f64() * 1000.0,
+        percentile(&query_times, 0.99).as_secs_f64() * 1000.0,
+        drain.as_secs_f64() * 1000.0
+    );
+    Ok(())
+}
+
 fn main() -> Result<()> {
     let args = Args::parse();
     if args.store_rows > 0 {
@@ -319,7 +441,15 @@ fn main() -> Result<()> {
         template: batch_template(&key, args.batch_events),
         next_session: AtomicU64::new(0),
         events_per_batch: args.batch_events as u64,
+        failed: AtomicU64::new(0),
     });
+    if args.soak_secs > 0 {
+        let token = create_token(&args.bin, &data)?;
+        soak(&load, &server, &key, &token, &args)?;
+        drop(server);
+        let _ = std::fs::remove_dir_all(&data);
+        return Ok(());
+    }
     let agent = agent();
     println!(
         "sightline ingest benchmark: {} events/batch, {} connections, loopback, fsync'd acks",

@@ -2,6 +2,7 @@
 
 pub mod enrich;
 pub mod pipeline;
+pub mod rate_limit;
 pub mod record;
 pub mod rows;
 pub mod sites;

@@ -14,6 +14,7 @@ use sightline_model::{ValidationError, ValidationErrorKind};
 use sightline_store::{MetaStore, StoreError};
 
 use crate::enrich;
+use crate::rate_limit::{IngestLimiter, RateLimits};
 use crate::record::{self, RecordHeader};
 use crate::sites::SiteDirectory;
 use crate::spool::{AppendOutcome, Spool, SpoolError};
@@ -41,6 +42,12 @@ pub enum IngestError {
     OriginNotAllowed(String),
     #[error("{0}")]
     SpoolUnavailable(#[from] SpoolError),
+    #[error("too many batches; retry in {} s", crate::rate_limit::retry_after_secs(*.0))]
+    RateLimited(std::time::Duration),
+    #[error(
+        "the server is {lag_bytes} bytes behind writing accepted events (limit {limit_bytes}); retry later"
+    )]
+    Overloaded { lag_bytes: u64, limit_bytes: u64 },
     #[error("metadata store: {0}")]
     Store(#[from] StoreError),
     #[error("internal task failed: {0}")]
@@ -59,6 +66,8 @@ impl IngestError {
             IngestError::UnknownSite(_) => "unknown_site",
             IngestError::OriginNotAllowed(_) => "origin_not_allowed",
             IngestError::SpoolUnavailable(_) => "spool_unavailable",
+            IngestError::RateLimited(_) => "rate_limited",
+            IngestError::Overloaded { .. } => "overloaded",
             IngestError::Store(_) | IngestError::Task(_) => "internal",
         }
     }
@@ -66,7 +75,10 @@ impl IngestError {
     /// How long a client should wait before retrying, for refusals that pass (overload, spool trouble).
     pub fn retry_after_secs(&self) -> Option<u64> {
         match self {
-            IngestError::SpoolUnavailable(_) => Some(SPOOL_RETRY_AFTER_SECS),
+            IngestError::SpoolUnavailable(_) | IngestError::Overloaded { .. } => {
+                Some(SPOOL_RETRY_AFTER_SECS)
+            }
+            IngestError::RateLimited(wait) => Some(crate::rate_limit::retry_after_secs(*wait)),
             _ => None,
         }
     }
@@ -97,6 +109,7 @@ pub struct IngestOptions {
     pub allow_headless: bool,
     /// Oldest event accepted, in ms before the server clock.
     pub max_event_age_ms: i64,
+    pub limits: RateLimits,
 }
 
 impl Default for IngestOptions {
@@ -104,6 +117,7 @@ impl Default for IngestOptions {
         Self {
             allow_headless: false,
             max_event_age_ms: MAX_EVENT_AGE_MS,
+            limits: RateLimits::default(),
         }
     }
 }
@@ -113,6 +127,7 @@ pub struct Ingestor {
     meta: Arc<dyn MetaStore>,
     spool: Arc<Spool>,
     options: IngestOptions,
+    limiter: IngestLimiter,
     salt: Mutex<Option<(i64, [u8; 32])>>,
 }
 
@@ -160,6 +175,7 @@ impl Ingestor {
             sites,
             meta,
             spool,
+            limiter: IngestLimiter::new(options.limits),
             options,
             salt: Mutex::new(None),
         }
@@ -190,6 +206,11 @@ impl Ingestor {
         Ok(salt)
     }
 
+    /// Counts one batch against the client IP's rate; call before reading the body.
+    pub fn check_client(&self, ip: IpAddr) -> Result<(), IngestError> {
+        self.limiter.check_ip(ip).map_err(IngestError::RateLimited)
+    }
+
     /// Validates and durably spools one batch. `Ok` means the events are on disk (or were already).
     pub async fn ingest(
         &self,
@@ -215,6 +236,9 @@ impl Ingestor {
                 ctx.origin.unwrap_or_default(),
             ));
         }
+        self.limiter
+            .check_site(site.site.id, batch.events.len())
+            .map_err(IngestError::RateLimited)?;
 
         let agent = enrich::parse_user_agent_with(&ctx.user_agent, self.options.allow_headless);
         if agent.is_bot {

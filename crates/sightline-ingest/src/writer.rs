@@ -31,6 +31,8 @@ const RETRY_BACKOFF: Duration = Duration::from_millis(500);
 pub struct WriterStatus {
     pub committed: Mutex<SpoolPosition>,
     pub last_error: Mutex<Option<String>>,
+    /// Records moved to the dead-letter directory since start.
+    pub dead_letters: std::sync::atomic::AtomicU64,
 }
 
 pub struct BatchWriter {
@@ -48,15 +50,18 @@ struct Worker {
     status: Arc<WriterStatus>,
     stop: Arc<AtomicBool>,
     pageviews: PageviewCache,
+    dead_letters: DeadLetters,
 }
 
 impl BatchWriter {
+    /// Starts the writer at `start`; records it cannot store go to `dead_letter_dir`.
     pub fn spawn(
         store: Arc<dyn EventStore>,
         blobs: Arc<dyn BlobStore>,
         sites: Arc<SiteDirectory>,
         spool: Arc<Spool>,
         start: SpoolPosition,
+        dead_letter_dir: &std::path::Path,
     ) -> std::io::Result<Self> {
         let stop = Arc::new(AtomicBool::new(false));
         let status = Arc::new(WriterStatus::default());
@@ -69,6 +74,7 @@ impl BatchWriter {
             status: status.clone(),
             stop: stop.clone(),
             pageviews: PageviewCache::default(),
+            dead_letters: DeadLetters::new(dead_letter_dir),
         };
         let handle = std::thread::Builder::new()
             .name("batch-writer".into())
@@ -98,6 +104,42 @@ impl BatchWriter {
         if let Some(handle) = self.handle.lock().unwrap_or_else(|p| p.into_inner()).take() {
             let _ = handle.join();
         }
+    }
+}
+
+/// Where records the writer cannot store are kept: one file per record, `<segment>-<offset>.record` (the raw
+/// spool payload) beside `<segment>-<offset>.reason`. Named by spool position, so keeping the same record again
+/// after a crash replaces it instead of adding a copy.
+pub struct DeadLetters {
+    dir: std::path::PathBuf,
+}
+
+impl DeadLetters {
+    pub fn new(dir: &std::path::Path) -> Self {
+        Self {
+            dir: dir.to_path_buf(),
+        }
+    }
+
+    pub fn keep(
+        &self,
+        payload: &[u8],
+        end: SpoolPosition,
+        reason: &str,
+    ) -> std::io::Result<std::path::PathBuf> {
+        std::fs::create_dir_all(&self.dir)?;
+        let stem = format!("{:016}-{:012}", end.segment, end.offset);
+        let path = self.dir.join(format!("{stem}.record"));
+        for (file, bytes) in [
+            (self.dir.join(format!("{stem}.reason")), reason.as_bytes()),
+            (path.clone(), payload),
+        ] {
+            let mut out = std::fs::File::create(&file)?;
+            std::io::Write::write_all(&mut out, bytes)?;
+            out.sync_all()?;
+        }
+        std::fs::File::open(&self.dir)?.sync_all()?;
+        Ok(path)
     }
 }
 
@@ -143,34 +185,107 @@ impl Worker {
             };
             let position = records.last().map_or(reader.position(), |(_, end)| *end);
             let (write, blobs) = self.build(&records, position);
-            // Retry until stored: the position only moves with a successful commit. On shutdown the
-            // uncommitted records stay in the spool and are written at the next start.
-            while let Err(e) = self
-                .store_blobs(&blobs)
-                .and_then(|_| self.store.commit(&write).map_err(|e| e.to_string()))
-            {
+            if let Err(e) = self.try_commit(&write, &blobs) {
                 self.fail(&format!("committing {} rows: {e}", write.rows.len()));
-                if self.stop.load(Ordering::SeqCst) {
+                // Find out whether one record cannot be stored or the store is failing: one record at a time.
+                let from = self.committed();
+                if !self.commit_one_by_one(&records, from) {
+                    // Stopping: the uncommitted records stay in the spool and are written at the next start.
                     return;
                 }
-                std::thread::sleep(RETRY_BACKOFF);
             }
-            *self
-                .status
-                .committed
-                .lock()
-                .unwrap_or_else(|p| p.into_inner()) = position;
-            *self
-                .status
-                .last_error
-                .lock()
-                .unwrap_or_else(|p| p.into_inner()) = None;
-            metrics::histogram!("sightline_writer_batch_rows").record(write.rows.len() as f64);
-            metrics::counter!("sightline_writer_rows_total").increment(write.rows.len() as u64);
+            self.committed_at(position, write.rows.len());
             if let Err(e) = self.spool.remove_consumed(position) {
                 tracing::warn!(error = %e, "could not delete consumed spool segments");
             }
         }
+    }
+
+    fn try_commit(
+        &self,
+        write: &WriteBatch,
+        blobs: &[crate::rows::PendingBlob],
+    ) -> Result<(), String> {
+        self.store_blobs(blobs)
+            .and_then(|_| self.store.commit(write).map_err(|e| e.to_string()))
+    }
+
+    fn committed_at(&self, position: SpoolPosition, rows: usize) {
+        *self
+            .status
+            .committed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = position;
+        *self
+            .status
+            .last_error
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = None;
+        metrics::histogram!("sightline_writer_batch_rows").record(rows as f64);
+        metrics::counter!("sightline_writer_rows_total").increment(rows as u64);
+    }
+
+    /// Commits `records` one by one after a failed group commit. A record the store refuses while the store
+    /// still takes an empty commit is poison: it goes to the dead-letter directory and the writer moves past
+    /// it. While even the empty commit fails (disk full, store broken) it retries with back-off — ingest then
+    /// answers 503 once the lag passes its limit. Returns false when asked to stop.
+    fn commit_one_by_one(
+        &mut self,
+        records: &[(Vec<u8>, SpoolPosition)],
+        mut previous: SpoolPosition,
+    ) -> bool {
+        for (payload, end) in records {
+            let single = [(payload.clone(), *end)];
+            let (write, blobs) = self.build(&single, *end);
+            loop {
+                let Err(e) = self.try_commit(&write, &blobs) else {
+                    self.committed_at(*end, write.rows.len());
+                    break;
+                };
+                let probe = WriteBatch {
+                    position: previous,
+                    ..WriteBatch::default()
+                };
+                if self.store.commit(&probe).is_ok() {
+                    self.dead_letter(payload, *end, &e);
+                    let skip = WriteBatch {
+                        position: *end,
+                        ..WriteBatch::default()
+                    };
+                    if self.store.commit(&skip).is_ok() {
+                        self.committed_at(*end, 0);
+                        break;
+                    }
+                }
+                self.fail(&format!("the event store refuses writes: {e}"));
+                if self.stop.load(Ordering::SeqCst) {
+                    return false;
+                }
+                std::thread::sleep(RETRY_BACKOFF);
+            }
+            previous = *end;
+        }
+        true
+    }
+
+    /// Keeps an unstorable record for inspection (written durably before the position moves past it).
+    fn dead_letter(&self, payload: &[u8], end: SpoolPosition, reason: &str) {
+        match self.dead_letters.keep(payload, end, reason) {
+            Ok(path) => tracing::error!(
+                path = %path.display(),
+                bytes = payload.len(),
+                reason,
+                "batch writer: a record could not be stored; moved to the dead-letter directory"
+            ),
+            // Not kept, but the writer must go on: the log line is then the only trace.
+            Err(e) => {
+                tracing::error!(error = %e, reason, "batch writer: could not keep a dead letter")
+            }
+        }
+        self.status
+            .dead_letters
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        metrics::counter!("sightline_writer_dead_letters_total").increment(1);
     }
 
     fn committed(&self) -> SpoolPosition {
@@ -213,9 +328,9 @@ impl Worker {
         let mut blobs = Vec::new();
         let no_groups = PageGroups::default();
         let mut decoded = Vec::with_capacity(records.len());
-        for (payload, _) in records {
+        for (payload, end) in records {
             let Some((header, json)) = record::decode(payload) else {
-                tracing::error!("spool record with an unreadable header, skipped");
+                self.dead_letter(payload, *end, "unreadable record header");
                 continue;
             };
             match serde_json::from_slice::<Batch>(json) {
@@ -223,9 +338,7 @@ impl Worker {
                     let site = self.sites.by_id(header.site_id).ok().flatten();
                     decoded.push((header, batch, site));
                 }
-                Err(e) => {
-                    tracing::error!(error = %e, "spool record with an unreadable batch, skipped")
-                }
+                Err(e) => self.dead_letter(payload, *end, &format!("unreadable batch: {e}")),
             }
         }
         // Pageviews first: a page-hide beacon can overtake the batch that holds its pageview.

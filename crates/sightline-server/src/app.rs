@@ -23,6 +23,8 @@ pub enum OpenError {
     Store(#[from] sightline_store::StoreError),
     #[error("{0}")]
     Spool(#[from] spool::SpoolError),
+    #[error("invalid config: {0}")]
+    Config(String),
     #[error("cannot start the batch writer: {0}")]
     Writer(std::io::Error),
 }
@@ -39,7 +41,14 @@ pub struct App {
     /// Set by `sightline demo`: the site key substituted into the demo shop's pages (served only then).
     pub demo_site_key: std::sync::OnceLock<String>,
     pub login_limiter: crate::auth::LoginLimiter,
+    pub proxies: crate::client_ip::TrustedProxies,
+    pub query_limits: crate::load::QueryLimits,
+    /// Replay bytes per site, read at most every [`REPLAY_USAGE_TTL`] (the public tracker-config asks often).
+    replay_usage: std::sync::Mutex<std::collections::HashMap<i64, (std::time::Instant, u64)>>,
 }
+
+/// How long a site's replay usage is reused before it is summed again from the replay index.
+pub const REPLAY_USAGE_TTL: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Metadata only (for CLI commands that must work while a server holds the event store).
 pub fn open_meta(config: &Config) -> Result<SqliteMetaStore, OpenError> {
@@ -82,6 +91,7 @@ impl App {
             sites.clone(),
             spool.clone(),
             committed,
+            &dir.join("dead-letter"),
         )
         .map_err(OpenError::Writer)?;
         let ingestor = Ingestor::new(
@@ -91,9 +101,21 @@ impl App {
             IngestOptions {
                 allow_headless: config.allow_headless_browsers,
                 max_event_age_ms: i64::from(config.max_event_age_days) * 86_400_000,
+                limits: config.rate_limits(),
             },
         );
+        let proxies = crate::client_ip::TrustedProxies::parse(
+            &config.trusted_proxies,
+            config.trusted_proxy_count,
+        )
+        .map_err(OpenError::Config)?;
         Ok(App {
+            query_limits: crate::load::QueryLimits::new(
+                config.api_max_concurrent_queries,
+                config.api_timeout_secs,
+            ),
+            replay_usage: Default::default(),
+            proxies,
             config,
             meta,
             events,
@@ -105,6 +127,43 @@ impl App {
             demo_site_key: std::sync::OnceLock::new(),
             login_limiter: crate::auth::LoginLimiter::default(),
         })
+    }
+
+    /// The client address of a request (see [`crate::client_ip`]).
+    pub fn client_ip(
+        &self,
+        headers: &axum::http::HeaderMap,
+        peer: Option<std::net::SocketAddr>,
+    ) -> std::net::IpAddr {
+        crate::client_ip::client_ip(
+            headers,
+            peer,
+            self.config.trust_proxy_headers,
+            &self.proxies,
+        )
+    }
+
+    /// Bytes a site's replays use, cached for [`REPLAY_USAGE_TTL`]. Blocking on a miss.
+    pub fn replay_usage(&self, site_id: i64) -> Result<u64, sightline_store::StoreError> {
+        let cached = |map: &std::collections::HashMap<i64, (std::time::Instant, u64)>| {
+            map.get(&site_id)
+                .filter(|(at, _)| at.elapsed() < REPLAY_USAGE_TTL)
+                .map(|(_, bytes)| *bytes)
+        };
+        if let Some(bytes) = cached(&self.replay_usage.lock().unwrap_or_else(|p| p.into_inner())) {
+            return Ok(bytes);
+        }
+        let bytes = self.events.replay_bytes(site_id)?;
+        self.replay_usage
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(site_id, (std::time::Instant::now(), bytes));
+        Ok(bytes)
+    }
+
+    /// Bytes of spool the writer may be behind before ingest answers 503.
+    pub fn max_writer_lag_bytes(&self) -> u64 {
+        u64::from(self.config.max_writer_lag_mb) * 1024 * 1024
     }
 
     /// Stops taking batches, writes every acknowledged one into the store, and stops the writer. Blocking.

@@ -5,6 +5,13 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use sightline_ingest::rate_limit::{self, Rate, RateLimits};
+
+pub const DEFAULT_MAX_WRITER_LAG_MB: u32 = 256;
+pub const DEFAULT_API_TIMEOUT_SECS: u32 = 30;
+pub const DEFAULT_API_MAX_CONCURRENT_QUERIES: u32 = 4;
+/// Most entries in `trusted_proxies`.
+const MAX_TRUSTED_PROXIES: usize = 100;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -13,8 +20,33 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// `HOST:PORT`; port 0 picks a free port (the bound address is logged).
     pub listen: String,
-    /// Take the client IP from `X-Forwarded-For` (only behind a trusted reverse proxy).
+    /// Take the client IP from `X-Forwarded-For` (only behind a trusted reverse proxy). The client is the
+    /// right-most address not added by a trusted proxy: see `trusted_proxies` and `trusted_proxy_count`.
     pub trust_proxy_headers: bool,
+    /// Addresses or CIDR ranges of your reverse proxies (e.g. `["10.0.0.0/8", "192.0.2.7"]`). When set, the
+    /// client IP is the right-most `X-Forwarded-For` entry outside these ranges, and the header is used only
+    /// when the connection itself comes from one of them.
+    pub trusted_proxies: Vec<String>,
+    /// Without `trusted_proxies`: how many proxies stand in front of the server; each appends one entry to
+    /// `X-Forwarded-For`, so the client is the entry this many places from the right.
+    pub trusted_proxy_count: u32,
+    /// `/metrics` needs `Authorization: Bearer <metrics_token>` when set (empty = open, the default).
+    pub metrics_token: String,
+    /// When set (`HOST:PORT`), `/metrics` is served only on this second address, not on `listen`.
+    pub metrics_listen: String,
+    /// Ingest: batches per second per client IP (0 = off) and the burst allowed above it.
+    pub ingest_ip_batches_per_sec: u32,
+    pub ingest_ip_burst: u32,
+    /// Ingest: events per second per site (0 = off) and the burst allowed above it.
+    pub ingest_site_events_per_sec: u32,
+    pub ingest_site_burst: u32,
+    /// Ingest answers 503 (with Retry-After) while the writer is more than this many MiB of spool behind;
+    /// `/readyz` fails meanwhile.
+    pub max_writer_lag_mb: u32,
+    /// Dashboard API requests taking longer are answered 503 `timeout`.
+    pub api_timeout_secs: u32,
+    /// Report queries (overview, sessions, replays) running at once; more wait up to `api_timeout_secs`.
+    pub api_max_concurrent_queries: u32,
     /// Count headless Chromium as a browser rather than a bot (demos and browser tests).
     pub allow_headless_browsers: bool,
     /// Public base URL of this server (for tracker snippets), e.g. `https://stats.example.com`.
@@ -29,6 +61,17 @@ impl Default for Config {
             data_dir: PathBuf::from("./data"),
             listen: "127.0.0.1:8420".into(),
             trust_proxy_headers: false,
+            trusted_proxies: Vec::new(),
+            trusted_proxy_count: 1,
+            metrics_token: String::new(),
+            metrics_listen: String::new(),
+            ingest_ip_batches_per_sec: rate_limit::DEFAULT_IP_BATCHES_PER_SEC,
+            ingest_ip_burst: rate_limit::DEFAULT_IP_BURST,
+            ingest_site_events_per_sec: rate_limit::DEFAULT_SITE_EVENTS_PER_SEC,
+            ingest_site_burst: rate_limit::DEFAULT_SITE_BURST,
+            max_writer_lag_mb: DEFAULT_MAX_WRITER_LAG_MB,
+            api_timeout_secs: DEFAULT_API_TIMEOUT_SECS,
+            api_max_concurrent_queries: DEFAULT_API_MAX_CONCURRENT_QUERIES,
             allow_headless_browsers: false,
             public_url: String::new(),
             max_event_age_days: 7,
@@ -105,6 +148,14 @@ impl Config {
                         message: format!("expected true or false, got {raw:?}"),
                     })?)
                 }
+                // Lists come from the environment comma-separated: `SIGHTLINE_TRUSTED_PROXIES=10.0.0.0/8,::1`.
+                toml::Value::Array(_) => toml::Value::Array(
+                    raw.split(',')
+                        .map(str::trim)
+                        .filter(|v| !v.is_empty())
+                        .map(|v| toml::Value::String(v.to_string()))
+                        .collect(),
+                ),
                 toml::Value::Integer(_) => {
                     toml::Value::Integer(raw.trim().parse().map_err(|_| ConfigError::Env {
                         name: name.clone(),
@@ -135,10 +186,50 @@ impl Config {
                 self.max_event_age_days
             )));
         }
+        if self.trusted_proxies.len() > MAX_TRUSTED_PROXIES {
+            return Err(ConfigError::Invalid(format!(
+                "trusted_proxies has more than {MAX_TRUSTED_PROXIES} entries"
+            )));
+        }
+        crate::client_ip::TrustedProxies::parse(&self.trusted_proxies, self.trusted_proxy_count)
+            .map_err(ConfigError::Invalid)?;
+        if !self.metrics_listen.is_empty()
+            && self.metrics_listen.parse::<std::net::SocketAddr>().is_err()
+        {
+            return Err(ConfigError::Invalid(format!(
+                "metrics_listen = {:?} is not HOST:PORT with an IP address",
+                self.metrics_listen
+            )));
+        }
+        for (name, value) in [
+            ("max_writer_lag_mb", self.max_writer_lag_mb),
+            ("api_timeout_secs", self.api_timeout_secs),
+            (
+                "api_max_concurrent_queries",
+                self.api_max_concurrent_queries,
+            ),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::Invalid(format!("{name} must be at least 1")));
+            }
+        }
         if self.data_dir.as_os_str().is_empty() {
             return Err(ConfigError::Invalid("data_dir is empty".into()));
         }
         Ok(())
+    }
+
+    pub fn rate_limits(&self) -> RateLimits {
+        RateLimits {
+            per_ip: Rate {
+                per_second: self.ingest_ip_batches_per_sec,
+                burst: self.ingest_ip_burst,
+            },
+            per_site: Rate {
+                per_second: self.ingest_site_events_per_sec,
+                burst: self.ingest_site_burst,
+            },
+        }
     }
 
     pub fn to_toml(&self) -> String {

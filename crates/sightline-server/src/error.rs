@@ -91,7 +91,10 @@ impl From<IngestError> for ApiError {
             }
             IngestError::UnknownSite(_) => StatusCode::NOT_FOUND,
             IngestError::OriginNotAllowed(_) => StatusCode::FORBIDDEN,
-            IngestError::SpoolUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            IngestError::SpoolUnavailable(_) | IngestError::Overloaded { .. } => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            IngestError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             IngestError::Store(_) | IngestError::Task(_) => return ApiError::internal(e),
             IngestError::BodyTooLarge(_) | IngestError::DecompressedTooLarge => {
                 StatusCode::PAYLOAD_TOO_LARGE

@@ -3,9 +3,11 @@
 
 pub mod app;
 pub mod auth;
+pub mod client_ip;
 pub mod config;
 pub mod error;
 mod extract;
+mod load;
 mod metrics_export;
 pub mod openapi;
 pub mod retention;
@@ -67,6 +69,33 @@ pub fn router(app: Arc<App>) -> Router {
                 )
             }),
         );
+    // Reports share a few query slots so that one heavy query cannot starve the rest of the API.
+    let reports = Router::new()
+        .route(
+            "/api/v1/sites/{site}/overview",
+            get(routes::overview::overview),
+        )
+        .route(
+            "/api/v1/sites/{site}/sessions/{session}/events",
+            get(routes::sessions::events),
+        )
+        .route("/api/v1/sites/{site}/sessions", get(routes::sessions::list))
+        .route(
+            "/api/v1/sites/{site}/sessions/{session}/replay",
+            get(routes::sessions::replay),
+        )
+        .route(
+            "/api/v1/sites/{site}/sessions/{session}/replay/chunks",
+            get(routes::sessions::replay_chunks),
+        )
+        .route(
+            "/api/v1/sites/{site}/sessions/{session}/replay/chunks/{index}",
+            get(routes::sessions::replay_chunk),
+        )
+        .route_layer(middleware::from_fn_with_state(
+            app.clone(),
+            load::report_slot,
+        ));
     // Every route here needs a login or token (401 otherwise) and checks site access itself.
     let dashboard_api = Router::new()
         .route("/api/v1/me", get(routes::account::me))
@@ -104,37 +133,30 @@ pub fn router(app: Arc<App>) -> Router {
             delete(routes::settings::delete_token),
         )
         .route(
-            "/api/v1/sites/{site}/overview",
-            get(routes::overview::overview),
-        )
-        .route(
-            "/api/v1/sites/{site}/sessions/{session}/events",
-            get(routes::sessions::events),
-        )
-        .route("/api/v1/sites/{site}/sessions", get(routes::sessions::list))
-        .route(
-            "/api/v1/sites/{site}/sessions/{session}/replay",
-            get(routes::sessions::replay),
-        )
-        .route(
-            "/api/v1/sites/{site}/sessions/{session}/replay/chunks",
-            get(routes::sessions::replay_chunks),
-        )
-        .route(
-            "/api/v1/sites/{site}/sessions/{session}/replay/chunks/{index}",
-            get(routes::sessions::replay_chunk),
-        )
-        .route(
             "/api/v1/sites/{site}/visitors/{visitor}",
             delete(routes::settings::delete_visitor),
         )
+        .merge(reports)
         .route_layer(middleware::from_fn_with_state(
             app.clone(),
             auth::require_auth,
         ))
+        .route_layer(middleware::from_fn_with_state(app.clone(), load::deadline))
         .layer(CompressionLayer::new());
+    // With `metrics_listen`, /metrics lives only on that second listener (see [`serve`]).
+    let metrics = if app.config.metrics_listen.is_empty() {
+        metrics_router()
+    } else {
+        Router::new().route(
+            "/metrics",
+            get(|| async {
+                ApiError::not_found("/metrics is served on `metrics_listen`, not on this address")
+            }),
+        )
+    };
     Router::new()
         .merge(ingest)
+        .merge(metrics)
         .merge(public_api)
         .merge(dashboard_api)
         .route(
@@ -153,7 +175,6 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/demo/{*path}", get(routes::assets::demo_file))
         .route("/healthz", get(routes::health::healthz))
         .route("/readyz", get(routes::health::readyz))
-        .route("/metrics", get(routes::health::metrics))
         .fallback_service(any(routes::dashboard::fallback).layer(CompressionLayer::new()))
         .method_not_allowed_fallback(|| async {
             ApiError::new(
@@ -166,13 +187,34 @@ pub fn router(app: Arc<App>) -> Router {
         .with_state(app)
 }
 
-/// Serves `app` on `listener` until `shutdown` resolves, then drains ingest.
+fn metrics_router() -> Router<Arc<App>> {
+    Router::new().route("/metrics", get(routes::health::metrics))
+}
+
+/// Serves `app` on `listener` (and /metrics on `metrics_listen` when set) until `shutdown` resolves,
+/// then drains ingest.
 pub async fn serve(
     app: Arc<App>,
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     retention::spawn(Arc::downgrade(&app));
+    if !app.config.metrics_listen.is_empty() {
+        let metrics_listener = tokio::net::TcpListener::bind(&app.config.metrics_listen).await?;
+        tracing::info!(
+            "metrics on http://{}/metrics",
+            metrics_listener.local_addr()?
+        );
+        metrics_export::install();
+        let service = metrics_router()
+            .layer(middleware::from_fn(security::headers))
+            .with_state(app.clone());
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(metrics_listener, service).await {
+                tracing::error!(error = %e, "metrics listener stopped");
+            }
+        });
+    }
     let service = router(app.clone()).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)

@@ -119,7 +119,7 @@ pub async fn login(
     ApiJson(body): ApiJson<Credentials>,
 ) -> Result<Response, ApiError> {
     let peer = connect.map(|Extension(ConnectInfo(addr))| addr);
-    let ip = crate::routes::ingest::client_ip(&headers, peer, app.config.trust_proxy_headers);
+    let ip = app.client_ip(&headers, peer);
     if app.login_limiter.blocked(ip, &body.email) {
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,

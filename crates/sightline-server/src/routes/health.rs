@@ -29,7 +29,8 @@ pub async fn readyz(State(app): State<Arc<App>>) -> Result<impl IntoResponse, Ap
         .unwrap_or_else(|p| p.into_inner())
         .clone();
     let lag = app.writer.lag_bytes();
-    let ready = store_ok && writer_error.is_none();
+    let lag_limit = app.max_writer_lag_bytes();
+    let ready = store_ok && writer_error.is_none() && lag <= lag_limit;
     let status = if ready {
         StatusCode::OK
     } else {
@@ -38,17 +39,40 @@ pub async fn readyz(State(app): State<Arc<App>>) -> Result<impl IntoResponse, Ap
     Ok((
         status,
         Json(
-            json!({"ready": ready, "stores": store_ok, "writer_error": writer_error, "spool_lag_bytes": lag}),
+            json!({"ready": ready, "stores": store_ok, "writer_error": writer_error, "spool_lag_bytes": lag,
+                "max_spool_lag_bytes": lag_limit,
+                "dead_letters": app.writer.status.dead_letters.load(std::sync::atomic::Ordering::Relaxed)}),
         ),
     ))
 }
 
-pub async fn metrics(State(app): State<Arc<App>>) -> impl IntoResponse {
+/// Prometheus metrics; with `metrics_token` set, only for `Authorization: Bearer <metrics_token>`.
+pub async fn metrics(
+    State(app): State<Arc<App>>,
+    headers: axum::http::HeaderMap,
+) -> Result<impl IntoResponse, ApiError> {
+    if !app.config.metrics_token.is_empty() {
+        let sent = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        if !crate::auth::constant_time_eq(
+            sent.trim().as_bytes(),
+            app.config.metrics_token.as_bytes(),
+        ) {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "/metrics needs Authorization: Bearer <metrics_token>",
+            ));
+        }
+    }
     metrics::gauge!("sightline_spool_lag_bytes").set(app.writer.lag_bytes() as f64);
     let durable = app.spool.durable().get();
     metrics::gauge!("sightline_spool_segment").set(durable.segment as f64);
-    (
+    Ok((
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         crate::metrics_export::render(),
-    )
+    ))
 }

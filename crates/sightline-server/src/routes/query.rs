@@ -10,8 +10,8 @@ use crate::error::ApiError;
 pub const DAY_MS: i64 = 86_400_000;
 /// Range used when `from` is not given.
 const DEFAULT_RANGE_DAYS: i64 = 30;
-/// Longest range one query may cover.
-const MAX_RANGE_DAYS: i64 = 3 * 366;
+/// Longest range one query may cover (1,098 days).
+pub const MAX_RANGE_DAYS: i64 = 3 * 366;
 const MAX_FILTER_VALUE_LEN: usize = 512;
 
 /// Parameters every report understands.
@@ -49,10 +49,25 @@ pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-/// `YYYY-MM-DD` (start of that UTC day) or milliseconds since the epoch.
+/// Times a query may name: 1970-01-01 up to the end of 9999-12-31 UTC, in ms.
+pub const MAX_TIME_MS: i64 = 253_402_300_800_000;
+
+/// `YYYY-MM-DD` (start of that UTC day) or milliseconds since the epoch, within `0..=MAX_TIME_MS`.
 fn parse_time(name: &str, raw: &str) -> Result<i64, ApiError> {
+    let out_of_range = || {
+        ApiError::bad_request(
+            "invalid_time",
+            format!("`{name}` = {raw:?} is outside 1970-01-01..9999-12-31"),
+        )
+    };
     if let Ok(ms) = raw.parse::<i64>() {
-        return Ok(ms);
+        return (0..=MAX_TIME_MS)
+            .contains(&ms)
+            .then_some(ms)
+            .ok_or_else(out_of_range);
+    }
+    if raw.parse::<i128>().is_ok() {
+        return Err(out_of_range());
     }
     let parts: Vec<&str> = raw.split('-').collect();
     let parsed = match parts.as_slice() {
@@ -64,12 +79,14 @@ fn parse_time(name: &str, raw: &str) -> Result<i64, ApiError> {
         }
         _ => None,
     };
-    parsed.ok_or_else(|| {
-        ApiError::bad_request(
+    match parsed {
+        Some(ms) if (0..MAX_TIME_MS).contains(&ms) => Ok(ms),
+        Some(_) => Err(out_of_range()),
+        None => Err(ApiError::bad_request(
             "invalid_time",
             format!("`{name}` = {raw:?}: expected YYYY-MM-DD or ms since the epoch"),
-        )
-    })
+        )),
+    }
 }
 
 pub fn reject_unknown(params: &HashMap<String, String>, own: &[&str]) -> Result<(), ApiError> {
@@ -96,7 +113,7 @@ pub fn parse_range(params: &HashMap<String, String>, now: i64) -> Result<(i64, i
     };
     let from = match params.get("from") {
         Some(raw) => parse_time("from", raw)?,
-        None => to - DEFAULT_RANGE_DAYS * DAY_MS,
+        None => (to - DEFAULT_RANGE_DAYS * DAY_MS).max(0),
     };
     if from >= to {
         return Err(ApiError::bad_request(
@@ -217,10 +234,37 @@ mod tests {
         assert_eq!(to, 1_764_374_400_000 + 2 * DAY_MS);
         assert_eq!(days_from_civil(1970, 1, 1), 0);
         assert_eq!(days_from_civil(2000, 3, 1), 11_017);
-        let (from, to) = parse_range(&params(&[]), 10 * DAY_MS + 5).expect("default");
+        let (from, to) = parse_range(&params(&[]), 100 * DAY_MS + 5).expect("default");
         assert_eq!(
             (to, to - from),
-            (10 * DAY_MS + 5, DEFAULT_RANGE_DAYS * DAY_MS)
+            (100 * DAY_MS + 5, DEFAULT_RANGE_DAYS * DAY_MS)
+        );
+    }
+
+    #[test]
+    fn extreme_times_are_refused_not_wrapped() {
+        for (from, to) in [
+            ("-9223372036854775808", "1000"),
+            ("0", "9223372036854775807"),
+            ("-1", "1000"),
+            ("99999999999999999999", "1000"),
+            ("1000", "-9223372036854775808"),
+        ] {
+            let err = parse_range(&params(&[("from", from), ("to", to)]), 0).expect_err(from);
+            assert_eq!(err.code, "invalid_time", "{from} {to}");
+        }
+        // The whole span of valid times is still refused by the range cap, not by arithmetic.
+        let err = parse_range(&params(&[("from", "0"), ("to", "253402300800000")]), 0)
+            .expect_err("too long");
+        assert_eq!(err.code, "invalid_range");
+        assert_eq!(
+            parse_range(&params(&[("to", "9999-12-31")]), 0).map(|(_, to)| to),
+            Ok(MAX_TIME_MS)
+        );
+        assert_eq!(
+            parse_range(&params(&[("to", "1000")]), 0),
+            Ok((0, 1000)),
+            "the default `from` stops at the epoch"
         );
     }
 

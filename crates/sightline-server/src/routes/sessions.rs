@@ -213,43 +213,89 @@ pub async fn replay_chunk(
         .into_response())
 }
 
-/// The whole replay as one plain array of rrweb events, playable by any rrweb player.
+/// Largest whole replay served by `…/replay` (its chunks' decompressed sizes summed); longer recordings are
+/// played chunk by chunk from `…/replay/chunks`.
+pub const MAX_WHOLE_REPLAY_BYTES: u64 = 256 * 1024 * 1024;
+/// Chunks decompressed ahead of the client while streaming (bounds memory per request).
+const STREAM_AHEAD_CHUNKS: usize = 2;
+
+/// The whole replay as one plain array of rrweb events, playable by any rrweb player. Streamed chunk by
+/// chunk, so memory stays at a few chunks whatever the recording's length.
 #[utoipa::path(get, path = "/api/v1/sites/{site}/sessions/{session}/replay", tag = "replay",
+    description = "Streamed; at most 256 MiB of rrweb JSON (longer recordings: use `/replay/chunks`).",
     params(("site" = String, Path, description = "site key or id"), ("session" = String, Path)),
-    responses((status = 200, description = "a JSON array of rrweb events in time order"), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 200, description = "a JSON array of rrweb events in time order"), (status = 404, body = crate::error::ErrorBody),
+        (status = 413, description = "longer than 256 MiB: play it chunk by chunk", body = crate::error::ErrorBody)))]
 pub async fn replay(
     State(app): State<Arc<App>>,
     Extension(access): Extension<Access>,
     ApiPath((site, session)): ApiPath<(String, String)>,
 ) -> Result<Response, ApiError> {
     check_session_id(&session)?;
-    let body = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, ApiError> {
-        let site_id = access.site(&app, &site)?.site.id;
-        let chunks = app.events.replay_chunks(site_id, &session)?;
+    let reader = app.clone();
+    let chunks = tokio::task::spawn_blocking(move || -> Result<Vec<ReplayChunk>, ApiError> {
+        let site_id = access.site(&reader, &site)?.site.id;
+        let chunks = reader.events.replay_chunks(site_id, &session)?;
         if chunks.is_empty() {
             return Err(ApiError::not_found(format!(
                 "session {session:?} has no replay"
             )));
         }
-        // Splice the chunks' arrays into one: `[` + inner parts joined by `,` + `]`.
-        let mut out =
-            Vec::with_capacity(chunks.iter().map(|c| c.raw_bytes as usize).sum::<usize>() + 2);
-        out.push(b'[');
+        let total: u64 = chunks.iter().map(|c| c.raw_bytes).sum();
+        if total > MAX_WHOLE_REPLAY_BYTES {
+            return Err(ApiError::new(
+                axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                "replay_too_large",
+                format!(
+                    "this replay has {total} bytes of events, more than {MAX_WHOLE_REPLAY_BYTES} served at once; \
+                     fetch it chunk by chunk from /replay/chunks"
+                ),
+            ));
+        }
+        Ok(chunks)
+    })
+    .await??;
+    let (sender, receiver) =
+        tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(STREAM_AHEAD_CHUNKS);
+    // Splice the chunks' arrays into one: `[` + inner parts joined by `,` + `]`.
+    tokio::task::spawn_blocking(move || {
+        let mut first = true;
+        let send = |part: Result<Vec<u8>, std::io::Error>| sender.blocking_send(part).is_ok();
+        if !send(Ok(b"[".to_vec())) {
+            return;
+        }
         for chunk in &chunks {
-            let events = chunk_events(&app, chunk)?;
+            let events = match chunk_events(&app, chunk) {
+                Ok(events) => events,
+                Err(e) => {
+                    // The status is already sent: cut the stream so the client sees invalid JSON, not a short replay.
+                    let _ = send(Err(std::io::Error::other(e.message)));
+                    return;
+                }
+            };
             let inner = events
                 .get(1..events.len().saturating_sub(1))
                 .unwrap_or_default();
             if inner.iter().any(|b| !b.is_ascii_whitespace()) {
-                if out.len() > 1 {
-                    out.push(b',');
+                let mut part = Vec::with_capacity(inner.len() + 1);
+                if !first {
+                    part.push(b',');
                 }
-                out.extend_from_slice(inner);
+                part.extend_from_slice(inner);
+                first = false;
+                if !send(Ok(part)) {
+                    return;
+                }
             }
         }
-        out.push(b']');
-        Ok(out)
-    })
-    .await??;
-    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+        send(Ok(b"]".to_vec()));
+    });
+    let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|part| (part, receiver))
+    });
+    Ok((
+        [(header::CONTENT_TYPE, "application/json")],
+        axum::body::Body::from_stream(stream),
+    )
+        .into_response())
 }

@@ -40,7 +40,7 @@ pub async fn tracker_config(
             .ok_or_else(|| ApiError::not_found(format!("unknown site key {key:?}")))?;
         let site = &entry.site;
         let over_quota = site.replay_sample_rate > 0.0
-            && app.events.replay_bytes(site.id)? >= u64::from(site.replay_quota_mb) * 1024 * 1024;
+            && app.replay_usage(site.id)? >= u64::from(site.replay_quota_mb) * 1024 * 1024;
         if over_quota {
             tracing::warn!(
                 site = site.id,

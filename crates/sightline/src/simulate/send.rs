@@ -119,6 +119,16 @@ fn post(
         match response {
             Ok(mut r) => {
                 let status = r.status().as_u16();
+                // The server says how long to wait when it is busy; a client honours it.
+                let retry_after = r
+                    .headers()
+                    .get("retry-after")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .map(Duration::from_secs);
+                if let Some(wait) = retry_after {
+                    backoff = backoff.max(wait.min(MAX_BACKOFF));
+                }
                 let text = r.body_mut().read_to_string().unwrap_or_default();
                 match status {
                     202 => return Ok(()),

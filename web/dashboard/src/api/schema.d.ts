@@ -219,7 +219,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The whole replay as one plain array of rrweb events, playable by any rrweb player. */
+        /**
+         * The whole replay as one plain array of rrweb events, playable by any rrweb player. Streamed chunk by
+         *     chunk, so memory stays at a few chunks whatever the recording's length.
+         * @description Streamed; at most 256 MiB of rrweb JSON (longer recordings: use `/replay/chunks`).
+         */
         get: operations["replay"];
         put?: never;
         post?: never;
@@ -742,6 +746,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description rate limited (per client IP or per site); wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description overloaded or spool unavailable; wait `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1240,6 +1254,15 @@ export interface operations {
                 content?: never;
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description longer than 256 MiB: play it chunk by chunk */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

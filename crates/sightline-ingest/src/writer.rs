@@ -51,6 +51,8 @@ struct Worker {
     stop: Arc<AtomicBool>,
     pageviews: PageviewCache,
     dead_letters: DeadLetters,
+    /// Ends of records kept as dead letters since the last commit (a retried build must not count them twice).
+    kept: std::collections::HashSet<SpoolPosition>,
 }
 
 impl BatchWriter {
@@ -75,6 +77,7 @@ impl BatchWriter {
             stop: stop.clone(),
             pageviews: PageviewCache::default(),
             dead_letters: DeadLetters::new(dead_letter_dir),
+            kept: Default::default(),
         };
         let handle = std::thread::Builder::new()
             .name("batch-writer".into())
@@ -210,7 +213,8 @@ impl Worker {
             .and_then(|_| self.store.commit(write).map_err(|e| e.to_string()))
     }
 
-    fn committed_at(&self, position: SpoolPosition, rows: usize) {
+    fn committed_at(&mut self, position: SpoolPosition, rows: usize) {
+        self.kept.retain(|end| *end > position);
         *self
             .status
             .committed
@@ -269,7 +273,10 @@ impl Worker {
     }
 
     /// Keeps an unstorable record for inspection (written durably before the position moves past it).
-    fn dead_letter(&self, payload: &[u8], end: SpoolPosition, reason: &str) {
+    fn dead_letter(&mut self, payload: &[u8], end: SpoolPosition, reason: &str) {
+        if !self.kept.insert(end) {
+            return;
+        }
         match self.dead_letters.keep(payload, end, reason) {
             Ok(path) => tracing::error!(
                 path = %path.display(),
@@ -359,5 +366,285 @@ impl Worker {
         metrics::histogram!("sightline_writer_build_seconds")
             .record(started.elapsed().as_secs_f64());
         (write, blobs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The writer against real stores (DuckDB file, SQLite, files) behind a fault-injecting wrapper: a store
+    //! that refuses one record, or every write, the way a real one does when a row breaks a constraint or
+    //! the disk is full.
+    use super::*;
+    use crate::record::RecordHeader;
+    use sightline_store::duckdb::DuckDbEventStore;
+    use sightline_store::fs::FsBlobStore;
+    use sightline_store::sqlite::SqliteMetaStore;
+    use sightline_store::{
+        BatchKey, Deleted, MetaStore, NewSite, Overview, OverviewQuery, ReplayChunk, SeriesPoint,
+        SessionPage, SessionQuery, StoreError, StoredEvent,
+    };
+    use std::sync::atomic::AtomicBool;
+
+    /// Refuses any commit holding a custom event named `poison`, and every commit while `refuse_all` is set.
+    struct FaultyStore {
+        inner: DuckDbEventStore,
+        refuse_all: AtomicBool,
+    }
+
+    impl EventStore for FaultyStore {
+        fn commit(&self, batch: &WriteBatch) -> sightline_store::Result<()> {
+            if self.refuse_all.load(Ordering::SeqCst) {
+                return Err(StoreError::Invalid("disk full (injected)".into()));
+            }
+            if batch
+                .rows
+                .iter()
+                .any(|r| r.name.as_deref() == Some("poison"))
+            {
+                return Err(StoreError::Invalid("row refused (injected)".into()));
+            }
+            self.inner.commit(batch)
+        }
+        fn ingest_position(&self) -> sightline_store::Result<Option<SpoolPosition>> {
+            self.inner.ingest_position()
+        }
+        fn batch_keys_since(&self, since_ms: i64) -> sightline_store::Result<Vec<BatchKey>> {
+            self.inner.batch_keys_since(since_ms)
+        }
+        fn count_events(&self, site_id: i64) -> sightline_store::Result<u64> {
+            self.inner.count_events(site_id)
+        }
+        fn overview(&self, site_id: i64, q: &OverviewQuery) -> sightline_store::Result<Overview> {
+            self.inner.overview(site_id, q)
+        }
+        fn session_events(
+            &self,
+            site_id: i64,
+            session: &str,
+            limit: usize,
+        ) -> sightline_store::Result<Vec<StoredEvent>> {
+            self.inner.session_events(site_id, session, limit)
+        }
+        fn sessions(&self, site_id: i64, q: &SessionQuery) -> sightline_store::Result<SessionPage> {
+            self.inner.sessions(site_id, q)
+        }
+        fn replay_chunks(
+            &self,
+            site_id: i64,
+            session: &str,
+        ) -> sightline_store::Result<Vec<ReplayChunk>> {
+            self.inner.replay_chunks(site_id, session)
+        }
+        fn replay_bytes(&self, site_id: i64) -> sightline_store::Result<u64> {
+            self.inner.replay_bytes(site_id)
+        }
+        fn delete_before(&self, site_id: i64, before_ms: i64) -> sightline_store::Result<Deleted> {
+            self.inner.delete_before(site_id, before_ms)
+        }
+        fn delete_visitor(&self, site_id: i64, visitor: &str) -> sightline_store::Result<Deleted> {
+            self.inner.delete_visitor(site_id, visitor)
+        }
+        fn overview_series(
+            &self,
+            site_id: i64,
+            q: &OverviewQuery,
+        ) -> sightline_store::Result<Vec<SeriesPoint>> {
+            self.inner.overview_series(site_id, q)
+        }
+    }
+
+    struct Rig {
+        dir: tempfile::TempDir,
+        store: Arc<FaultyStore>,
+        spool: Arc<Spool>,
+        writer: BatchWriter,
+        site_id: i64,
+    }
+
+    fn rig() -> Rig {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let meta: Arc<dyn MetaStore> =
+            Arc::new(SqliteMetaStore::open(&dir.path().join("meta.sqlite")).expect("meta"));
+        let site_id = meta
+            .create_site(&NewSite {
+                name: "Shop".into(),
+                domains: vec!["shop.example".into()],
+            })
+            .expect("site")
+            .id;
+        let store = Arc::new(FaultyStore {
+            inner: DuckDbEventStore::open(&dir.path().join("events.duckdb")).expect("duckdb"),
+            refuse_all: AtomicBool::new(false),
+        });
+        let blobs: Arc<dyn BlobStore> =
+            Arc::new(FsBlobStore::open(&dir.path().join("blobs")).expect("blobs"));
+        let (spool, _) = Spool::open(
+            &dir.path().join("spool"),
+            SpoolPosition::default(),
+            vec![],
+            |p| record::decode(p).map(|(h, _)| h.key()),
+        )
+        .expect("spool");
+        let spool = Arc::new(spool);
+        let writer = BatchWriter::spawn(
+            store.clone(),
+            blobs,
+            Arc::new(SiteDirectory::new(meta)),
+            spool.clone(),
+            SpoolPosition::default(),
+            &dir.path().join("dead-letter"),
+        )
+        .expect("writer");
+        Rig {
+            dir,
+            store,
+            spool,
+            writer,
+            site_id,
+        }
+    }
+
+    /// A spool record: a pageview and one custom event called `name`.
+    fn record(site_id: i64, seq: u64, name: &str) -> (BatchKey, Vec<u8>) {
+        let t = sightline_model::now_ms() - 1_000;
+        let json = serde_json::json!({"v": 1, "site": "key", "sid": "abcdefghijklmnop", "seq": seq, "sent_at": t,
+        "events": [
+            {"t": t, "type": "pageview", "pv": format!("pv{seq}"), "url": "https://shop.example/", "vw": 1280, "vh": 800},
+            {"t": t + 1, "type": "custom", "pv": format!("pv{seq}"), "name": name}
+        ]});
+        let header = RecordHeader {
+            site_id,
+            sid: "abcdefghijklmnop".into(),
+            seq,
+            received_at: t + 500,
+            visitor: "visitor-1".into(),
+            device: "desktop".into(),
+            browser: "Chrome".into(),
+            os: "Linux".into(),
+        };
+        (
+            header.key(),
+            record::encode(&header, json.to_string().as_bytes()),
+        )
+    }
+
+    fn wait_committed(rig: &Rig) {
+        let target = rig.spool.durable().get();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while *rig.writer.status.committed.lock().expect("status") < target {
+            assert!(
+                Instant::now() < deadline,
+                "the writer gets past every record"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn dead_letter_files(rig: &Rig, ext: &str) -> Vec<std::path::PathBuf> {
+        let mut files: Vec<_> = std::fs::read_dir(rig.dir.path().join("dead-letter"))
+            .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
+        files.retain(|p| p.extension().is_some_and(|e| e == ext));
+        files.sort();
+        files
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_poison_record_goes_to_the_dead_letters_and_the_rest_is_stored() {
+        let rig = rig();
+        let (k0, good) = record(rig.site_id, 0, "signup");
+        let (k1, poison) = record(rig.site_id, 1, "poison");
+        let (k2, also_good) = record(rig.site_id, 2, "purchase");
+        let unreadable = (
+            BatchKey {
+                seq: 3,
+                ..k0.clone()
+            },
+            b"\x05\x00\x00\x00not a record header".to_vec(),
+        );
+        for (key, payload) in [
+            (k0, good),
+            (k1, poison.clone()),
+            (k2, also_good),
+            unreadable.clone(),
+        ] {
+            rig.spool.append(key, payload).await.expect("append");
+        }
+        wait_committed(&rig);
+        // Pageview + custom event of batches 0 and 2; nothing of the poison batch.
+        assert_eq!(rig.store.count_events(rig.site_id).expect("count"), 4);
+        let records = dead_letter_files(&rig, "record");
+        assert_eq!(records.len(), 2, "{records:?}");
+        let kept: Vec<Vec<u8>> = records
+            .iter()
+            .map(|p| std::fs::read(p).expect("read"))
+            .collect();
+        assert!(
+            kept.contains(&poison),
+            "the poison record is kept byte for byte"
+        );
+        assert!(kept.contains(&unreadable.1));
+        let reasons: Vec<String> = dead_letter_files(&rig, "reason")
+            .iter()
+            .map(|p| std::fs::read_to_string(p).expect("read"))
+            .collect();
+        assert!(
+            reasons.iter().any(|r| r.contains("row refused")),
+            "{reasons:?}"
+        );
+        assert!(reasons.iter().any(|r| r.contains("header")), "{reasons:?}");
+        assert_eq!(rig.writer.status.dead_letters.load(Ordering::SeqCst), 2);
+        assert!(
+            rig.writer
+                .status
+                .last_error
+                .lock()
+                .expect("status")
+                .is_none()
+        );
+        rig.spool.close();
+        rig.writer.finish();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_store_refusing_everything_is_retried_not_dead_lettered() {
+        let rig = rig();
+        rig.store.refuse_all.store(true, Ordering::SeqCst);
+        for seq in 0..3 {
+            let (key, payload) = record(rig.site_id, seq, "signup");
+            rig.spool.append(key, payload).await.expect("append");
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while rig
+            .writer
+            .status
+            .last_error
+            .lock()
+            .expect("status")
+            .is_none()
+        {
+            assert!(Instant::now() < deadline, "the failure is reported");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        tokio::time::sleep(RETRY_BACKOFF * 2).await;
+        assert!(
+            rig.writer.lag_bytes() > 0,
+            "nothing is skipped while the store is down"
+        );
+        assert!(dead_letter_files(&rig, "record").is_empty());
+        rig.store.refuse_all.store(false, Ordering::SeqCst);
+        wait_committed(&rig);
+        assert_eq!(rig.store.count_events(rig.site_id).expect("count"), 6);
+        assert!(dead_letter_files(&rig, "record").is_empty());
+        assert!(
+            rig.writer
+                .status
+                .last_error
+                .lock()
+                .expect("status")
+                .is_none()
+        );
+        rig.spool.close();
+        rig.writer.finish();
     }
 }

@@ -29,6 +29,9 @@ pub use app::App;
 pub use config::Config;
 use error::ApiError;
 
+/// Largest JSON body of a dashboard API request (settings, users, tokens: all small).
+pub const MAX_API_BODY_BYTES: usize = 64 * 1024;
+
 /// How long browsers may cache the CORS preflight of the ingest endpoint.
 const PREFLIGHT_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(86_400);
 
@@ -60,6 +63,7 @@ pub fn router(app: Arc<App>) -> Router {
             "/api/v1/tracker-config",
             get(routes::tracker_config::tracker_config),
         )
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_API_BODY_BYTES))
         .route(
             "/api/v1/openapi.json",
             get(|| async {
@@ -142,6 +146,7 @@ pub fn router(app: Arc<App>) -> Router {
             auth::require_auth,
         ))
         .route_layer(middleware::from_fn_with_state(app.clone(), load::deadline))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_API_BODY_BYTES))
         .layer(CompressionLayer::new());
     // With `metrics_listen`, /metrics lives only on that second listener (see [`serve`]).
     let metrics = if app.config.metrics_listen.is_empty() {

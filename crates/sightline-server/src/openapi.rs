@@ -38,7 +38,7 @@ use crate::routes;
         routes::settings::delete_visitor,
         routes::tracker_config::tracker_config,
     ),
-    modifiers(&Security),
+    modifiers(&Security, &Limits),
     tags((name = "ingest"), (name = "account"), (name = "settings"), (name = "reports"), (name = "replay"))
 )]
 pub struct ApiDoc;
@@ -58,6 +58,48 @@ impl utoipa::Modify for Security {
                 crate::auth::SESSION_COOKIE,
             ))),
         );
+    }
+}
+
+/// Every limit of the API, stated in the document's description from the constants that enforce them.
+struct Limits;
+
+impl utoipa::Modify for Limits {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use sightline_ingest::rate_limit as rl;
+        use sightline_model::limits as l;
+        let c = crate::config::Config::default();
+        let limits = format!(
+            "\n\n## Limits\n\
+             - Ingest (`POST /api/v1/batch`): body {} bytes as sent, {} decompressed, {} events per batch; events at most \
+             `max_event_age_days` (default {}) old. Rate limits (defaults): {} batches/s per client IP (burst {}), \
+             {} events/s per site (burst {}) → 429 with `Retry-After`. Overload (writer more than `max_writer_lag_mb`, \
+             default {} MiB, behind) or spool trouble → 503 with `Retry-After`.\n\
+             - Reports: `from`/`to` between 1970-01-01 and 9999-12-31, a range of at most {} days; sessions list `limit` \
+             1..={}, `offset` ≤ {}; at most {} events per session; whole replay ≤ {} bytes (streamed; longer: \
+             `/replay/chunks`).\n\
+             - Dashboard API: JSON bodies ≤ {} bytes; each request ≤ `api_timeout_secs` (default {} s) → 503 `timeout`; \
+             {} report queries at once (`api_max_concurrent_queries`), others wait within their time.",
+            l::MAX_BODY_BYTES,
+            l::MAX_DECOMPRESSED_BYTES,
+            l::MAX_EVENTS_PER_BATCH,
+            c.max_event_age_days,
+            rl::DEFAULT_IP_BATCHES_PER_SEC,
+            rl::DEFAULT_IP_BURST,
+            rl::DEFAULT_SITE_EVENTS_PER_SEC,
+            rl::DEFAULT_SITE_BURST,
+            c.max_writer_lag_mb,
+            routes::query::MAX_RANGE_DAYS,
+            routes::sessions::MAX_PAGE_SIZE,
+            routes::sessions::MAX_OFFSET,
+            routes::sessions::MAX_SESSION_EVENTS,
+            routes::sessions::MAX_WHOLE_REPLAY_BYTES,
+            crate::MAX_API_BODY_BYTES,
+            c.api_timeout_secs,
+            c.api_max_concurrent_queries,
+        );
+        let description = openapi.info.description.get_or_insert_with(String::new);
+        description.push_str(&limits);
     }
 }
 

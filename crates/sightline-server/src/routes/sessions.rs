@@ -20,7 +20,7 @@ use crate::extract::ApiPath;
 use crate::routes::query;
 
 /// Most events returned for one session.
-const MAX_SESSION_EVENTS: usize = 50_000;
+pub const MAX_SESSION_EVENTS: usize = 50_000;
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct SessionEvents {
@@ -62,8 +62,8 @@ pub async fn events(
 }
 
 const DEFAULT_PAGE_SIZE: usize = 50;
-const MAX_PAGE_SIZE: usize = 500;
-const MAX_OFFSET: usize = 1_000_000;
+pub const MAX_PAGE_SIZE: usize = 500;
+pub const MAX_OFFSET: usize = 1_000_000;
 
 /// Reads the sessions list's query string: range, shared filters, sort, order, paging.
 pub fn parse_list_query(

@@ -154,7 +154,11 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/healthz", get(routes::health::healthz))
         .route("/readyz", get(routes::health::readyz))
         .route("/metrics", get(routes::health::metrics))
-        .fallback_service(any(routes::dashboard::fallback).layer(CompressionLayer::new()))
+        .fallback_service(
+            any(routes::dashboard::fallback)
+                .layer(CompressionLayer::new())
+                .with_state(app.clone()),
+        )
         .method_not_allowed_fallback(|| async {
             ApiError::new(
                 StatusCode::METHOD_NOT_ALLOWED,

@@ -120,8 +120,9 @@ test('a replay loads images and fonts from the site’s own origins only', async
   const context = await dashboardContext(demo.browser, demo.server);
   demo.contexts.push(context);
   const reached = await interceptHttps(context);
+  // Chromium reports a request the CSP refused as a request that failed with "csp" (it never left the browser)
   const requested = [];
-  context.on('request', (req) => requested.push(req.url()));
+  context.on('request', (req) => requested.push(req));
 
   await t.test('the site’s image loads, nothing reaches the other hosts', async () => {
     const d = await context.newPage();
@@ -153,8 +154,11 @@ test('a replay loads images and fonts from the site’s own origins only', async
     assert.ok(images['own-sub'].width > 0, `an image from a subdomain of the site is shown: ${JSON.stringify(images)}`);
     assert.ok(reached.includes(`https://${SITE_DOMAIN}/logo.png`), `the CSP let the own image through: ${reached.join(', ')}`);
     assert.ok(reached.includes(`https://${SITE_DOMAIN}/own.woff2`), `the CSP let the own font through: ${reached.join(', ')}`);
-    const evil = [...reached, ...requested].filter((u) => new URL(u).hostname.endsWith(EVIL));
-    assert.deepEqual(evil, [], 'no request to the other hosts');
+    const isEvil = (u) => new URL(u).hostname.endsWith(EVIL);
+    assert.deepEqual(reached.filter(isEvil), [], 'no request to the other hosts got past the CSP');
+    const tried = requested.filter((req) => isEvil(req.url()));
+    assert.equal(tried.length, 3, `the image, the font and the background were tried: ${tried.map((r) => r.url())}`);
+    for (const req of tried) assert.equal(req.failure()?.errorText, 'csp', `${req.url()} refused by the CSP, not sent`);
     // and the browser says why: the policy refused them
     for (const what of [`https://${EVIL}/x.png`, `https://fonts.${EVIL}/f.woff2`, `https://bg.${EVIL}/bg.png`]) {
       assert.ok(refused.some((m) => m.includes(what)), `a CSP violation for ${what}:\n${refused.join('\n')}`);
@@ -195,11 +199,11 @@ test('a replay loads images and fonts from the site’s own origins only', async
     assert.deepEqual(paths, [`/sites/${site.key}/sessions`, `/sites/${site.key}/replay/${sid}`, `/sites/${site.key}/sessions`, `/sites/${other.key}/replay/none`]);
     const [list, replay, listAgain, otherReplay] = docs.map((x) => x.csp);
     for (const csp of [list, listAgain]) {
-      assert.ok(!csp.includes(SITE_DOMAIN), `the sessions page allows no external image: ${csp}`);
+      assert.ok(!csp.includes(SITE_DOMAIN) && !/\shttps:[\s;]/.test(csp), `the sessions page allows no external image: ${csp}`);
       assert.match(csp, /img-src 'self' data: blob:;/);
     }
     assert.ok(replay.includes(`https://*.${SITE_DOMAIN}`), replay);
-    assert.ok(otherReplay.includes('https://other-shop.example') && !otherReplay.includes(SITE_DOMAIN), otherReplay);
+    assert.ok(otherReplay.includes('https://other-shop.example') && !new RegExp(`https://(\\*\\.)?${SITE_DOMAIN}`).test(otherReplay), otherReplay);
     await d.close();
   });
 });

@@ -35,7 +35,8 @@ frame-src 'self' blob:; object-src 'none'; base-uri 'none'; form-action 'self'; 
 }
 
 static DEFAULT_POLICY: LazyLock<HeaderValue> = LazyLock::new(|| {
-    HeaderValue::from_str(&policy("")).unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'"))
+    HeaderValue::from_str(&policy(""))
+        .unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'"))
 });
 
 /// The policy of every dashboard document and API response: no image or font from another host.
@@ -146,7 +147,9 @@ fn url_host(url: &url::Url) -> Option<String> {
                     && label.len() <= MAX_LABEL_LEN
                     && !label.starts_with('-')
                     && !label.ends_with('-')
-                    && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                    && label
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-')
             };
             (!name.is_empty() && name.len() <= MAX_HOST_LEN && name.split('.').all(valid_label))
                 .then_some(name)
@@ -216,7 +219,12 @@ mod tests {
     #[test]
     fn domains_give_https_origins_with_subdomains_and_origins_keep_scheme_and_port() {
         let sources = replay_sources(
-            &strings(&["Shop.Example", "203.0.113.9", "bücher.example", "shop.example"]),
+            &strings(&[
+                "Shop.Example",
+                "203.0.113.9",
+                "bücher.example",
+                "shop.example",
+            ]),
             &strings(&[
                 "https://cdn.partner.io",
                 "http://localhost:8080/",

@@ -40,7 +40,11 @@ const STRICT_FONT: &str = "font-src 'self' data:";
 
 fn assert_strict(policy: &str, what: &str) {
     assert_eq!(directive(policy, "img-src"), STRICT_IMG, "{what}: {policy}");
-    assert_eq!(directive(policy, "font-src"), STRICT_FONT, "{what}: {policy}");
+    assert_eq!(
+        directive(policy, "font-src"),
+        STRICT_FONT,
+        "{what}: {policy}"
+    );
     assert_common(policy, what);
 }
 

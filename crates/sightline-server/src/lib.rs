@@ -180,7 +180,11 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/demo/{*path}", get(routes::assets::demo_file))
         .route("/healthz", get(routes::health::healthz))
         .route("/readyz", get(routes::health::readyz))
-        .fallback_service(any(routes::dashboard::fallback).layer(CompressionLayer::new()))
+        .fallback_service(
+            any(routes::dashboard::fallback)
+                .layer(CompressionLayer::new())
+                .with_state(app.clone()),
+        )
         .method_not_allowed_fallback(|| async {
             ApiError::new(
                 StatusCode::METHOD_NOT_ALLOWED,

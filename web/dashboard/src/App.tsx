@@ -1,6 +1,8 @@
-// Routing and the auth gate: first run -> /setup, not logged in -> /login, otherwise the shell.
+// Routing and the auth gate: first run -> /setup, not logged in -> /login, otherwise the shell. A move to or
+// from a replay page loads a new document (DocumentScope: each has its own CSP).
 import type { ReactNode } from 'react';
 import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-router';
+import { DocumentScope } from './components/DocumentScope';
 import { Shell } from './components/Shell';
 import { FullPageLoading } from './components/FullPage';
 import { ErrorBox } from './components/ui';
@@ -45,29 +47,31 @@ function RequireAuth({ children }: { children: ReactNode }) {
 export function App() {
   return (
     <BrowserRouter>
-      <AuthProvider>
-        <Routes>
-          <Route path="/setup" element={<SetupPage />} />
-          <Route path="/login" element={<LoginPage />} />
-          <Route
-            element={
-              <RequireAuth>
-                <SitesProvider>
-                  <SuggestionsProvider>
-                    <Shell />
-                  </SuggestionsProvider>
-                </SitesProvider>
-              </RequireAuth>
-            }
-          >
-            <Route index element={<HomeRedirect />} />
-            {ROUTES.map((r) => (
-              <Route key={r.path} path={r.path} element={<r.component />} />
-            ))}
-            <Route path="*" element={<NotFoundPage />} />
-          </Route>
-        </Routes>
-      </AuthProvider>
+      <DocumentScope>
+        <AuthProvider>
+          <Routes>
+            <Route path="/setup" element={<SetupPage />} />
+            <Route path="/login" element={<LoginPage />} />
+            <Route
+              element={
+                <RequireAuth>
+                  <SitesProvider>
+                    <SuggestionsProvider>
+                      <Shell />
+                    </SuggestionsProvider>
+                  </SitesProvider>
+                </RequireAuth>
+              }
+            >
+              <Route index element={<HomeRedirect />} />
+              {ROUTES.map((r) => (
+                <Route key={r.path} path={r.path} element={<r.component />} />
+              ))}
+              <Route path="*" element={<NotFoundPage />} />
+            </Route>
+          </Routes>
+        </AuthProvider>
+      </DocumentScope>
     </BrowserRouter>
   );
 }

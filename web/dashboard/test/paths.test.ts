@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { carriedSearch, safeNext, sitePagePath, switchSitePath } from '../src/lib/paths';
+import { carriedSearch, documentScope, safeNext, sitePagePath, switchSitePath } from '../src/lib/paths';
 import { parseDomains } from '../src/pages/AddSiteForm';
 
 describe('switchSitePath', () => {
@@ -35,5 +35,19 @@ describe('parseDomains', () => {
   it('accepts commas, spaces and newlines, and drops schemes and paths', () => {
     expect(parseDomains('Shop.example.com, https://www.example.com/path\nblog.example.com')).toEqual(['shop.example.com', 'www.example.com', 'blog.example.com']);
     expect(parseDomains('  ')).toEqual([]);
+  });
+});
+
+describe('documentScope', () => {
+  it('gives each site its own replay scope and every other page the default one', () => {
+    expect(documentScope('/sites/aaa/replay/s1')).toBe('replay:aaa');
+    expect(documentScope('/sites/12/replay/s1')).toBe('replay:12');
+    expect(documentScope('/sites/bbb/replay/s1')).not.toBe(documentScope('/sites/aaa/replay/s1'));
+    for (const other of ['/', '/login', '/sites/aaa/overview', '/sites/aaa/sessions', '/sites/aaa/replay', '/settings/sites/aaa', '/sites//replay/s1']) {
+      expect(documentScope(other)).toBe('');
+    }
+  });
+  it('matches the replay links the sessions list makes', () => {
+    expect(documentScope(sitePagePath('aaa', `replay/${encodeURIComponent('s 1')}`))).toBe('replay:aaa');
   });
 });

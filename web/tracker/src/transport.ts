@@ -41,6 +41,9 @@ export interface TransportOptions {
   fetch?: typeof fetch;
 }
 
+/** Longest wait a server's `Retry-After` can impose before the next attempt, in ms (10 min). */
+export const MAX_RETRY_AFTER = 600000;
+
 /** Retries on network error (status 0), 429 and 5xx; other statuses are final. */
 export const retryable = (status: number): boolean => status === 0 || status === 429 || status >= 500;
 
@@ -55,7 +58,7 @@ export interface Transport {
   flush(beacon?: boolean): void;
   /** Total events held (queued and batched, including a batch in flight). */
   size(): number;
-  /** Sends now instead of waiting for a backoff timer (e.g. when the browser comes back online). */
+  /** Sends now instead of waiting for a backoff timer (e.g. when the browser comes back online); not during a Retry-After. */
   retryNow(): void;
   stop(): void;
 }
@@ -64,6 +67,7 @@ export interface Transport {
  * Queue → batches → POST. One request at a time, in order. A batch that fails with a
  * retryable status stays at the head of the outbox and is resent with exponential backoff
  * (1 s, 2 s, 4 s … 60 s) under the same `seq`; the server deduplicates on (site, sid, seq).
+ * A 429/503 with `Retry-After: <seconds>` waits at least that long (at most MAX_RETRY_AFTER).
  * Memory is bounded: beyond maxEvents the oldest events not in flight are dropped.
  */
 export function transport(opts: TransportOptions): Transport {
@@ -82,6 +86,8 @@ export function transport(opts: TransportOptions): Transport {
   const q: Ev[] = [];
   const out: Batch[] = [];
   let fails = 0;
+  /** ms the server asked to wait before the last retry (Retry-After), 0 if it did not. */
+  let hold = 0;
   let inflight: Batch | null = null;
   let flushTimer: ReturnType<typeof setTimeout> | 0 = 0;
   let retryTimer: ReturnType<typeof setTimeout> | 0 = 0;
@@ -145,6 +151,7 @@ export function transport(opts: TransportOptions): Transport {
     if (!b || inflight || retryTimer) return;
     inflight = b;
     let status = 0;
+    hold = 0;
     try {
       const json = body(b);
       const headers: Record<string, string> = { 'Content-Type': 'application/json' };
@@ -157,7 +164,9 @@ export function transport(opts: TransportOptions): Transport {
       // included) share 64 KB: batches bigger than a beacon, and replay chunks (bulky, and
       // not worth crowding out the page's last events at page hide), go by plain fetch
       const keepalive = json.length <= maxBytes && !b.events.some((e) => e.type == 'replay');
-      status = (await send(endpoint, { method: 'POST', body: data, headers, keepalive })).status;
+      const r = await send(endpoint, { method: 'POST', body: data, headers, keepalive });
+      status = r.status;
+      hold = Math.min(MAX_RETRY_AFTER, 1000 * +r.headers.get('Retry-After')!) || 0;
     } catch {
       /* network error: status 0 */
     }
@@ -168,7 +177,7 @@ export function transport(opts: TransportOptions): Transport {
           retryTimer = 0;
           pump();
         },
-        Math.min(60000, 1000 * 2 ** fails++) * (0.8 + Math.random() * 0.4),
+        Math.max(hold, Math.min(60000, 1000 * 2 ** fails++) * (0.8 + Math.random() * 0.4)),
       );
     } else {
       // delivered (2xx) or refused for good (4xx): either way it leaves the outbox
@@ -185,7 +194,8 @@ export function transport(opts: TransportOptions): Transport {
     flush,
     size,
     retryNow() {
-      if (retryTimer) {
+      // coming back online cuts a backoff short, not a wait the server asked for
+      if (retryTimer && !hold) {
         clearTimeout(retryTimer);
         retryTimer = 0;
         pump();

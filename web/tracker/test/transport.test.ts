@@ -1,16 +1,20 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Session } from '../src/session';
-import { retryable, transport, type Batch, type Ev, type TransportOptions } from '../src/transport';
+import { MAX_RETRY_AFTER, retryable, transport, type Batch, type Ev, type TransportOptions } from '../src/transport';
 
 type Call = { url: string; init: RequestInit; batch: Batch & { sent_at: number } };
 
+/** An answer with headers: a status and its `Retry-After` value. */
+type Answer = number | 'neterr' | { status: number; retryAfter: string };
+
 /** A fetch that records parsed batches and answers with the given statuses in turn (last repeats). */
-function mockFetch(...statuses: Array<number | 'neterr'>) {
+function mockFetch(...statuses: Answer[]) {
   const calls: Call[] = [];
   const fn = vi.fn(async (url: string | URL | Request, init?: RequestInit) => {
     calls.push({ url: String(url), init: init!, batch: JSON.parse(String(init!.body)) });
     const s = statuses.length > 1 ? statuses.shift()! : statuses[0];
     if (s === 'neterr') throw new TypeError('Failed to fetch');
+    if (typeof s === 'object') return new Response('{}', { status: s.status, headers: { 'Retry-After': s.retryAfter } });
     return new Response(s === 202 ? '{"accepted":1,"duplicate":false}' : '{}', { status: s });
   });
   return { fn, calls };
@@ -196,6 +200,73 @@ describe('retry', () => {
     expect(calls).toHaveLength(8);
     await vi.advanceTimersByTimeAsync(1000);
     expect(calls).toHaveLength(9);
+  });
+});
+
+describe('Retry-After', () => {
+  /** One batch sent through a fetch answering `answers` in turn; the calls. */
+  async function sendOne(...answers: Answer[]) {
+    const { fn, calls } = mockFetch(...answers);
+    const { tr } = make({ fetch: fn });
+    tr.push(ev(1));
+    tr.flush();
+    await settle();
+    expect(calls).toHaveLength(1);
+    return { tr, calls };
+  }
+
+  it('waits at least Retry-After seconds after a 429, then resends the same batch', async () => {
+    const { tr, calls } = await sendOne({ status: 429, retryAfter: '7' }, 202);
+    await vi.advanceTimersByTimeAsync(6999); // the backoff alone would have retried at 1 s
+    expect(calls).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(calls).toHaveLength(2);
+    expect(calls[1].batch.seq).toBe(calls[0].batch.seq);
+    expect(calls[1].batch.events).toEqual(calls[0].batch.events);
+    expect(tr.out).toHaveLength(0);
+  });
+
+  it('is not cut short by coming back online, unlike a backoff', async () => {
+    const { tr, calls } = await sendOne({ status: 503, retryAfter: '7' }, 'neterr', 202);
+    tr.retryNow();
+    await settle();
+    expect(calls).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(7000);
+    expect(calls).toHaveLength(2); // a network error now: its backoff may be cut short
+    tr.retryNow();
+    await settle();
+    expect(calls).toHaveLength(3);
+  });
+
+  it('keeps the exponential backoff when a 503 has no Retry-After (or one that is not seconds)', async () => {
+    const { calls } = await sendOne(503, { status: 503, retryAfter: 'Wed, 21 Oct 2026 07:28:00 GMT' }, 202);
+    await vi.advanceTimersByTimeAsync(999); // 1 s
+    expect(calls).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(calls).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(1999); // 2 s
+    expect(calls).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(calls).toHaveLength(3);
+  });
+
+  it('does not wait less than the backoff when Retry-After is shorter', async () => {
+    const { calls } = await sendOne('neterr', 'neterr', { status: 429, retryAfter: '1' }, 202);
+    await vi.advanceTimersByTimeAsync(1000 + 2000); // two backoffs: 1 s, 2 s
+    expect(calls).toHaveLength(3);
+    await vi.advanceTimersByTimeAsync(3999); // third backoff 4 s beats Retry-After: 1
+    expect(calls).toHaveLength(3);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(calls).toHaveLength(4);
+  });
+
+  it('caps Retry-After at MAX_RETRY_AFTER (10 min)', async () => {
+    expect(MAX_RETRY_AFTER).toBe(600_000);
+    const { calls } = await sendOne({ status: 429, retryAfter: '86400' }, 202);
+    await vi.advanceTimersByTimeAsync(MAX_RETRY_AFTER - 1);
+    expect(calls).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(calls).toHaveLength(2);
   });
 });
 

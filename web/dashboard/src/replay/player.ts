@@ -5,6 +5,8 @@
 // the player can draw into it, no `allow-scripts`, so nothing recorded (a <script>, an onerror=, a
 // javascript: link) can run. `UNSAFE_replayCanvas` (which adds allow-scripts) stays off, and the frame's
 // sandbox is checked after creation: a player whose frame could run scripts is destroyed, not used.
+// The frame inherits the replay page's CSP: recorded images and fonts load only from the recorded site's
+// own origins (the server's policy for /sites/:site/replay/…), never from any other host.
 import { Replayer } from '@rrweb/replay';
 import '@rrweb/replay/dist/style.css';
 import type { RrwebEvent } from '../lib/chunkLoader';

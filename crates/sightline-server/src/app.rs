@@ -43,9 +43,16 @@ pub struct App {
     pub login_limiter: crate::auth::LoginLimiter,
     pub proxies: crate::client_ip::TrustedProxies,
     pub query_limits: crate::load::QueryLimits,
+    /// Batches being decompressed, parsed and spooled at once (see [`MAX_INGEST_IN_FLIGHT`]).
+    pub ingest_slots: Arc<tokio::sync::Semaphore>,
     /// Replay bytes per site, read at most every [`REPLAY_USAGE_TTL`] (the public tracker-config asks often).
     replay_usage: std::sync::Mutex<std::collections::HashMap<i64, (std::time::Instant, u64)>>,
 }
+
+/// Batches processed at once; more are answered 503 at once. Each holds at most 1 MiB as sent plus 8 MiB
+/// decompressed, so this bounds ingest memory to ~300 MiB under any flood (gzip bombs included), while a
+/// group commit of a few milliseconds keeps thousands of batches per second flowing through 32 slots.
+pub const MAX_INGEST_IN_FLIGHT: usize = 32;
 
 /// How long a site's replay usage is reused before it is summed again from the replay index.
 pub const REPLAY_USAGE_TTL: std::time::Duration = std::time::Duration::from_secs(60);
@@ -115,6 +122,7 @@ impl App {
                 config.api_timeout_secs,
             ),
             replay_usage: Default::default(),
+            ingest_slots: Arc::new(tokio::sync::Semaphore::new(MAX_INGEST_IN_FLIGHT)),
             proxies,
             config,
             meta,

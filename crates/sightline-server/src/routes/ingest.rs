@@ -23,6 +23,9 @@ fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
+/// A client has this long to send its whole body (slow uploads must not hold a connection forever).
+const BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Reads and drops up to `max` bytes of a body, one frame at a time (nothing is buffered).
 async fn discard(mut body: axum::body::Body, max: usize) {
     let mut seen = 0;
@@ -73,9 +76,29 @@ pub async fn batch(
         }
         return Err(IngestError::BodyTooLarge(len).into());
     }
-    let body = axum::body::to_bytes(body, MAX_BODY_BYTES)
-        .await
-        .map_err(|_| ApiError::from(IngestError::BodyTooLarge(MAX_BODY_BYTES + 1)))?;
+    let body = tokio::time::timeout(
+        BODY_READ_TIMEOUT,
+        axum::body::to_bytes(body, MAX_BODY_BYTES),
+    )
+    .await
+    .map_err(|_| {
+        ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "body_timeout",
+            format!(
+                "the request body did not arrive within {} s",
+                BODY_READ_TIMEOUT.as_secs()
+            ),
+        )
+    })?
+    .map_err(|_| ApiError::from(IngestError::BodyTooLarge(MAX_BODY_BYTES + 1)))?;
+    // Decompressing, parsing and waiting for the fsync hold up to 9 MiB per batch: bound how many at once.
+    let _in_flight = app.ingest_slots.clone().try_acquire_owned().map_err(|_| {
+        ApiError::from(IngestError::Overloaded {
+            lag_bytes,
+            limit_bytes: app.max_writer_lag_bytes(),
+        })
+    })?;
     let gzip = header_str(headers, header::CONTENT_ENCODING)
         .is_some_and(|v| v.eq_ignore_ascii_case("gzip"));
     let context = RequestContext {

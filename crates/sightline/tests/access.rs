@@ -886,7 +886,10 @@ fn a_site_scoped_admin_token_cannot_create_an_admin() {
                 reply.body
             );
         }
-        for sites in [json!([world.b.key]), json!([world.a.key, world.b.id])] {
+        for sites in [
+            json!([world.b.key]),
+            json!([world.a.key, world.b.id.to_string()]),
+        ] {
             let reply = world.who[who].call(
                 &world.agent,
                 "POST",
@@ -989,15 +992,17 @@ fn escalation_attempts_are_refused_and_lists_stay_within_reach() {
         );
         assert_eq!(remove.status, 404, "{}", remove.body);
     }
-    let roles = w.as_root("GET", "/api/v1/users", None).body.to_string();
-    assert!(
-        roles.contains(r#""email":"admin2@example.com","role":"admin""#),
-        "{roles}"
-    );
-    assert!(
-        roles.contains(r#""email":"both@example.com","role":"viewer""#),
-        "{roles}"
-    );
+    let role_of = |email: &str| {
+        w.as_root("GET", "/api/v1/users", None)
+            .body
+            .as_array()
+            .expect("users")
+            .iter()
+            .find(|u| u["email"] == email)
+            .map(|u| u["role"].clone())
+    };
+    assert_eq!(role_of("admin2@example.com"), Some(json!("admin")));
+    assert_eq!(role_of("both@example.com"), Some(json!("viewer")));
     // Users of no site of its own are not even found, the global admin included.
     let me = send(ADMIN, "GET", "/api/v1/me", None);
     let admin_id = me.body["user"]["id"].as_i64().expect("id");
@@ -1137,39 +1142,41 @@ fn escalation_attempts_are_refused_and_lists_stay_within_reach() {
         403
     );
 
-    // Token lists: a site admin sees the tokens it covers (not the admin's token for every site), members their own.
-    let tokens = |who: usize| -> Vec<(Value, Value)> {
+    // Token lists: what the caller covers. A site admin sees tokens for its site and those of its site's members
+    // (their reach ends at its site), not the admin's token for every site; members see their own.
+    let tokens = |who: usize| -> Vec<Value> {
         send(who, "GET", "/api/v1/tokens", None)
             .body
             .as_array()
             .expect("tokens")
-            .iter()
-            .map(|t| (t["site_id"].clone(), t["role"].clone()))
-            .collect()
+            .clone()
     };
-    let seen = tokens(SITE_ADMIN_TOKEN);
-    assert!(seen.contains(&(json!(a.id), json!("admin"))), "{seen:?}");
-    assert!(
-        seen.iter().all(|(site, _)| *site == json!(a.id)),
-        "only tokens for site A: {seen:?}"
-    );
-    assert_eq!(
-        tokens(ANALYST_A),
-        [(Value::Null, json!("analyst"))],
-        "members see their own"
-    );
-    let all = tokens(ADMIN);
-    let everywhere = send(ADMIN, "GET", "/api/v1/tokens", None)
-        .body
-        .as_array()
-        .expect("tokens")
-        .iter()
+    let everywhere = tokens(ADMIN)
+        .into_iter()
         .find(|t| {
             t["site_id"].is_null() && t["role"] == "analyst" && t["user_id"] == json!(admin_id)
         })
         .map(|t| t["id"].clone())
         .expect("the admin's analyst token");
-    assert!(all.len() > seen.len());
+    let analyst_a_id = send(ANALYST_A, "GET", "/api/v1/me", None).body["user"]["id"].clone();
+    let seen = tokens(SITE_ADMIN_TOKEN);
+    assert!(seen.iter().all(|t| t["id"] != everywhere), "{seen:?}");
+    assert!(
+        seen.iter()
+            .all(|t| t["site_id"] == json!(a.id) || t["user_id"] == analyst_a_id),
+        "{seen:?}"
+    );
+    assert_eq!(
+        seen.len(),
+        4,
+        "its own, the narrowed one, the CLI's for A, the analyst's: {seen:?}"
+    );
+    let names: Vec<Value> = tokens(ANALYST_A)
+        .iter()
+        .map(|t| t["name"].clone())
+        .collect();
+    assert_eq!(names, [json!("mine")], "members see their own");
+    assert!(tokens(ADMIN).len() > seen.len());
     let revoke = send(
         SITE_ADMIN_TOKEN,
         "DELETE",

@@ -324,60 +324,87 @@ const MEMBER_B: usize = 6;
 const LIMITED_TO_A: [usize; 4] = [CLI_SITE_ADMIN, SITE_ADMIN_TOKEN, ANALYST_A, VIEWER_A];
 
 /// Expected answer of every operation of the OpenAPI document, per identity (columns in [`WHO`] order), on
-/// site A: `o` 2xx, `d` 403 or 404, `u` 401, `b` 400, `c` 409. A new route without a row fails the walk.
-const EXPECTED: &[(&str, &str, &str)] = &[
-    ("post", "/api/v1/batch", "oooooooo"),
-    ("get", "/api/v1/setup", "oooooooo"),
-    ("post", "/api/v1/setup", "cccccccc"),
-    ("post", "/api/v1/login", "oooooooo"),
-    ("get", "/api/v1/tracker-config", "oooooooo"),
-    ("post", "/api/v1/logout", "ooooooou"),
-    ("post", "/api/v1/logout-everywhere", "obooooou"),
-    ("get", "/api/v1/me", "obooooou"),
-    ("get", "/api/v1/sites", "ooooooou"),
-    ("post", "/api/v1/sites", "oddddddu"),
-    ("get", "/api/v1/sites/{site}", "oooooodu"),
-    ("put", "/api/v1/sites/{site}", "oooooddu"),
-    ("get", "/api/v1/sites/{site}/retention-preview", "oooooddu"),
-    ("get", "/api/v1/sites/{site}/members", "oooddddu"),
-    ("post", "/api/v1/sites/{site}/members", "oooddddu"),
+/// site A: `o` 2xx, `d` 403 or 404, `u` 401, `b` 400, `c` 409. The plain row of an operation (variant "") makes
+/// an ordinary call; the other variants are escalation attempts. A new route without a row fails the walk.
+const EXPECTED: &[(&str, &str, &str, &str)] = &[
+    ("post", "/api/v1/batch", "", "oooooooo"),
+    ("get", "/api/v1/setup", "", "oooooooo"),
+    ("post", "/api/v1/setup", "", "cccccccc"),
+    ("post", "/api/v1/login", "", "oooooooo"),
+    ("get", "/api/v1/tracker-config", "", "oooooooo"),
+    ("post", "/api/v1/logout", "", "ooooooou"),
+    ("post", "/api/v1/logout-everywhere", "", "obooooou"),
+    ("get", "/api/v1/me", "", "obooooou"),
+    ("get", "/api/v1/sites", "", "ooooooou"),
+    ("post", "/api/v1/sites", "", "oddddddu"),
+    ("get", "/api/v1/sites/{site}", "", "oooooodu"),
+    ("put", "/api/v1/sites/{site}", "", "oooooddu"),
+    (
+        "get",
+        "/api/v1/sites/{site}/retention-preview",
+        "",
+        "oooooddu",
+    ),
+    ("get", "/api/v1/sites/{site}/members", "", "oooddddu"),
+    ("post", "/api/v1/sites/{site}/members", "", "oooddddu"),
+    (
+        "post",
+        "/api/v1/sites/{site}/members",
+        "an admin",
+        "oooddddu",
+    ),
     (
         "delete",
         "/api/v1/sites/{site}/members/{user_id}",
+        "",
         "oooddddu",
     ),
-    ("get", "/api/v1/users", "oooddddu"),
-    ("post", "/api/v1/users", "oooddddu"),
-    ("put", "/api/v1/users/{id}", "oooddddu"),
-    ("delete", "/api/v1/users/{id}", "oooddddu"),
-    ("get", "/api/v1/tokens", "ooooooou"),
-    ("post", "/api/v1/tokens", "odoooodu"),
-    ("delete", "/api/v1/tokens/{id}", "ooooddd u"),
-    ("get", "/api/v1/sites/{site}/overview", "oooooodu"),
-    ("get", "/api/v1/sites/{site}/sessions", "oooooodu"),
+    ("get", "/api/v1/users", "", "oooddddu"),
+    ("post", "/api/v1/users", "", "oooddddu"),
+    ("post", "/api/v1/users", "admin role", "oddddddu"),
+    ("post", "/api/v1/users", "member of B", "oddddddu"),
+    ("put", "/api/v1/users/{id}", "", "oooddddu"),
+    ("put", "/api/v1/users/{id}", "to admin", "oddddddu"),
+    ("put", "/api/v1/users/{id}", "an admin", "oddddddu"),
+    ("put", "/api/v1/users/{id}", "member of A and B", "oddddddu"),
+    ("delete", "/api/v1/users/{id}", "", "oooddddu"),
+    ("delete", "/api/v1/users/{id}", "an admin", "oddddddu"),
+    ("get", "/api/v1/tokens", "", "ooooooou"),
+    ("post", "/api/v1/tokens", "", "odoooodu"),
+    ("post", "/api/v1/tokens", "every site, admin", "ododdddu"),
+    ("post", "/api/v1/tokens", "site B", "oddoddou"),
+    ("delete", "/api/v1/tokens/{id}", "", "ooooddd u"),
+    ("delete", "/api/v1/tokens/{id}", "every site", "oddodddu"),
+    ("get", "/api/v1/sites/{site}/overview", "", "oooooodu"),
+    ("get", "/api/v1/sites/{site}/sessions", "", "oooooodu"),
     (
         "get",
         "/api/v1/sites/{site}/sessions/{session}/events",
+        "",
         "oooooodu",
     ),
     (
         "get",
         "/api/v1/sites/{site}/sessions/{session}/replay",
+        "",
         "oooooodu",
     ),
     (
         "get",
         "/api/v1/sites/{site}/sessions/{session}/replay/chunks",
+        "",
         "oooooodu",
     ),
     (
         "get",
         "/api/v1/sites/{site}/sessions/{session}/replay/chunks/{index}",
+        "",
         "oooooodu",
     ),
     (
         "delete",
         "/api/v1/sites/{site}/visitors/{visitor}",
+        "",
         "oooddddu",
     ),
 ];
@@ -586,6 +613,7 @@ impl World {
         &self,
         method: &str,
         path: &str,
+        variant: &str,
         site: &SiteRef,
     ) -> (String, Option<Value>, Option<(String, String)>) {
         let mut url = path
@@ -624,9 +652,13 @@ impl World {
             }
             ("get", "/api/v1/sites/{site}/retention-preview") => url.push_str("?retention_days=1"),
             ("post", "/api/v1/sites/{site}/members") => {
-                let (_, email) = self.fresh_user("viewer", &[]);
+                // An admin reaches every site already: the membership grants it nothing to check afterwards.
+                let admin = variant == "an admin";
+                let (_, email) = self.fresh_user(if admin { "admin" } else { "viewer" }, &[]);
                 body = Some(json!({"email": email}));
-                hands_out = Some((email, PASSWORD.to_string()));
+                if !admin {
+                    hands_out = Some((email, PASSWORD.to_string()));
+                }
             }
             ("delete", "/api/v1/sites/{site}/members/{user_id}") => {
                 let (id, _) = self.fresh_user("viewer", &[&site.key]);
@@ -634,26 +666,52 @@ impl World {
             }
             ("post", "/api/v1/users") => {
                 let email = format!("{}@example.com", self.unique("created"));
-                body = Some(json!({"email": email, "password": PASSWORD, "role": "viewer"}));
+                let (role, sites) = match variant {
+                    "admin role" => ("admin", Value::Null),
+                    "member of B" => ("viewer", json!([self.b.key])),
+                    _ => ("viewer", Value::Null),
+                };
+                body = Some(
+                    json!({"email": email, "password": PASSWORD, "role": role, "sites": sites}),
+                );
                 hands_out = Some((email, PASSWORD.to_string()));
             }
             ("put" | "delete", "/api/v1/users/{id}") => {
-                let (id, email) = self.fresh_user("viewer", &[&self.a.key]);
+                let (role, sites, new_role) = match variant {
+                    "to admin" => ("viewer", vec![self.a.key.as_str()], "admin"),
+                    "an admin" => ("admin", vec![self.a.key.as_str()], "analyst"),
+                    "member of A and B" => (
+                        "viewer",
+                        vec![self.a.key.as_str(), self.b.key.as_str()],
+                        "analyst",
+                    ),
+                    _ => ("viewer", vec![self.a.key.as_str()], "analyst"),
+                };
+                let (id, email) = self.fresh_user(role, &sites);
                 url = url.replace("{id}", &id.to_string());
                 if method == "put" {
-                    body = Some(json!({"role": "analyst"}));
+                    body = Some(json!({"role": new_role}));
                     hands_out = Some((email, PASSWORD.to_string()));
                 }
             }
             ("post", "/api/v1/tokens") => {
-                body = Some(json!({"name": "walk", "site": site.key, "role": "viewer"}));
+                body = Some(match variant {
+                    "every site, admin" => json!({"name": "walk", "site": null, "role": "admin"}),
+                    "site B" => json!({"name": "walk", "site": self.b.key, "role": "viewer"}),
+                    _ => json!({"name": "walk", "site": site.key, "role": "viewer"}),
+                });
             }
             ("delete", "/api/v1/tokens/{id}") => {
+                let victim_site = if variant == "every site" {
+                    Value::Null
+                } else {
+                    json!(self.a.key)
+                };
                 let made = self.who[ADMIN].call(
                     &self.agent,
                     "POST",
                     &self.url("/api/v1/tokens"),
-                    Some(&json!({"name": "victim", "site": self.a.key, "role": "viewer"})),
+                    Some(&json!({"name": "victim", "site": victim_site, "role": "viewer"})),
                 );
                 assert_eq!(made.status, 201, "{}", made.body);
                 url = url.replace("{id}", &made.body["info"]["id"].to_string());
@@ -750,46 +808,51 @@ fn every_operation_answers_each_identity_as_the_table_says() {
             if item.get(method).is_none() {
                 continue;
             }
-            let (_, _, classes) = EXPECTED
+            let rows: Vec<_> = EXPECTED
                 .iter()
-                .find(|(m, p, _)| *m == method && p == path)
-                .unwrap_or_else(|| {
-                    panic!("{method} {path} has no row in EXPECTED: say who may call it")
-                });
-            used.insert((method, path.clone()));
-            let classes: Vec<char> = classes.chars().filter(|c| !c.is_whitespace()).collect();
-            assert_eq!(
-                classes.len(),
-                WHO.len(),
-                "{method} {path}: one class per identity"
+                .filter(|(m, p, _, _)| *m == method && p == path)
+                .collect();
+            assert!(
+                !rows.is_empty(),
+                "{method} {path} has no row in EXPECTED: say who may call it"
             );
             let upper = method.to_uppercase();
-            for (i, class) in classes.iter().enumerate() {
-                let (url, body, hands_out) = world.prepare(method, path, &world.a.clone());
-                let reply = world.who[i].call(&world.agent, &upper, &url, body.as_ref());
-                assert!(
-                    matches_class(*class, reply.status),
-                    "{upper} {path} as {}: expected {class}, got {} {}",
-                    WHO[i],
-                    reply.status,
-                    reply.body
+            for (_, _, variant, classes) in rows {
+                used.insert((method, path.clone(), *variant));
+                let classes: Vec<char> = classes.chars().filter(|c| !c.is_whitespace()).collect();
+                assert_eq!(
+                    classes.len(),
+                    WHO.len(),
+                    "{method} {path} {variant}: one class per identity"
                 );
-                if (200..300).contains(&reply.status) {
-                    if let Some((email, password)) = hands_out {
-                        let cred = Cred::log_in(&world.agent, &world.server, &email, &password)
-                            .unwrap_or_else(|| panic!("{email} logs in"));
-                        made[i].push(cred);
+                for (i, class) in classes.iter().enumerate() {
+                    let (url, body, hands_out) =
+                        world.prepare(method, path, variant, &world.a.clone());
+                    let reply = world.who[i].call(&world.agent, &upper, &url, body.as_ref());
+                    assert!(
+                        matches_class(*class, reply.status),
+                        "{upper} {path} ({variant:?}) as {}: expected {class}, got {} {}",
+                        WHO[i],
+                        reply.status,
+                        reply.body
+                    );
+                    if (200..300).contains(&reply.status) {
+                        if let Some((email, password)) = hands_out {
+                            let cred = Cred::log_in(&world.agent, &world.server, &email, &password)
+                                .unwrap_or_else(|| panic!("{email} logs in"));
+                            made[i].push(cred);
+                        }
+                        if let Some(token) = reply.body["token"].as_str() {
+                            made[i].push(Cred::Token(token.to_string()));
+                        }
                     }
-                    if let Some(token) = reply.body["token"].as_str() {
-                        made[i].push(Cred::Token(token.to_string()));
+                    if ENDS_LOGINS.contains(&path.as_str()) {
+                        world.who = world
+                            .who
+                            .iter()
+                            .map(|c| c.renewed(&world.agent, &world.server))
+                            .collect();
                     }
-                }
-                if ENDS_LOGINS.contains(&path.as_str()) {
-                    world.who = world
-                        .who
-                        .iter()
-                        .map(|c| c.renewed(&world.agent, &world.server))
-                        .collect();
                 }
             }
             // The other tenant: whatever the role, site B (by key or id) is closed to identities limited to A.
@@ -800,7 +863,7 @@ fn every_operation_answers_each_identity_as_the_table_says() {
                         b.key = b.id.to_string();
                     }
                     for i in LIMITED_TO_A {
-                        let (url, body, _) = world.prepare(method, path, &b);
+                        let (url, body, _) = world.prepare(method, path, "", &b);
                         let reply = world.who[i].call(&world.agent, &upper, &url, body.as_ref());
                         assert!(
                             matches!(reply.status, 403 | 404),
@@ -816,15 +879,16 @@ fn every_operation_answers_each_identity_as_the_table_says() {
     }
     let unused: Vec<_> = EXPECTED
         .iter()
-        .filter(|(m, p, _)| !used.contains(&(*m, p.to_string())))
+        .filter(|(m, p, v, _)| !used.contains(&(*m, p.to_string(), *v)))
         .collect();
     assert!(
         unused.is_empty(),
         "rows for operations no longer published: {unused:?}"
     );
 
-    // Site B is as it was: refused calls changed nothing there. Its members are its analyst plus the users the
-    // walk made members of B to be removed (by key and by id, per identity limited to A), all refusals.
+    // Site B is as it was: refused calls changed nothing there. Its members are its analyst, the users made
+    // members of B to be removed (by key and by id, per identity limited to A: all refused), those made members
+    // of A and B to be changed (one per identity), and the one user the admin created as a member of B.
     let site_b = world.as_root("GET", &format!("/api/v1/sites/{}", world.b.key), None);
     assert_eq!(site_b.body["name"], "Test shop");
     let members_b = world.as_root(
@@ -834,7 +898,7 @@ fn every_operation_answers_each_identity_as_the_table_says() {
     );
     assert_eq!(
         members_b.body.as_array().map(Vec::len),
-        Some(1 + 2 * LIMITED_TO_A.len()),
+        Some(1 + 2 * LIMITED_TO_A.len() + WHO.len() + 1),
         "{}",
         members_b.body
     );

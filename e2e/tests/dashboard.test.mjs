@@ -199,8 +199,16 @@ describe('on demo data', () => {
     await visit('/settings/members', 'members', page.locator('.page .card').last());
     await visit('/settings/users', 'users', page.getByTestId('users-table'));
 
-    // privacy: change the retention, save, and see it after a reload
+    // privacy: a retention that would delete the demo's older days shows what goes and asks first; cancel
     await visit('/settings/privacy', 'privacy', page.getByTestId('privacy-form'));
+    await page.locator('#pv-retention').fill('1');
+    await page.getByTestId('retention-preview').getByText('Saving deletes', { exact: false }).waitFor(TIMEOUT);
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByTestId('retention-confirm').waitFor(TIMEOUT);
+    await shot(page, 'privacy-retention-confirm');
+    await page.getByTestId('retention-confirm').getByRole('button', { name: 'Cancel' }).click();
+    await page.getByTestId('retention-confirm').waitFor({ state: 'detached', ...TIMEOUT });
+    // change the retention to one that deletes nothing, save, and see it after a reload
     await page.locator('#pv-retention').fill('120');
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.locator('.inline-msg-success').waitFor(TIMEOUT);

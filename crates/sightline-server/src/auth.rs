@@ -19,6 +19,7 @@ use sightline_store::{MetaStore, Role, TokenInfo, User};
 
 use crate::App;
 use crate::error::ApiError;
+use crate::policy::Reach;
 pub use sightline_model::now_ms;
 
 pub const SESSION_COOKIE: &str = "sl_session";
@@ -89,7 +90,7 @@ pub fn validate_credentials(email: &str, password: &str) -> Result<(), ApiError>
     Ok(())
 }
 
-/// Which sites a caller may see.
+/// Which sites a caller may see (`Only` lists are sorted and without duplicates: see `SiteScope::only`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SiteScope {
     All,
@@ -138,14 +139,6 @@ impl Access {
     }
 }
 
-fn scope_of(meta: &dyn MetaStore, user: &User) -> Result<SiteScope, ApiError> {
-    Ok(if user.role == Role::Admin {
-        SiteScope::All
-    } else {
-        SiteScope::Only(meta.member_sites(user.id)?)
-    })
-}
-
 fn cookie_value<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
@@ -182,21 +175,10 @@ pub fn authenticate(
             },
             None => None,
         };
-        let (role, mut scope) = match &owner {
-            Some(user) => (info.role.min(user.role), scope_of(meta, user)?),
-            None => (info.role, SiteScope::All),
-        };
-        if let Some(site) = info.site_id {
-            scope = match scope {
-                SiteScope::All => SiteScope::Only(vec![site]),
-                SiteScope::Only(ids) => {
-                    SiteScope::Only(ids.into_iter().filter(|id| *id == site).collect())
-                }
-            };
-        }
+        let reach = Reach::of_token(meta, &info, owner.as_ref())?;
         return Ok(Some(Access {
-            role,
-            scope,
+            role: reach.role,
+            scope: reach.scope,
             user: owner,
             token: Some(info),
             session_hash: None,
@@ -213,9 +195,10 @@ pub fn authenticate(
     let Some(user) = meta.user_by_id(session.user_id)? else {
         return Ok(None);
     };
+    let reach = Reach::of_user(meta, &user)?;
     Ok(Some(Access {
-        role: user.role,
-        scope: scope_of(meta, &user)?,
+        role: reach.role,
+        scope: reach.scope,
         user: Some(user),
         token: None,
         session_hash: Some(hash),

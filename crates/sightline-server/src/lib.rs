@@ -10,6 +10,7 @@ mod extract;
 mod load;
 mod metrics_export;
 pub mod openapi;
+pub mod policy;
 pub mod retention;
 mod routes;
 mod security;
@@ -21,7 +22,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::http::{StatusCode, header};
 use axum::middleware;
-use axum::routing::{any, delete, get, post};
+use axum::routing::{any, delete, get, post, put};
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
@@ -127,6 +128,14 @@ pub fn router(app: Arc<App>) -> Router {
         .route(
             "/api/v1/users",
             get(routes::settings::list_users).post(routes::settings::create_user),
+        )
+        .route(
+            "/api/v1/users/{id}",
+            put(routes::settings::update_user).delete(routes::settings::delete_user),
+        )
+        .route(
+            "/api/v1/sites/{site}/retention-preview",
+            get(routes::settings::retention_preview),
         )
         .route(
             "/api/v1/tokens",

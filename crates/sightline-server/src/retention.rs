@@ -17,6 +17,11 @@ pub struct RetentionReport {
     pub blobs: u64,
 }
 
+/// Data older than this is deleted by a retention of `retention_days` at `now_ms`.
+pub fn cutoff_ms(now_ms: i64, retention_days: u32) -> i64 {
+    now_ms - i64::from(retention_days) * DAY_MS
+}
+
 /// Deletes the blobs an event-store deletion released; a blob already gone is fine.
 pub fn delete_blobs(
     blobs: &dyn BlobStore,
@@ -38,7 +43,7 @@ pub fn enforce(
 ) -> Result<RetentionReport, sightline_store::StoreError> {
     let mut report = RetentionReport::default();
     for site in meta.list_sites()? {
-        let cutoff = now_ms - i64::from(site.retention_days) * DAY_MS;
+        let cutoff = cutoff_ms(now_ms, site.retention_days);
         let deleted = events.delete_before(site.id, cutoff)?;
         report.blobs += delete_blobs(blobs, &deleted)?;
         report.events += deleted.events;

@@ -6,7 +6,7 @@ use sightline_model::EventRow;
 use crate::{
     BatchKey, BlobStore, Breakdown, EventStore, LoginSession, MetaStore, NewSite, NewToken,
     OverviewQuery, PageBackfill, ReplayChunk, Role, SessionFilters, SessionPage, SessionQuery,
-    SessionSort, SiteUpdate, SpoolPosition, StoreError, VisitorType, WriteBatch,
+    SessionSort, SiteUpdate, SpoolPosition, StoreError, StoredCount, VisitorType, WriteBatch,
 };
 
 const DAY: i64 = 86_400_000;
@@ -534,9 +534,51 @@ fn sessions_replays_and_deletion(store: &dyn EventStore) {
     );
     assert_eq!(store.replay_bytes(1).expect("bytes"), 3_000);
 
+    // What retention would delete, counted by hand. Site 1 before T0 + 5.5 s: the pageviews of s1 (T0), s3
+    // (+1 s) and s4 (+2 s), s4's scroll (+3 s) and late click (+4 s), s3's error (+5 s) = 6 events; of the
+    // chunks only s3-/product #0 ends before it (last event at +5 s), 1,000 bytes. One more ms past +10 s also
+    // takes s1's click (+10 s) and chunk s3-/product #1 (ends at +10 s). The cutoff itself is excluded.
+    let count = |site: i64, before: i64| store.count_before(site, before).expect("count");
+    assert_eq!(
+        count(1, T0 + 5_500),
+        StoredCount {
+            events: 6,
+            replay_chunks: 1,
+            replay_bytes: 1_000
+        }
+    );
+    assert_eq!(
+        count(1, T0 + 10_001),
+        StoredCount {
+            events: 7,
+            replay_chunks: 2,
+            replay_bytes: 2_000
+        }
+    );
+    assert_eq!(count(1, T0 + 10_000).events, 6, "strictly before");
+    assert!(
+        count(1, T0).is_empty(),
+        "nothing is older than the first event"
+    );
+    assert_eq!(
+        count(2, T0 + 1),
+        StoredCount {
+            events: 1,
+            replay_chunks: 0,
+            replay_bytes: 0
+        },
+        "per site"
+    );
+
     // Retention: everything before T0 + 5.5 s goes (s1's pageview, s3's first chunk and early events, ...).
     let before = store.count_events(1).expect("count");
     let deleted = store.delete_before(1, T0 + 5_500).expect("retention");
+    assert_eq!(
+        (deleted.events, deleted.replay_chunks),
+        (6, 1),
+        "deletes what it counted"
+    );
+    assert!(count(1, T0 + 5_500).is_empty(), "nothing is left to delete");
     assert_eq!(deleted.blob_keys, ["1/s3/s3-/product-000000"]);
     assert_eq!(deleted.replay_chunks, 1);
     assert_eq!(
@@ -803,6 +845,75 @@ fn accounts(store: &dyn MetaStore, shop: i64, blog: i64) {
         "revoked tokens stop working"
     );
     assert!(store.delete_token(cli_token.id).is_err());
+
+    // Roles change, users go (with their memberships, logins and tokens), and an admin always remains.
+    assert!(
+        matches!(
+            store.set_user_role(admin.id, Role::Analyst),
+            Err(StoreError::Conflict(_))
+        ),
+        "the only admin cannot be demoted"
+    );
+    assert!(
+        matches!(store.delete_user(admin.id), Err(StoreError::Conflict(_))),
+        "the only admin cannot be deleted"
+    );
+    assert!(matches!(
+        store.set_user_role(9_999, Role::Viewer),
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        store.delete_user(9_999),
+        Err(StoreError::NotFound(_))
+    ));
+    let promoted = store
+        .set_user_role(viewer.id, Role::Admin)
+        .expect("promote");
+    assert_eq!(
+        (promoted.id, promoted.email.as_str(), promoted.role),
+        (viewer.id, "viewer@example.com", Role::Admin)
+    );
+    assert_eq!(
+        store.user_by_id(viewer.id).expect("lookup").map(|u| u.role),
+        Some(Role::Admin)
+    );
+    let demoted = store
+        .set_user_role(admin.id, Role::Viewer)
+        .expect("another admin exists now");
+    assert_eq!(demoted.role, Role::Viewer);
+    store.add_member(blog, admin.id).expect("member");
+    store
+        .create_login_session(
+            "h5",
+            &LoginSession {
+                user_id: admin.id,
+                csrf_token: "c".into(),
+                expires_at: T0 + DAY,
+            },
+        )
+        .expect("login");
+    store
+        .create_token(&NewToken {
+            name: "gone".into(),
+            token_hash: "th3".into(),
+            user_id: Some(admin.id),
+            site_id: None,
+            role: Role::Viewer,
+        })
+        .expect("token");
+    store.delete_user(admin.id).expect("delete");
+    assert_eq!(store.user_by_id(admin.id).expect("lookup"), None);
+    assert!(store.members(blog).expect("members").is_empty());
+    assert_eq!(store.login_session("h5", T0).expect("lookup"), None);
+    assert_eq!(store.use_token("th3", T0).expect("use"), None);
+    assert!(
+        store.use_token("th", T0).expect("use").is_some(),
+        "other users' tokens stay"
+    );
+    assert!(
+        matches!(store.delete_user(viewer.id), Err(StoreError::Conflict(_))),
+        "the new only admin cannot be deleted either"
+    );
 }
 
 pub fn blob_store(store: &dyn BlobStore) {

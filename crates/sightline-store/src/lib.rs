@@ -66,6 +66,8 @@ pub trait EventStore: Send + Sync {
     fn replay_bytes(&self, site_id: i64) -> Result<u64>;
     /// Retention: deletes a site's events and replay chunks older than `before_ms`.
     fn delete_before(&self, site_id: i64, before_ms: i64) -> Result<Deleted>;
+    /// What [`EventStore::delete_before`] with the same arguments would delete, without deleting it.
+    fn count_before(&self, site_id: i64, before_ms: i64) -> Result<StoredCount>;
     /// Deletes everything of one visitor on a site (events and replay chunks).
     fn delete_visitor(&self, site_id: i64, visitor: &str) -> Result<Deleted>;
     /// Visitors per day (UTC) for the overview chart.
@@ -91,6 +93,11 @@ pub trait MetaStore: Send + Sync {
     fn user_by_id(&self, id: i64) -> Result<Option<User>>;
     /// The user and their password hash.
     fn user_by_email(&self, email: &str) -> Result<Option<(User, String)>>;
+    /// Changes a user's role; `NotFound` for unknown ids, `Conflict` when it would leave no admin.
+    fn set_user_role(&self, id: i64, role: Role) -> Result<User>;
+    /// Deletes a user with their memberships, logins and tokens; `NotFound` for unknown ids, `Conflict` when it
+    /// would leave no admin.
+    fn delete_user(&self, id: i64) -> Result<()>;
 
     fn add_member(&self, site_id: i64, user_id: i64) -> Result<()>;
     fn remove_member(&self, site_id: i64, user_id: i64) -> Result<()>;

@@ -239,6 +239,21 @@ pub struct Deleted {
     pub blob_keys: Vec<String>,
 }
 
+/// How much of a site's data lies before a cutoff (what retention would delete).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StoredCount {
+    pub events: u64,
+    pub replay_chunks: u64,
+    /// Stored (compressed) bytes of those replay chunks.
+    pub replay_bytes: u64,
+}
+
+impl StoredCount {
+    pub fn is_empty(&self) -> bool {
+        self.events == 0 && self.replay_chunks == 0
+    }
+}
+
 /// New visitors had no session before this one; returning visitors had.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VisitorType {

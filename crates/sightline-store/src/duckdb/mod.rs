@@ -12,7 +12,7 @@ use sightline_model::EventRow;
 
 use crate::{
     BatchKey, Deleted, EventStore, Overview, OverviewQuery, PageBackfill, ReplayChunk, Result,
-    SeriesPoint, SessionPage, SessionQuery, SpoolPosition, StoredEvent, WriteBatch,
+    SeriesPoint, SessionPage, SessionQuery, SpoolPosition, StoredCount, StoredEvent, WriteBatch,
 };
 
 /// Versioned schema migrations, applied in order once each.
@@ -435,6 +435,24 @@ impl EventStore for DuckDbEventStore {
             ("site_id = ? AND last_ts < ?", params![site_id, before_ms]),
             ("site_id = ? AND ts < ?", params![site_id, before_ms]),
         )?)
+    }
+
+    fn count_before(&self, site_id: i64, before_ms: i64) -> Result<StoredCount> {
+        // The same conditions as `delete_before`: chunks by their last event, events by their own time.
+        self.read(|conn| {
+            let (events, replay_chunks, replay_bytes): (i64, i64, i64) = conn.query_row(
+                "SELECT (SELECT count(*) FROM events WHERE site_id = $1 AND ts < $2),
+                        count(*), coalesce(sum(bytes), 0)::BIGINT
+                 FROM replay_chunks WHERE site_id = $1 AND last_ts < $2",
+                params![site_id, before_ms],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )?;
+            Ok(StoredCount {
+                events: events.max(0) as u64,
+                replay_chunks: replay_chunks.max(0) as u64,
+                replay_bytes: replay_bytes.max(0) as u64,
+            })
+        })
     }
 
     fn delete_visitor(&self, site_id: i64, visitor: &str) -> Result<Deleted> {

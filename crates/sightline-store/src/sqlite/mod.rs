@@ -153,6 +153,30 @@ fn validate_name(name: &str) -> Result<()> {
     Ok(())
 }
 
+fn current_role(conn: &Connection, user_id: i64) -> Result<Role> {
+    conn.query_row(
+        "SELECT role FROM users WHERE id = ?",
+        params![user_id],
+        |r| role_from(r.get(0)?),
+    )
+    .optional()?
+    .ok_or_else(|| StoreError::NotFound(format!("user {user_id}")))
+}
+
+/// Inside the transaction that demotes or deletes an admin: refuses when it is the only one.
+fn refuse_removing_last_admin(conn: &Connection) -> Result<()> {
+    let admins: i64 =
+        conn.query_row("SELECT count(*) FROM users WHERE role = 'admin'", [], |r| {
+            r.get(0)
+        })?;
+    if admins <= 1 {
+        return Err(StoreError::Conflict(
+            "this is the last admin; make another user admin first".into(),
+        ));
+    }
+    Ok(())
+}
+
 impl MetaStore for SqliteMetaStore {
     fn create_site(&self, site: &NewSite) -> Result<Site> {
         validate_name(&site.name)?;
@@ -308,6 +332,38 @@ impl MetaStore for SqliteMetaStore {
                 |r| Ok((user_from_row(r)?, r.get(4)?)),
             )
             .optional()?)
+    }
+
+    fn set_user_role(&self, id: i64, role: Role) -> Result<User> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let current = current_role(&tx, id)?;
+        if current == Role::Admin && role != Role::Admin {
+            refuse_removing_last_admin(&tx)?;
+        }
+        tx.execute(
+            "UPDATE users SET role = ? WHERE id = ?",
+            params![role.as_str(), id],
+        )?;
+        let user = tx.query_row(
+            "SELECT id, email, role, created_at FROM users WHERE id = ?",
+            params![id],
+            user_from_row,
+        )?;
+        tx.commit()?;
+        Ok(user)
+    }
+
+    fn delete_user(&self, id: i64) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        if current_role(&tx, id)? == Role::Admin {
+            refuse_removing_last_admin(&tx)?;
+        }
+        // Memberships, logins and tokens go with the user (ON DELETE CASCADE).
+        tx.execute("DELETE FROM users WHERE id = ?", params![id])?;
+        tx.commit()?;
+        Ok(())
     }
 
     fn add_member(&self, site_id: i64, user_id: i64) -> Result<()> {

@@ -124,6 +124,10 @@ export interface paths {
             cookie?: never;
         };
         get: operations["get_site"];
+        /**
+         * Changes a site's settings (analyst). Lowering `retention_days` so that stored data would be deleted needs
+         *     the admin role (see `GET /api/v1/sites/{site}/retention-preview`).
+         */
         put: operations["update_site"];
         post?: never;
         delete?: never;
@@ -172,6 +176,23 @@ export interface paths {
             cookie?: never;
         };
         get: operations["overview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites/{site}/retention-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How much stored data a retention of `retention_days` would delete from the site now (analyst). */
+        get: operations["retention_preview"];
         put?: never;
         post?: never;
         delete?: never;
@@ -291,8 +312,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Tokens the caller could have made: those whose reach it covers (non-admins: only their own). */
         get: operations["list_tokens"];
         put?: never;
+        /**
+         * Creates a token owned by the calling user. Its reach (role capped by the owner's, the owner's sites narrowed
+         *     to `site`) must be covered by the caller's.
+         */
         post: operations["create_token"];
         delete?: never;
         options?: never;
@@ -339,10 +365,40 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Users the caller administers: everyone for admins of every site, otherwise the members of its sites. */
         get: operations["list_users"];
         put?: never;
+        /**
+         * Creates a user. The new user's reach (an admin reaches every site; others their `sites`) must be covered by
+         *     the caller's: a site's admin can add analysts and viewers of its site, only an admin of every site an admin.
+         */
         post: operations["create_user"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Changes a user's role (admin). The caller must cover both the user's current reach and the one that results:
+         *     a site's admin may change its own site's analysts and viewers between those roles, but not promote anyone to
+         *     admin nor touch users who also reach other sites. The last admin cannot be demoted.
+         */
+        put: operations["update_user"];
+        post?: never;
+        /**
+         * Deletes a user with their memberships, logins and tokens (admin; the caller must cover the user's reach).
+         *     The last admin cannot be deleted.
+         */
+        delete: operations["delete_user"];
         options?: never;
         head?: never;
         patch?: never;
@@ -404,13 +460,21 @@ export interface components {
         NewTokenRequest: {
             name: string;
             role: components["schemas"]["Role"];
-            /** @description Restrict the token to this site (key or id); `null` = every site the caller can see. */
+            /**
+             * @description Restrict the token to this site (key or id); `null` = every site the caller can see. Callers limited to
+             *     one site (e.g. a site's token) get that site; callers limited to several must name one.
+             */
             site?: string | null;
         };
         NewUserRequest: {
             email: string;
             password: string;
             role: components["schemas"]["Role"];
+            /**
+             * @description Sites (keys or ids) the new user becomes a member of. Absent: none for callers who see every site,
+             *     otherwise the caller's own sites (so the new user is visible to its creator).
+             */
+            sites?: string[] | null;
         };
         Overview: {
             /** Format: double */
@@ -468,6 +532,25 @@ export interface components {
             session: string;
             /** Format: int64 */
             site_id: number;
+        };
+        /** @description What lowering a site's retention to `retention_days` would delete now. */
+        RetentionPreview: {
+            /**
+             * Format: int64
+             * @description Data older than this (ms since the epoch) would be deleted.
+             */
+            cutoff_ms: number;
+            /** Format: int64 */
+            events: number;
+            /**
+             * Format: int64
+             * @description Stored bytes of those replay chunks.
+             */
+            replay_bytes: number;
+            /** Format: int64 */
+            replay_chunks: number;
+            /** Format: int32 */
+            retention_days: number;
         };
         /** @enum {string} */
         Role: "viewer" | "analyst" | "admin";
@@ -675,6 +758,9 @@ export interface components {
             email: string;
             /** Format: int64 */
             id: number;
+            role: components["schemas"]["Role"];
+        };
+        UserRoleUpdate: {
             role: components["schemas"]["Role"];
         };
         VisitorDeleted: {
@@ -1012,6 +1098,14 @@ export interface operations {
                     "application/json": components["schemas"]["SiteView"];
                 };
             };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     list_members: {
@@ -1058,6 +1152,14 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Member"][];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -1131,6 +1233,39 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    retention_preview: {
+        parameters: {
+            query: {
+                /** @description the retention to preview, in days */
+                retention_days: number;
+            };
+            header?: never;
+            path: {
+                /** @description site key or id */
+                site: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetentionPreview"];
+                };
+            };
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1398,6 +1533,22 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedToken"];
                 };
             };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     delete_token: {
@@ -1487,6 +1638,106 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["User"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_user: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserRoleUpdate"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_user: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             409: {

@@ -15,6 +15,8 @@ export type Overview = S['OverviewResponse'];
 export type Breakdown = S['Breakdown'];
 export type SeriesPoint = S['SeriesPoint'];
 export type Member = S['Member'];
+/** What lowering a site's retention to `retention_days` would delete now. */
+export type RetentionPreview = S['RetentionPreview'];
 export type TokenInfo = S['TokenInfo'];
 export type CreatedToken = S['CreatedToken'];
 export type ErrorBody = S['ErrorBody'];

@@ -1,11 +1,13 @@
 // Forms that edit a site (PUT /api/v1/sites/{site} takes the whole settings object each time).
 import { useState, type ReactNode } from 'react';
 import { api, errorMessage, unwrap } from '../api/client';
-import type { Site, SiteUpdate } from '../api/types';
+import { useAsync } from '../api/hooks';
+import type { RetentionPreview, Site, SiteUpdate } from '../api/types';
 import { ReplayQuotaBanner, ReplayUsageMeter } from '../components/ReplayQuota';
 import { Field, InlineMessage, Spinner } from '../components/ui';
 import { linesToList, listToLines } from '../lib/format';
 import { MAX_QUOTA_MB, formatRate, parseRate } from '../lib/quota';
+import { deletesData, describeDeletion, lowersRetention } from '../lib/retention';
 import { useSites } from '../state/sites';
 
 export function toUpdate(site: Site): SiteUpdate {
@@ -128,22 +130,45 @@ export function PrivacyForm({ site, onSaved }: { site: Site; onSaved: (s: Site) 
   const quotaMb = Number(quota);
   const quotaOk = quota.trim() !== '' && Number.isInteger(quotaMb) && quotaMb >= 1 && quotaMb <= MAX_QUOTA_MB;
   const valid = retentionOk && rate !== null && quotaOk;
+  const lowered = retentionOk && lowersRetention(site.retention_days, days);
+  const fetchPreview = (signal?: AbortSignal) =>
+    unwrap(api.GET('/api/v1/sites/{site}/retention-preview', { params: { path: { site: site.key }, query: { retention_days: days } }, signal }));
+  // What the lowered retention would delete, shown as the number is typed (the previous answer stays while loading).
+  const { data: preview, error: previewError } = useAsync((signal) => (lowered ? fetchPreview(signal) : Promise.resolve(null)), [site.key, lowered ? days : 0]);
+  const currentPreview = lowered && preview?.retention_days === days ? preview : null;
+  // Set while the form waits for "Delete data and save".
+  const [confirming, setConfirming] = useState<RetentionPreview | null>(null);
+  const [checking, setChecking] = useState(false);
+  const saveAll = () =>
+    save({
+      mask_selectors: linesToList(masks),
+      persistent_ids: persistent,
+      respect_dnt: dnt,
+      retention_days: days,
+      replay_sample_rate: rate ?? 0,
+      block_selectors: linesToList(blocks),
+      replay_quota_mb: quotaMb,
+    });
   return (
     <form
       className="form"
       data-testid="privacy-form"
-      onSubmit={(e) => {
+      onSubmit={async (e) => {
         e.preventDefault();
-        if (!valid) return;
-        void save({
-          mask_selectors: linesToList(masks),
-          persistent_ids: persistent,
-          respect_dnt: dnt,
-          retention_days: days,
-          replay_sample_rate: rate,
-          block_selectors: linesToList(blocks),
-          replay_quota_mb: quotaMb,
-        });
+        if (!valid || confirming) return;
+        if (lowered) {
+          // Ask again at save time: data keeps arriving and the shown preview may be for another number.
+          setChecking(true);
+          try {
+            const fresh = await fetchPreview();
+            if (deletesData(fresh)) return setConfirming(fresh);
+          } catch {
+            // The server decides on save and explains a refusal.
+          } finally {
+            setChecking(false);
+          }
+        }
+        void saveAll();
       }}
     >
       <Section
@@ -220,11 +245,54 @@ export function PrivacyForm({ site, onSaved }: { site: Site; onSaved: (s: Site) 
       </Section>
       <Section title="Retention" description="Events, sessions and replays older than this are deleted from every store.">
         <Field label="Keep data for (days)" htmlFor="pv-retention">
-          <input id="pv-retention" className="input input-narrow" type="number" min={1} step={1} value={retention} onChange={(e) => setRetention(e.target.value)} />
+          <input
+            id="pv-retention"
+            className="input input-narrow"
+            type="number"
+            min={1}
+            step={1}
+            value={retention}
+            onChange={(e) => {
+              setRetention(e.target.value);
+              setConfirming(null);
+            }}
+          />
         </Field>
         {!retentionOk && <div className="field-error">Enter a whole number of days (1 or more).</div>}
+        {currentPreview && !confirming && (
+          <div data-testid="retention-preview">
+            <InlineMessage kind={deletesData(currentPreview) ? 'error' : 'info'}>
+              {deletesData(currentPreview)
+                ? `Saving deletes ${describeDeletion(currentPreview)}. Only admins can lower retention this far.`
+                : describeDeletion(currentPreview)}
+            </InlineMessage>
+          </div>
+        )}
+        {lowered && previewError && !confirming && <div className="field-error">Could not check what this deletes: {previewError}</div>}
+        {confirming && (
+          <div className="retention-confirm" role="alertdialog" aria-label="Confirm deleting data" data-testid="retention-confirm">
+            <p>
+              <strong>Saving deletes {describeDeletion(confirming)}.</strong> This cannot be undone.
+            </p>
+            <div className="form-actions">
+              <button
+                type="button"
+                className="btn btn-danger"
+                onClick={() => {
+                  setConfirming(null);
+                  void saveAll();
+                }}
+              >
+                Delete data and save
+              </button>
+              <button type="button" className="btn btn-ghost" onClick={() => setConfirming(null)}>
+                Cancel
+              </button>
+            </div>
+          </div>
+        )}
       </Section>
-      <SaveBar busy={busy} result={result} disabled={!valid} />
+      <SaveBar busy={busy || checking} result={result} disabled={!valid || confirming !== null} />
     </form>
   );
 }

@@ -441,6 +441,13 @@ mod tests {
         fn delete_before(&self, site_id: i64, before_ms: i64) -> sightline_store::Result<Deleted> {
             self.inner.delete_before(site_id, before_ms)
         }
+        fn count_before(
+            &self,
+            site_id: i64,
+            before_ms: i64,
+        ) -> sightline_store::Result<sightline_store::StoredCount> {
+            self.inner.count_before(site_id, before_ms)
+        }
         fn delete_visitor(&self, site_id: i64, visitor: &str) -> sightline_store::Result<Deleted> {
             self.inner.delete_visitor(site_id, visitor)
         }

@@ -58,6 +58,7 @@ pub fn generate(
             let base = EventRow {
                 site_id: 1,
                 ts: t,
+                received_at: t,
                 session: format!("s{s:012}"),
                 visitor: visitor.clone(),
                 pageview: format!("s{s}p{p}"),
@@ -76,6 +77,7 @@ pub fn generate(
                 let clicked = e % 3 == 0;
                 rows.push(EventRow {
                     ts: t,
+                    received_at: t,
                     event_type: if clicked { "click" } else { "scroll" },
                     channel: None,
                     selector: clicked.then(|| "#add-to-cart".to_string()),

@@ -131,6 +131,7 @@ fn replay_blob(
             bytes: bytes.len() as u64,
             raw_bytes: raw.len() as u64,
             blob_key: key.clone(),
+            received_at: header.received_at,
         },
         key,
         bytes,
@@ -239,6 +240,7 @@ impl PageviewCache {
             let mut row = EventRow {
                 site_id: header.site_id,
                 ts: event.t.saturating_add(correction),
+                received_at: header.received_at,
                 session: batch.sid.clone(),
                 visitor: header.visitor.clone(),
                 pageview: event.pv.clone(),

@@ -40,4 +40,6 @@ pub struct EventRow {
     pub error_fingerprint: Option<String>,
     pub interactive: Option<bool>,
     pub changed: Option<bool>,
+    /// When the server received the event's batch (ms since the epoch): retention measures age by this.
+    pub received_at: i64,
 }

@@ -24,6 +24,7 @@ fn row(
     EventRow {
         site_id,
         ts,
+        received_at: ts,
         session: session.into(),
         visitor: visitor.into(),
         pageview: format!("{session}-{path}"),
@@ -346,6 +347,7 @@ fn chunk(session: &str, pageview: &str, chunk: u32, first_ts: i64) -> ReplayChun
         bytes: 1_000,
         raw_bytes: 9_000,
         blob_key: format!("1/{session}/{pageview}-{chunk:06}"),
+        received_at: first_ts + 4_000,
     }
 }
 
@@ -534,6 +536,28 @@ fn sessions_replays_and_deletion(store: &dyn EventStore) {
     );
     assert_eq!(store.replay_bytes(1).expect("bytes"), 3_000);
 
+    // An imported recording: its events and rrweb times are three years old, but it arrived after every
+    // cutoff below, so retention keeps it (age is measured by arrival).
+    let imported_at = T0 + 60_000;
+    let old = T0 - 3 * 365 * 86_400_000;
+    store
+        .commit(&WriteBatch {
+            rows: vec![EventRow {
+                received_at: imported_at,
+                ..pageview(1, "s9", "v9", old, "/", "direct", "desktop")
+            }],
+            replay_chunks: vec![ReplayChunk {
+                received_at: imported_at,
+                ..chunk("s9", "s9-/", 0, old)
+            }],
+            position: SpoolPosition {
+                segment: 6,
+                offset: 1,
+            },
+            ..WriteBatch::default()
+        })
+        .expect("commit");
+
     // What retention would delete, counted by hand. Site 1 before T0 + 5.5 s: the pageviews of s1 (T0), s3
     // (+1 s) and s4 (+2 s), s4's scroll (+3 s) and late click (+4 s), s3's error (+5 s) = 6 events; of the
     // chunks only s3-/product #0 ends before it (last event at +5 s), 1,000 bytes. One more ms past +10 s also
@@ -593,6 +617,17 @@ fn sessions_replays_and_deletion(store: &dyn EventStore) {
             .all(|e| e.ts >= T0 + 5_500)
     );
     assert_eq!(store.count_events(2).expect("other site untouched"), 1);
+    assert_eq!(
+        store.replay_chunks(1, "s9").expect("chunks").len(),
+        1,
+        "a recording received after the cutoff stays, whatever its own times"
+    );
+    assert_eq!(store.session_events(1, "s9", 10).expect("events").len(), 1);
+    let all_imported = store.count_before(1, imported_at + 1).expect("count");
+    assert!(
+        all_imported.events >= 1 && all_imported.replay_chunks >= 1,
+        "and goes once it is old by arrival"
+    );
 
     // Deleting visitor v2 removes their events and replays, nothing else.
     let gone = store.delete_visitor(1, "v2").expect("delete visitor");

@@ -46,6 +46,8 @@ pub struct ReplayChunk {
     pub bytes: u64,
     pub raw_bytes: u64,
     pub blob_key: String,
+    /// When the server received the chunk (ms): retention measures age by this, not by rrweb's timestamps.
+    pub received_at: i64,
 }
 
 /// Sets `path` and `page_group` on the stored events of one pageview that have none.

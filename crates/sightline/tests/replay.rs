@@ -12,13 +12,26 @@ const DAY: i64 = 86_400_000;
 
 /// A pageview plus two replay chunks of rrweb-shaped events, `t` ms since the epoch.
 fn recorded_batch(key: &str, session: &str, seq: u64, t: i64, marker: &str) -> Value {
+    recorded_batch_dated(key, session, seq, t, t, marker)
+}
+
+/// As [`recorded_batch`], with the rrweb events' own timestamps starting at `rrweb_t` (a wrong client clock,
+/// an imported recording).
+fn recorded_batch_dated(
+    key: &str,
+    session: &str,
+    seq: u64,
+    t: i64,
+    rrweb_t: i64,
+    marker: &str,
+) -> Value {
     let snapshot = json!([
-        {"type": 4, "timestamp": t, "data": {"href": "https://shop.example/", "width": 1280, "height": 800}},
-        {"type": 2, "timestamp": t + 1, "data": {"node": {"type": 0, "childNodes": [], "id": 1}, "initialOffset": {"left": 0, "top": 0}}}
+        {"type": 4, "timestamp": rrweb_t, "data": {"href": "https://shop.example/", "width": 1280, "height": 800}},
+        {"type": 2, "timestamp": rrweb_t + 1, "data": {"node": {"type": 0, "childNodes": [], "id": 1}, "initialOffset": {"left": 0, "top": 0}}}
     ]);
     let incremental = json!([
-        {"type": 3, "timestamp": t + 500, "data": {"source": 2, "type": 2, "id": 7, "x": 10, "y": 20}},
-        {"type": 5, "timestamp": t + 900, "data": {"tag": marker, "payload": {}}}
+        {"type": 3, "timestamp": rrweb_t + 500, "data": {"source": 2, "type": 2, "id": 7, "x": 10, "y": 20}},
+        {"type": 5, "timestamp": rrweb_t + 900, "data": {"tag": marker, "payload": {}}}
     ]);
     json!({"v": 1, "site": key, "sid": session, "vid": "visitor-one", "seq": seq, "sent_at": now_ms(), "events": [
         {"t": t, "type": "pageview", "pv": "pv-a", "url": "https://shop.example/", "vw": 1280, "vh": 800},
@@ -210,21 +223,36 @@ fn retention_removes_exactly_the_expired_blobs_and_rows() {
     let agent = agent();
     let old = now_ms() - 5 * DAY;
     let recent = now_ms() - 60_000;
-    for (n, t) in [(1, old), (2, recent)] {
+    // Session 3 arrives now with a recording whose rrweb clock says 2023: it is young by arrival.
+    let year_2023 = 1_680_000_000_000;
+    for (n, t, rrweb_t) in [(1, old, old), (2, recent, recent), (3, recent, year_2023)] {
         let reply = post_json(
             &agent,
             &server.url("/api/v1/batch"),
-            &recorded_batch(&key, &sid(n), 0, t, "x"),
+            &recorded_batch_dated(&key, &sid(n), 0, t, rrweb_t, "x"),
         );
         assert_eq!(reply.status, 202, "{}", reply.body);
     }
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    while blob_files(dir.path()).len() < 4 && std::time::Instant::now() < deadline {
+    while blob_files(dir.path()).len() < 6 && std::time::Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
     }
     server.stop();
     let before = blob_files(dir.path());
-    assert_eq!(before.len(), 4);
+    assert_eq!(before.len(), 6);
+    // Session 1 was received five days ago: age its arrival in the real store (the server is stopped).
+    {
+        let conn = duckdb::Connection::open(dir.path().join("events.duckdb")).expect("open events");
+        for table in ["events", "replay_chunks"] {
+            let aged = conn
+                .execute(
+                    &format!("UPDATE {table} SET received_at = received_at - ? WHERE session = ?"),
+                    duckdb::params![5 * DAY, sid(1)],
+                )
+                .expect("age session 1");
+            assert!(aged > 0, "{table}");
+        }
+    }
 
     let out = cli(dir.path(), &["gc", "--json"]);
     let report: Value = serde_json::from_str(out.trim()).expect("json");
@@ -253,20 +281,24 @@ fn retention_removes_exactly_the_expired_blobs_and_rows() {
         &agent,
         &format!("/api/v1/sites/{key}/sessions?from={}", now_ms() - 9 * DAY),
     );
-    let left: Vec<_> = sessions.body["sessions"]
+    let mut left: Vec<_> = sessions.body["sessions"]
         .as_array()
         .expect("list")
         .iter()
         .map(|s| s["session"].as_str().unwrap_or_default().to_string())
         .collect();
-    assert_eq!(left, vec![sid(2)]);
-    assert_eq!(
-        server
-            .get(
-                &agent,
-                &format!("/api/v1/sites/{key}/sessions/{}/replay", sid(2))
-            )
-            .status,
-        200
-    );
+    left.sort();
+    assert_eq!(left, vec![sid(2), sid(3)]);
+    for n in [2, 3] {
+        assert_eq!(
+            server
+                .get(
+                    &agent,
+                    &format!("/api/v1/sites/{key}/sessions/{}/replay", sid(n))
+                )
+                .status,
+            200,
+            "session {n} keeps its replay"
+        );
+    }
 }

@@ -27,6 +27,7 @@ function indexOf(chunks: RrwebEvent[][]): ReplayChunk[] {
     bytes: 10,
     raw_bytes: 100,
     blob_key: `1/s1/pv1-${i}.zst`,
+    received_at: 1_000 + i * 5_000,
   }));
 }
 

@@ -19,6 +19,10 @@ use crate::{
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/duckdb/0001_events.sql")),
     (2, include_str!("../../migrations/duckdb/0002_replay.sql")),
+    (
+        3,
+        include_str!("../../migrations/duckdb/0003_received_at.sql"),
+    ),
 ];
 
 /// DuckDB's memory budget (buffer manager) and worker threads, for the whole database.
@@ -173,6 +177,10 @@ fn append_rows(conn: &Connection, rows: &[EventRow]) -> duckdb::Result<()> {
         ),
         ("interactive", flag(rows, |r| r.interactive)),
         ("changed", flag(rows, |r| r.changed)),
+        (
+            "received_at",
+            Arc::new(rows.iter().map(|r| r.received_at).collect::<Int64Array>()),
+        ),
     ];
     let batch = RecordBatch::try_from_iter(columns)
         .map_err(|e| duckdb::Error::ToSqlConversionFailure(Box::new(e)))?;
@@ -204,14 +212,14 @@ fn append_replay_chunks(conn: &Connection, chunks: &[ReplayChunk]) -> duckdb::Re
             c.events,
             c.bytes,
             c.raw_bytes,
-            c.blob_key
+            c.blob_key,
+            c.received_at
         ])?;
     }
     app.flush()
 }
 
-const CHUNK_COLUMNS: &str =
-    "site_id, session, pageview, chunk, first_ts, last_ts, events, bytes, raw_bytes, blob_key";
+const CHUNK_COLUMNS: &str = "site_id, session, pageview, chunk, first_ts, last_ts, events, bytes, raw_bytes, blob_key, received_at";
 
 fn chunk_from_row(r: &duckdb::Row<'_>) -> duckdb::Result<ReplayChunk> {
     Ok(ReplayChunk {
@@ -225,6 +233,7 @@ fn chunk_from_row(r: &duckdb::Row<'_>) -> duckdb::Result<ReplayChunk> {
         bytes: r.get(7)?,
         raw_bytes: r.get(8)?,
         blob_key: r.get(9)?,
+        received_at: r.get(10)?,
     })
 }
 
@@ -428,22 +437,28 @@ impl EventStore for DuckDbEventStore {
     }
 
     fn delete_before(&self, site_id: i64, before_ms: i64) -> Result<Deleted> {
-        // Replay chunks are dated by their last event, events by their own time.
+        // Age is when the server received the data, not the (client-made) times inside it.
         let conn = lock(&self.writer);
         Ok(delete_rows(
             &conn,
-            ("site_id = ? AND last_ts < ?", params![site_id, before_ms]),
-            ("site_id = ? AND ts < ?", params![site_id, before_ms]),
+            (
+                "site_id = ? AND received_at < ?",
+                params![site_id, before_ms],
+            ),
+            (
+                "site_id = ? AND received_at < ?",
+                params![site_id, before_ms],
+            ),
         )?)
     }
 
     fn count_before(&self, site_id: i64, before_ms: i64) -> Result<StoredCount> {
-        // The same conditions as `delete_before`: chunks by their last event, events by their own time.
+        // The same conditions as `delete_before`: by when the server received the data.
         self.read(|conn| {
             let (events, replay_chunks, replay_bytes): (i64, i64, i64) = conn.query_row(
-                "SELECT (SELECT count(*) FROM events WHERE site_id = $1 AND ts < $2),
+                "SELECT (SELECT count(*) FROM events WHERE site_id = $1 AND received_at < $2),
                         count(*), coalesce(sum(bytes), 0)::BIGINT
-                 FROM replay_chunks WHERE site_id = $1 AND last_ts < $2",
+                 FROM replay_chunks WHERE site_id = $1 AND received_at < $2",
                 params![site_id, before_ms],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )?;

@@ -529,6 +529,11 @@ export interface components {
             pageview: string;
             /** Format: int64 */
             raw_bytes: number;
+            /**
+             * Format: int64
+             * @description When the server received the chunk (ms): retention measures age by this, not by rrweb's timestamps.
+             */
+            received_at: number;
             session: string;
             /** Format: int64 */
             site_id: number;

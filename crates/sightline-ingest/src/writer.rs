@@ -14,7 +14,7 @@ use crate::enrich::PageGroups;
 use crate::record;
 use crate::rows::PageviewCache;
 use crate::sites::SiteDirectory;
-use crate::spool::{SEGMENT_BYTES, Spool, SpoolReader};
+use crate::spool::Spool;
 
 /// How long the writer waits for new records before checking for shutdown.
 const POLL: Duration = Duration::from_millis(100);
@@ -23,6 +23,8 @@ pub const MAX_COMMIT_BYTES: usize = 16 * 1024 * 1024;
 /// Least time between two commits while the spool has less than half a commit's worth pending: fewer, larger
 /// DuckDB transactions keep the disk free for the spool's fsyncs (ack latency) and stay well under 1 s behind.
 const MIN_COMMIT_INTERVAL: Duration = Duration::from_millis(250);
+/// How often `wait_committed` looks at the committed position.
+const COMMIT_WAIT_POLL: Duration = Duration::from_millis(10);
 /// Wait before retrying a failed commit.
 const RETRY_BACKOFF: Duration = Duration::from_millis(500);
 
@@ -88,7 +90,27 @@ impl BatchWriter {
             .committed
             .lock()
             .unwrap_or_else(|p| p.into_inner());
-        bytes_between(committed, self.spool.durable().get())
+        self.spool.pending_bytes(committed)
+    }
+
+    /// Waits until the writer has committed up to `position`, at most `timeout`; whether it did.
+    pub fn wait_committed(&self, position: SpoolPosition, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if *self
+                .status
+                .committed
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                >= position
+            {
+                return true;
+            }
+            if Instant::now() >= deadline {
+                return false;
+            }
+            std::thread::sleep(COMMIT_WAIT_POLL);
+        }
     }
 
     /// Drains every durable record into the store, then stops. Call after the spool is closed.
@@ -101,19 +123,10 @@ impl BatchWriter {
     }
 }
 
-/// Bytes between two spool positions (segments assumed full when rotated).
-fn bytes_between(from: SpoolPosition, to: SpoolPosition) -> u64 {
-    if from.segment == to.segment {
-        return to.offset.saturating_sub(from.offset);
-    }
-    let whole_segments = to.segment.saturating_sub(from.segment + 1);
-    SEGMENT_BYTES.saturating_sub(from.offset) + SEGMENT_BYTES * whole_segments + to.offset
-}
-
 impl Worker {
     fn run(mut self, start: SpoolPosition) {
         let durable = self.spool.durable();
-        let mut reader = SpoolReader::new(self.spool.dir(), start);
+        let mut reader = self.spool.reader(start);
         let mut last_commit = Instant::now();
         loop {
             let stopping = self.stop.load(Ordering::SeqCst);
@@ -127,7 +140,7 @@ impl Worker {
             let since = last_commit.elapsed();
             if !stopping
                 && since < MIN_COMMIT_INTERVAL
-                && bytes_between(reader.position(), limit) < MAX_COMMIT_BYTES as u64 / 2
+                && self.spool.pending_bytes(reader.position()) < MAX_COMMIT_BYTES as u64 / 2
             {
                 std::thread::sleep(MIN_COMMIT_INTERVAL - since);
                 limit = durable.get();
@@ -137,7 +150,7 @@ impl Worker {
                 Ok(records) => records,
                 Err(e) => {
                     self.fail(&format!("reading the spool: {e}"));
-                    reader = SpoolReader::new(self.spool.dir(), self.committed());
+                    reader = self.spool.reader(self.committed());
                     continue;
                 }
             };

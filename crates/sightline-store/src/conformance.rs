@@ -134,7 +134,13 @@ fn batch_keys(store: &dyn EventStore, position: SpoolPosition) {
         later[1..].to_vec()
     );
     assert_eq!(store.recent_batch_keys(T0, 10).expect("recent").len(), 4);
-    assert_eq!(store.recent_batch_keys(T0 + 1500, 10).expect("recent").len(), 2);
+    assert_eq!(
+        store
+            .recent_batch_keys(T0 + 1500, 10)
+            .expect("recent")
+            .len(),
+        2
+    );
     let first = &later[0];
     assert!(store.batch_stored(first, T0..=T0 + 5000).expect("lookup"));
     assert!(
@@ -167,7 +173,10 @@ fn batch_keys(store: &dyn EventStore, position: SpoolPosition) {
             "{other:?}"
         );
     }
-    assert_eq!(store.delete_batch_keys_before(T0 + 1000).expect("forget"), 1);
+    assert_eq!(
+        store.delete_batch_keys_before(T0 + 1000).expect("forget"),
+        1
+    );
     assert_eq!(store.batch_keys_since(i64::MIN).expect("keys"), later);
     assert_eq!(store.ingest_position().expect("position"), Some(position));
 }

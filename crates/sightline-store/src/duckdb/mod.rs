@@ -67,7 +67,10 @@ fn remove_if_present(path: &Path) -> Result<()> {
 }
 
 fn sync_parent(path: &Path) -> Result<()> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     std::fs::File::open(dir)
         .and_then(|d| d.sync_all())
         .map_err(io_err(dir))
@@ -177,7 +180,9 @@ impl DuckDbEventStore {
 }
 
 fn closed() -> StoreError {
-    StoreError::Corrupt("the event store could not be reopened after a rewrite; restart the server".into())
+    StoreError::Corrupt(
+        "the event store could not be reopened after a rewrite; restart the server".into(),
+    )
 }
 
 /// Bounded memory: the server must run a real site in 512 MB. DuckDB spills to disk beyond this.
@@ -609,7 +614,10 @@ impl EventStore for DuckDbEventStore {
 
     fn delete_visitor(&self, site_id: i64, visitor: &str) -> Result<Deleted> {
         // The marker outlives a crash between the DELETE and the rewrite: the next open finishes it.
-        let pending = self.path.as_deref().map(|p| sibling(p, SCRUB_PENDING_SUFFIX));
+        let pending = self
+            .path
+            .as_deref()
+            .map(|p| sibling(p, SCRUB_PENDING_SUFFIX));
         let unfinished = pending.as_deref().is_some_and(Path::exists);
         if let Some(marker) = &pending {
             std::fs::File::create(marker)

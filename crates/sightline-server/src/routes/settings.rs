@@ -430,7 +430,8 @@ pub async fn delete_token(
 /// Deletes everything stored about one visitor of a site: events, replay chunks and their blobs.
 #[utoipa::path(delete, path = "/api/v1/sites/{site}/visitors/{visitor}", tag = "settings",
     params(("site" = String, Path, description = "site key or id"), ("visitor" = String, Path)),
-    responses((status = 200, body = VisitorDeleted)))]
+    responses((status = 200, body = VisitorDeleted),
+        (status = 503, description = "the batch writer has not stored the spooled batches yet; retry after Retry-After", body = crate::error::ErrorBody)))]
 pub async fn delete_visitor(
     State(app): State<Arc<App>>,
     Extension(access): Extension<Access>,

@@ -906,7 +906,9 @@ impl SpoolReader {
                 limit.offset
             };
             if self.position.offset >= end {
-                if segment < limit.segment {
+                // Stop at the end of a segment once records were read: the caller commits the last record's
+                // end, and must come back to move past the boundary (and let the segment be deleted).
+                if segment < limit.segment && out.is_empty() {
                     self.position = SpoolPosition {
                         segment: segment + 1,
                         offset: 0,

@@ -82,12 +82,16 @@ fn recover_and_read(dir: &Path) -> Vec<Vec<u8>> {
     .expect("recovery never fails on damaged bytes");
     let durable = spool.durable().get();
     spool.close();
-    SpoolReader::new(dir, SpoolPosition::default())
-        .read(durable, usize::MAX)
-        .expect("read")
-        .into_iter()
-        .map(|(p, _)| p)
-        .collect()
+    let mut reader = SpoolReader::new(dir, SpoolPosition::default());
+    let mut read = Vec::new();
+    while reader.position() < durable {
+        let records = reader.read(durable, usize::MAX).expect("read");
+        if records.is_empty() {
+            break;
+        }
+        read.extend(records.into_iter().map(|(p, _)| p));
+    }
+    read
 }
 
 fn payloads() -> impl Strategy<Value = Vec<Vec<u8>>> {

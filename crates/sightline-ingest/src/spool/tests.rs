@@ -43,10 +43,26 @@ fn open(dir: &Path, committed: SpoolPosition, options: SpoolOptions) -> (Spool, 
     Spool::open(dir, committed, options, DedupSeed::empty(), key_of).expect("open")
 }
 
+/// Every record from `from` to `limit`, with its end position (the reader stops at segment ends).
+fn read_positions(
+    dir: &Path,
+    from: SpoolPosition,
+    limit: SpoolPosition,
+) -> Vec<(Vec<u8>, SpoolPosition)> {
+    let mut reader = SpoolReader::new(dir, from);
+    let mut out = Vec::new();
+    while reader.position() < limit {
+        let records = reader.read(limit, usize::MAX).expect("read");
+        if records.is_empty() {
+            break;
+        }
+        out.extend(records);
+    }
+    out
+}
+
 fn read_all(dir: &Path, from: SpoolPosition, limit: SpoolPosition) -> Vec<Vec<u8>> {
-    SpoolReader::new(dir, from)
-        .read(limit, usize::MAX)
-        .expect("read")
+    read_positions(dir, from, limit)
         .into_iter()
         .map(|(p, _)| p)
         .collect()
@@ -289,6 +305,26 @@ async fn a_reader_quarantines_damage_found_after_the_fact_and_goes_on() {
 }
 
 #[tokio::test]
+async fn a_read_stops_at_a_segment_end_so_the_boundary_is_committed_on_its_own() {
+    let dir = scratch_dir();
+    let (spool, _) = open(
+        dir.path(),
+        SpoolPosition::default(),
+        SpoolOptions::default(),
+    );
+    append(&spool, 1).await.expect("append");
+    let sealed = spool.seal(Duration::from_secs(5)).expect("seal");
+    let mut reader = SpoolReader::new(dir.path(), SpoolPosition::default());
+    let first = reader.read(sealed, usize::MAX).expect("read");
+    assert_eq!(first.len(), 1);
+    // The position to commit is the record's end; only the next read crosses into the new segment.
+    assert_eq!(reader.position(), first[0].1);
+    assert!(reader.read(sealed, usize::MAX).expect("read").is_empty());
+    assert_eq!(reader.position(), sealed);
+    spool.close();
+}
+
+#[tokio::test]
 async fn a_full_queue_answers_busy_at_once() {
     let dir = scratch_dir();
     // The store lookup runs on the appender thread: holding it stalls the appender like a slow disk.
@@ -403,9 +439,7 @@ async fn pending_bytes_are_the_real_bytes_not_whole_segments() {
     }
     assert!(list_segments(dir.path()).expect("list").len() > 2);
     assert_eq!(spool.pending_bytes(SpoolPosition::default()), written);
-    let records = SpoolReader::new(dir.path(), SpoolPosition::default())
-        .read(spool.durable().get(), usize::MAX)
-        .expect("read");
+    let records = read_positions(dir.path(), SpoolPosition::default(), spool.durable().get());
     let (_, after_three) = records[2];
     assert_eq!(
         spool.pending_bytes(after_three),

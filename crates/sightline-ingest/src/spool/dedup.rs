@@ -78,6 +78,10 @@ impl RecentKeys {
         self.order.len()
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+
     pub fn horizon_ms(&self) -> i64 {
         self.horizon_ms
     }

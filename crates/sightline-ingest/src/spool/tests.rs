@@ -507,10 +507,13 @@ async fn sealed_and_idle_segments_are_closed_and_removed_once_consumed() {
     spool.close();
 }
 
+type KeyParts = (i64, String, u64);
+
 /// A stand-in for the event store: the keys the "writer" stored, with their arrival times.
 #[derive(Clone, Default)]
 struct StoredKeys {
-    keys: Arc<Mutex<HashMap<(i64, String, u64), i64>>>,
+    /// `(site, sid, seq)` → `received_at`.
+    keys: Arc<Mutex<HashMap<KeyParts, i64>>>,
     lookups: Arc<AtomicUsize>,
 }
 

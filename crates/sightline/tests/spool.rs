@@ -357,3 +357,77 @@ fn a_full_spool_refuses_with_retry_after_loses_nothing_and_resumes() {
     assert_eq!(pageviews, expected, "every acknowledged batch stored, once");
     assert_eq!(chunks, acked.len() as i64);
 }
+
+#[test]
+fn a_damaged_spool_record_is_quarantined_at_start_and_the_rest_still_stored() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = add_site(dir.path(), "shop.example");
+    // Keep the writer from storing anything, so the batches are still pending in the spool at the crash.
+    let blocker = dir.path().join("blobs").join("1");
+    std::fs::create_dir_all(blocker.parent().expect("parent")).expect("blobs dir");
+    std::fs::write(&blocker, b"not a directory").expect("blocker");
+    let mut server = Server::start(dir.path());
+    let agent = agent();
+    for seq in 0..3 {
+        let mut body = batch(&key, &sid(9), seq, "/p", 1);
+        body["events"].as_array_mut().expect("events").push(
+            json!({"t": now_ms() - 4_000, "type": "replay", "pv": format!("pv{seq}"), "chunk": 0,
+                "events": [{"type": 2, "timestamp": now_ms() - 4_000, "data": {}}]}),
+        );
+        let reply = post_json(&agent, &server.url("/api/v1/batch"), &body);
+        assert_eq!(reply.status, 202, "{}", reply.body);
+    }
+    server.kill9();
+    std::fs::remove_file(&blocker).expect("unblock");
+
+    // Bit rot in the second record: the first must still be stored, the second and third kept aside.
+    let spool = dir.path().join("spool");
+    let segments = sightline_ingest::spool::list_segments(&spool).expect("segments");
+    let path = sightline_ingest::spool::segment_path(&spool, segments[0]);
+    let mut bytes = std::fs::read(&path).expect("segment");
+    let mut ends = Vec::new();
+    let mut offset = 0;
+    frame::scan(&bytes, 0, true, &mut |p| {
+        offset += frame::HEADER_BYTES + p.len();
+        ends.push(offset);
+    });
+    assert_eq!(ends.len(), 3, "all three batches pending");
+    bytes[ends[0] + frame::HEADER_BYTES + 20] ^= 0x10;
+    std::fs::write(&path, &bytes).expect("damage");
+
+    let server = Server::start(dir.path());
+    let drained = wait_drained(&agent, &server, Duration::from_secs(10));
+    assert_eq!(drained.status, 200, "{}", drained.body);
+    let kept = std::fs::read(
+        spool
+            .join("quarantine")
+            .join(format!("{:016}-{}.bad", segments[0], ends[0])),
+    )
+    .expect("quarantine file");
+    assert_eq!(
+        kept,
+        bytes[ends[0]..],
+        "the damaged tail is kept, byte for byte"
+    );
+    let metrics = get(&agent, &server.url("/metrics"));
+    let text = metrics.body.as_str().unwrap_or_default().to_string();
+    let quarantined = text
+        .lines()
+        .find_map(|l| l.strip_prefix("sightline_spool_quarantined_bytes_total "))
+        .and_then(|v| v.trim().parse::<f64>().ok());
+    assert_eq!(quarantined, Some(kept.len() as f64), "{text}");
+    let events = server.get(
+        &agent,
+        &format!("/api/v1/sites/{key}/sessions/{}/events", sid(9)),
+    );
+    let pageviews: Vec<&str> = events.body["events"]
+        .as_array()
+        .map(|e| e.iter().filter_map(|e| e["pageview"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(pageviews.contains(&"pv0"), "{}", events.body);
+    assert!(
+        !pageviews.iter().any(|p| *p == "pv1" || *p == "pv2"),
+        "{}",
+        events.body
+    );
+}

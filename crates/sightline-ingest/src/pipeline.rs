@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use sightline_model::limits::MAX_EVENT_AGE_MS;
 use sightline_model::limits::{MAX_BODY_BYTES, MAX_DECOMPRESSED_BYTES};
-use sightline_model::validate::validate_batch_with_max_age;
+use sightline_model::validate::{clock_correction_ms, validate_batch_with_max_age};
 use sightline_model::wire::{Batch, BatchAccepted};
 use sightline_model::{ValidationError, ValidationErrorKind};
 use sightline_store::{MetaStore, StoreError};
@@ -164,6 +164,17 @@ pub fn parse_batch(
     Ok((batch, json.into_owned()))
 }
 
+/// The batch's earliest event time on the server clock (what deduplication compares with its horizon).
+fn earliest_event_ms(batch: &Batch, received_at: i64) -> i64 {
+    let correction = clock_correction_ms(batch.sent_at, received_at);
+    batch
+        .events
+        .iter()
+        .map(|e| e.t.saturating_add(correction))
+        .min()
+        .unwrap_or(received_at)
+}
+
 impl Ingestor {
     pub fn new(
         sites: Arc<SiteDirectory>,
@@ -268,7 +279,11 @@ impl Ingestor {
         let events = batch.events.len();
         let outcome = self
             .spool
-            .append(header.key(), record::encode(&header, &json))
+            .append(
+                header.key(),
+                earliest_event_ms(&batch, received_at),
+                record::encode(&header, &json),
+            )
             .await?;
         let duplicate = outcome == AppendOutcome::Duplicate;
         if duplicate {

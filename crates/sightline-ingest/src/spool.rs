@@ -1,37 +1,60 @@
-//! The durable spool: append-only segment files of length + CRC framed records.
+//! The durable spool: append-only segment files of length + CRC framed records ([`frame`]).
 //!
 //! One appender thread owns the open segment. It takes every request waiting in its queue, writes them with
 //! one `write` and one `fdatasync` (group commit), and only then answers them, so a 202 always means "on disk".
-//! It also owns the set of batch keys, which makes "store `(site, sid, seq)` once" race-free.
+//! It also owns the deduplication memory ([`dedup`]), which makes "store `(site, sid, seq)` once" race-free.
 //! Readers (the batch writer) only read up to the durable position the appender publishes.
 //!
-//! Record: `[len: u32 LE][crc32(payload): u32 LE][payload: len bytes]`.
+//! Overload never parks a request: a full queue answers [`SpoolError::Busy`] and a spool at its byte cap
+//! answers [`SpoolError::Full`] at once (both 503 + Retry-After). Segments are closed when full, when idle
+//! or old, and on request ([`Spool::seal`]); the writer deletes each one it has wholly stored, so drained
+//! records do not stay on disk.
 
-use std::collections::HashMap;
+pub mod dedup;
+pub mod frame;
+
+use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
-use std::io::{BufReader, Read, Seek, SeekFrom, Write};
+use std::io::{BufReader, ErrorKind, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use sightline_model::now_ms;
 use sightline_store::{BatchKey, SpoolPosition};
 
-/// A segment is closed and a new one started once it holds this many bytes.
+use dedup::{RecentKeys, STORED, UNWRITTEN, key_id};
+pub use frame::{Ending, MAX_RECORD_BYTES};
+
+/// A segment is closed and a new one started once it holds this many bytes (less under a small cap).
 pub const SEGMENT_BYTES: u64 = 64 * 1024 * 1024;
-/// Largest single record; bigger batches are refused before they reach the spool.
-pub const MAX_RECORD_BYTES: usize = 16 * 1024 * 1024;
+/// Default cap on the bytes of all segment files together (`spool_max_bytes`).
+pub const DEFAULT_MAX_BYTES: u64 = 1024 * 1024 * 1024;
+/// Smallest accepted cap: with segments of a quarter of it, a drained spool always has room for the
+/// largest record.
+pub const MIN_MAX_BYTES: u64 = 2 * MAX_RECORD_BYTES as u64;
+/// Segments are at most this fraction of the cap, so deleting drained ones frees room.
+const SEGMENTS_PER_CAP: u64 = 4;
 /// Most bytes written in one group commit.
 const MAX_GROUP_BYTES: usize = 8 * 1024 * 1024;
-/// Requests waiting for the appender; senders wait (back-pressure) when it is full.
-const QUEUE_DEPTH: usize = 4_096;
-/// Batch keys are remembered this long for deduplication of retries.
-pub const DEDUP_WINDOW_MS: i64 = 48 * 3600 * 1000;
-/// How often the appender forgets keys older than the window.
-const DEDUP_PRUNE_EVERY: Duration = Duration::from_secs(600);
-const HEADER_BYTES: usize = 8;
+/// Requests waiting for the appender; when it is full, appends are refused at once (503), never queued.
+pub const QUEUE_DEPTH: usize = 4_096;
+/// A segment holding records is closed after this long without an append ...
+pub const SEAL_AFTER_IDLE: Duration = Duration::from_secs(5);
+/// ... or once its first record is this old, so stored records (and data deleted since) leave the disk soon.
+pub const SEAL_AFTER_AGE: Duration = Duration::from_secs(300);
+/// How often an idle appender checks whether to close its segment.
+const SEAL_CHECK_EVERY: Duration = Duration::from_millis(500);
+/// Batch keys kept in memory for deduplication (~70 bytes each with the set and queue: ~35 MB). Older ones are asked of the
+/// event store.
+pub const DEDUP_MEMORY_KEYS: usize = 500_000;
+/// Event times are client clocks corrected by `sent_at` (and late by the upload): a batch whose earliest
+/// event is within this of the memory's horizon may have been first received before it.
+pub const DEDUP_CLOCK_SLACK_MS: i64 = 10 * 60 * 1000;
+/// Damaged tails are kept here, under the spool directory.
+pub const QUARANTINE_DIR: &str = "quarantine";
 
 #[derive(Debug, thiserror::Error)]
 pub enum SpoolError {
@@ -43,6 +66,23 @@ pub enum SpoolError {
     },
     #[error("the spool is unavailable: {0}")]
     Unavailable(String),
+    #[error(
+        "the spool is busy: {QUEUE_DEPTH} batches are already waiting for the disk; retry shortly"
+    )]
+    Busy,
+    #[error("the spool is full: {0}; retry later")]
+    Full(String),
+}
+
+impl SpoolError {
+    /// The same refusal for another request of a failed group.
+    fn again(&self) -> SpoolError {
+        match self {
+            SpoolError::Full(why) => SpoolError::Full(why.clone()),
+            SpoolError::Busy => SpoolError::Busy,
+            other => SpoolError::Unavailable(other.to_string()),
+        }
+    }
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SpoolError + '_ {
@@ -52,19 +92,40 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SpoolError + '_ {
     }
 }
 
+/// An i/o failure while appending: a full disk (or quota) is [`SpoolError::Full`], like the byte cap.
+fn write_failure(path: &Path, source: std::io::Error) -> SpoolError {
+    if matches!(
+        source.kind(),
+        ErrorKind::StorageFull | ErrorKind::QuotaExceeded
+    ) {
+        SpoolError::Full(format!("no space left on the disk of {}", path.display()))
+    } else {
+        io(path)(source)
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AppendOutcome {
     Stored,
     Duplicate,
 }
 
-/// Dedup identity, `(site, sid, seq)`.
-pub type KeyId = (i64, String, u64);
-
 struct AppendRequest {
     key: BatchKey,
+    /// Earliest event time of the batch (server clock): decides whether the store must be asked.
+    earliest_event_ms: i64,
     payload: Vec<u8>,
     reply: tokio::sync::oneshot::Sender<Result<AppendOutcome, SpoolError>>,
+}
+
+enum Request {
+    Append(AppendRequest),
+    /// Close the current segment; answers the position every earlier record lies before.
+    Seal(mpsc::Sender<Result<SpoolPosition, String>>),
 }
 
 /// Position up to which records are fsync'd, with a condition variable for the writer to wait on.
@@ -76,17 +137,17 @@ pub struct Durable {
 
 impl Durable {
     pub fn get(&self) -> SpoolPosition {
-        *self.position.lock().unwrap_or_else(|p| p.into_inner())
+        *lock(&self.position)
     }
 
     fn set(&self, position: SpoolPosition) {
-        *self.position.lock().unwrap_or_else(|p| p.into_inner()) = position;
+        *lock(&self.position) = position;
         self.advanced.notify_all();
     }
 
     /// Waits until the durable position is past `seen` or `timeout` passes; returns the position.
     pub fn wait_past(&self, seen: SpoolPosition, timeout: Duration) -> SpoolPosition {
-        let guard = self.position.lock().unwrap_or_else(|p| p.into_inner());
+        let guard = lock(&self.position);
         let (guard, _) = self
             .advanced
             .wait_timeout_while(guard, timeout, |p| *p <= seen)
@@ -122,111 +183,239 @@ pub fn list_segments(dir: &Path) -> Result<Vec<u64>, SpoolError> {
 }
 
 /// What recovery found in the unconsumed part of the spool.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Recovered {
     /// Records after the committed position, not yet in the event store.
     pub pending_records: usize,
-    /// Bytes cut from a torn or corrupt tail.
+    /// Bytes of an unfinished last write, cut off.
     pub truncated_bytes: u64,
+    /// Bytes after damaged records, moved to `spool/quarantine/`.
+    pub quarantined_bytes: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct SpoolOptions {
+    /// Cap on the bytes of all segment files; appends past it are refused with [`SpoolError::Full`].
+    pub max_bytes: u64,
+    pub segment_bytes: u64,
+    pub queue_depth: usize,
+    pub dedup_memory_keys: usize,
+    pub seal_after_idle: Duration,
+    pub seal_after_age: Duration,
+}
+
+impl SpoolOptions {
+    pub fn with_max_bytes(max_bytes: u64) -> Self {
+        Self {
+            max_bytes,
+            segment_bytes: (max_bytes / SEGMENTS_PER_CAP).clamp(1, SEGMENT_BYTES),
+            queue_depth: QUEUE_DEPTH,
+            dedup_memory_keys: DEDUP_MEMORY_KEYS,
+            seal_after_idle: SEAL_AFTER_IDLE,
+            seal_after_age: SEAL_AFTER_AGE,
+        }
+    }
+}
+
+impl Default for SpoolOptions {
+    fn default() -> Self {
+        Self::with_max_bytes(DEFAULT_MAX_BYTES)
+    }
+}
+
+/// Asks the event store whether a batch was stored with a `received_at` in the range (only for batches
+/// that may be older than the dedup memory).
+pub type StoredLookup =
+    Box<dyn FnMut(&BatchKey, std::ops::RangeInclusive<i64>) -> Result<bool, String> + Send>;
+
+/// What the event store knows about stored batches when the spool opens.
+pub struct DedupSeed {
+    /// The newest stored batch keys, oldest first (at most `dedup_memory_keys` are kept).
+    pub recent: Vec<BatchKey>,
+    /// Stored keys received at or before this may be missing from `recent`.
+    pub horizon_ms: i64,
+    pub lookup: StoredLookup,
+}
+
+impl DedupSeed {
+    /// No stored batches (tests, a fresh store).
+    pub fn empty() -> Self {
+        Self {
+            recent: Vec::new(),
+            horizon_ms: i64::MIN,
+            lookup: Box::new(|_, _| Ok(false)),
+        }
+    }
+}
+
+/// State shared by the appender, the spool handle and readers.
+struct Shared {
+    dir: PathBuf,
+    sender: Mutex<Option<mpsc::SyncSender<Request>>>,
+    durable: Arc<Durable>,
+    /// Bytes of every segment file, the one being appended to included.
+    sizes: Mutex<BTreeMap<u64, u64>>,
+    /// Where the batch writer has committed to (records before it are in the event store).
+    committed: Mutex<SpoolPosition>,
+    remembered_keys: AtomicUsize,
+}
+
+impl Shared {
+    fn sender(&self) -> Result<mpsc::SyncSender<Request>, SpoolError> {
+        lock(&self.sender)
+            .clone()
+            .ok_or_else(|| SpoolError::Unavailable("shutting down".into()))
+    }
+
+    fn used_bytes(&self) -> u64 {
+        lock(&self.sizes).values().sum()
+    }
+
+    fn pending_bytes(&self, from: SpoolPosition) -> u64 {
+        lock(&self.sizes)
+            .range(from.segment..)
+            .map(|(&segment, &size)| {
+                if segment == from.segment {
+                    size.saturating_sub(from.offset)
+                } else {
+                    size
+                }
+            })
+            .sum()
+    }
+
+    fn seal(&self, timeout: Duration) -> Result<SpoolPosition, SpoolError> {
+        let deadline = Instant::now() + timeout;
+        let sender = self.sender()?;
+        let (reply, answer) = mpsc::channel();
+        let mut request = Request::Seal(reply);
+        // The queue may be full of appends: wait for room, within the deadline.
+        loop {
+            match sender.try_send(request) {
+                Ok(()) => break,
+                Err(mpsc::TrySendError::Full(back)) if Instant::now() < deadline => {
+                    request = back;
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                Err(mpsc::TrySendError::Full(_)) => {
+                    return Err(SpoolError::Unavailable(
+                        "timed out waiting to close the spool segment".into(),
+                    ));
+                }
+                Err(mpsc::TrySendError::Disconnected(_)) => {
+                    return Err(SpoolError::Unavailable("appender stopped".into()));
+                }
+            }
+        }
+        answer
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .map_err(|_| SpoolError::Unavailable("the appender did not close its segment".into()))?
+            .map_err(SpoolError::Unavailable)
+    }
 }
 
 pub struct Spool {
-    sender: Mutex<Option<mpsc::SyncSender<AppendRequest>>>,
-    durable: Arc<Durable>,
+    shared: Arc<Shared>,
     appender: Mutex<Option<JoinHandle<()>>>,
-    dir: PathBuf,
+    options: SpoolOptions,
 }
 
 impl Spool {
-    /// Opens the spool in `dir`: scans records after `committed` (truncating a torn tail), then starts the
-    /// appender. `known_keys` are batch keys already stored; `pending_key` extracts the key of a pending payload.
+    /// Opens the spool in `dir`: recovers the records after `committed` (cutting an unfinished last write,
+    /// quarantining what follows a damaged record), then starts the appender. `pending_key` extracts the key
+    /// of a pending payload, so retries of batches not yet stored are duplicates too.
     pub fn open(
         dir: &Path,
         committed: SpoolPosition,
-        known_keys: Vec<BatchKey>,
+        options: SpoolOptions,
+        dedup: DedupSeed,
         pending_key: impl Fn(&[u8]) -> Option<BatchKey>,
     ) -> Result<(Spool, Recovered), SpoolError> {
         fs::create_dir_all(dir).map_err(io(dir))?;
-        let mut segments = list_segments(dir)?;
-        let mut recovered = Recovered {
-            pending_records: 0,
-            truncated_bytes: 0,
-        };
-        let mut keys: HashMap<KeyId, i64> = known_keys
+        let segments = list_segments(dir)?;
+        let mut recovered = Recovered::default();
+        // Left behind by a crash between a commit and the deletion of what it consumed.
+        for &segment in segments.iter().filter(|&&s| s < committed.segment) {
+            remove_segment(dir, segment)?;
+        }
+        let live: Vec<u64> = segments
             .into_iter()
-            .map(|k| ((k.site_id, k.sid, k.seq), k.received_at))
+            .filter(|&s| s >= committed.segment)
             .collect();
-        // Batches spooled but not yet stored count as seen too: a retry of one is a duplicate.
-        let mut pending_records = 0;
-        let mut remember = |payload: &[u8]| {
-            pending_records += 1;
-            if let Some(k) = pending_key(payload) {
-                keys.insert((k.site_id, k.sid, k.seq), k.received_at);
-            }
-        };
-        let mut end = SpoolPosition {
-            segment: committed.segment.max(1),
-            offset: 0,
-        };
-        for &segment in segments.iter().filter(|&&s| s >= committed.segment) {
+        let mut sizes = BTreeMap::new();
+        let mut pending_keys = Vec::new();
+        let mut end = None;
+        for (i, &segment) in live.iter().enumerate() {
             let start = if segment == committed.segment {
                 committed.offset
             } else {
                 0
             };
-            let path = segment_path(dir, segment);
-            let scan = scan_segment(&path, start, &mut remember)?;
-            if scan.valid_end < scan.file_len {
-                tracing::warn!(
-                    segment,
-                    offset = scan.valid_end,
-                    cut = scan.file_len - scan.valid_end,
-                    "spool: torn or corrupt record at the tail, skipping it"
-                );
-                recovered.truncated_bytes += scan.file_len - scan.valid_end;
-                let file = OpenOptions::new()
-                    .write(true)
-                    .open(&path)
-                    .map_err(io(&path))?;
-                file.set_len(scan.valid_end).map_err(io(&path))?;
-                file.sync_all().map_err(io(&path))?;
-            }
-            end = SpoolPosition {
+            let last = i + 1 == live.len();
+            let size = recover_segment(dir, segment, start, last, &mut recovered, &mut |p| {
+                pending_keys.extend(pending_key(p).map(|k| (k, segment)));
+            })?;
+            sizes.insert(segment, size);
+            end = Some(SpoolPosition {
                 segment,
-                offset: scan.valid_end,
-            };
+                offset: size,
+            });
         }
-        recovered.pending_records = pending_records;
-        // Never append behind the committed position, even if its segment file is gone.
-        if end < committed {
-            end = committed;
+        // Never append behind the committed position: if its segment is gone or shorter, start a new one.
+        let end = match end {
+            Some(end) if end >= committed => end,
+            _ if committed.offset == 0 => SpoolPosition {
+                segment: committed.segment.max(1),
+                offset: 0,
+            },
+            _ => SpoolPosition {
+                segment: committed.segment + 1,
+                offset: 0,
+            },
+        };
+        sizes.entry(end.segment).or_insert(0);
+
+        let mut keys = RecentKeys::new(options.dedup_memory_keys, dedup.horizon_ms);
+        for key in &dedup.recent {
+            keys.make_room(committed.segment);
+            keys.insert(key_id(key), key.received_at, STORED);
         }
-        segments.retain(|&s| s > end.segment);
-        for stale in segments {
-            // Segments after a corrupt one cannot be ordered safely; keep them aside for inspection.
-            let path = segment_path(dir, stale);
-            tracing::error!(
-                segment = stale,
-                "spool: segment after a corrupt one, renaming to .corrupt"
-            );
-            fs::rename(&path, path.with_extension("corrupt")).map_err(io(&path))?;
+        for (key, segment) in &pending_keys {
+            let id = key_id(key);
+            if !keys.contains(id) {
+                // Pending keys are kept even past the cap: the writer has not stored them yet.
+                keys.make_room(committed.segment);
+                keys.insert(id, key.received_at, *segment);
+            }
         }
 
-        let durable = Arc::new(Durable::default());
-        durable.set(end);
         let file = OpenOptions::new()
             .create(true)
             .append(true)
             .open(segment_path(dir, end.segment))
             .map_err(io(dir))?;
         sync_dir(dir)?;
-        let (sender, receiver) = mpsc::sync_channel(QUEUE_DEPTH);
-        let appender = Appender {
+        let (sender, receiver) = mpsc::sync_channel(options.queue_depth.max(1));
+        let durable = Arc::new(Durable::default());
+        durable.set(end);
+        let shared = Arc::new(Shared {
             dir: dir.to_path_buf(),
+            sender: Mutex::new(Some(sender)),
+            durable,
+            sizes: Mutex::new(sizes),
+            committed: Mutex::new(committed),
+            remembered_keys: AtomicUsize::new(keys.len()),
+        });
+        let now = Instant::now();
+        let appender = Appender {
             file,
             position: end,
             keys,
-            durable: durable.clone(),
-            last_prune: Instant::now(),
+            lookup: dedup.lookup,
+            shared: shared.clone(),
+            options: options.clone(),
+            first_append: (end.offset > 0).then_some(now),
+            last_append: now,
             failed: None,
         };
         let handle = std::thread::Builder::new()
@@ -235,90 +424,119 @@ impl Spool {
             .map_err(io(dir))?;
         Ok((
             Spool {
-                sender: Mutex::new(Some(sender)),
-                durable,
+                shared,
                 appender: Mutex::new(Some(handle)),
-                dir: dir.to_path_buf(),
+                options,
             },
             recovered,
         ))
     }
 
     pub fn durable(&self) -> Arc<Durable> {
-        self.durable.clone()
+        self.shared.durable.clone()
     }
 
     pub fn dir(&self) -> &Path {
-        &self.dir
+        &self.shared.dir
     }
 
-    /// Appends one record durably; resolves once it is fsync'd (or known as a duplicate).
+    pub fn options(&self) -> &SpoolOptions {
+        &self.options
+    }
+
+    /// A reader from `position` that can close the current segment when it finds damage in it.
+    pub fn reader(&self, position: SpoolPosition) -> SpoolReader {
+        let mut reader = SpoolReader::new(self.dir(), position);
+        reader.shared = Some(self.shared.clone());
+        reader
+    }
+
+    /// Appends one record durably; resolves once it is fsync'd (or known as a duplicate). Never waits for
+    /// room: a full queue is [`SpoolError::Busy`], a spool at its cap [`SpoolError::Full`].
+    /// `earliest_event_ms` is the batch's earliest event time on the server clock.
     pub async fn append(
         &self,
         key: BatchKey,
+        earliest_event_ms: i64,
         payload: Vec<u8>,
     ) -> Result<AppendOutcome, SpoolError> {
-        if payload.len() > MAX_RECORD_BYTES {
+        if payload.is_empty() || payload.len() > MAX_RECORD_BYTES {
             return Err(SpoolError::Unavailable(format!(
-                "record of {} bytes is too large",
+                "a record of {} bytes cannot be spooled (1..={MAX_RECORD_BYTES})",
                 payload.len()
             )));
         }
-        let sender = self
-            .sender
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-            .ok_or_else(|| SpoolError::Unavailable("shutting down".into()))?;
+        let sender = self.shared.sender()?;
         let (reply, answer) = tokio::sync::oneshot::channel();
-        let request = AppendRequest {
+        let request = Request::Append(AppendRequest {
             key,
+            earliest_event_ms,
             payload,
             reply,
-        };
-        // A full queue means the disk is behind: wait on a blocking thread rather than stall the runtime.
-        let sent = match sender.try_send(request) {
-            Ok(()) => Ok(()),
-            Err(mpsc::TrySendError::Full(request)) => {
-                tokio::task::spawn_blocking(move || sender.send(request).map_err(|_| ()))
-                    .await
-                    .map_err(|_| ())
-                    .and_then(|r| r)
+        });
+        match sender.try_send(request) {
+            Ok(()) => {}
+            Err(mpsc::TrySendError::Full(_)) => {
+                metrics::counter!("sightline_spool_refused_total", "reason" => "busy").increment(1);
+                return Err(SpoolError::Busy);
             }
-            Err(mpsc::TrySendError::Disconnected(_)) => Err(()),
-        };
-        sent.map_err(|_| SpoolError::Unavailable("appender stopped".into()))?;
+            Err(mpsc::TrySendError::Disconnected(_)) => {
+                return Err(SpoolError::Unavailable("appender stopped".into()));
+            }
+        }
         answer
             .await
             .map_err(|_| SpoolError::Unavailable("appender stopped".into()))?
     }
 
-    /// Stops accepting, lets the appender finish what is queued, and waits for it.
-    pub fn close(&self) {
-        self.sender.lock().unwrap_or_else(|p| p.into_inner()).take();
-        if let Some(handle) = self
-            .appender
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take()
-        {
-            let _ = handle.join();
-        }
-        self.durable.wake();
+    /// Closes the current segment (if it holds records) and returns a position every record acknowledged
+    /// before the call lies before. Blocking, at most `timeout`.
+    pub fn seal(&self, timeout: Duration) -> Result<SpoolPosition, SpoolError> {
+        self.shared.seal(timeout)
     }
 
-    /// Deletes segment files wholly before `position` (already in the event store).
+    /// Stops accepting, lets the appender finish what is queued, and waits for it.
+    pub fn close(&self) {
+        lock(&self.shared.sender).take();
+        if let Some(handle) = lock(&self.appender).take() {
+            let _ = handle.join();
+        }
+        self.shared.durable.wake();
+    }
+
+    /// The writer has committed everything before `position`: deletes the segment files wholly before it.
     pub fn remove_consumed(&self, position: SpoolPosition) -> Result<usize, SpoolError> {
-        let mut removed = 0;
-        for segment in list_segments(&self.dir)?
+        {
+            let mut committed = lock(&self.shared.committed);
+            *committed = (*committed).max(position);
+        }
+        let consumed: Vec<u64> = list_segments(self.dir())?
             .into_iter()
             .filter(|&s| s < position.segment)
-        {
-            let path = segment_path(&self.dir, segment);
-            fs::remove_file(&path).map_err(io(&path))?;
-            removed += 1;
+            .collect();
+        for &segment in &consumed {
+            remove_segment(self.dir(), segment)?;
+            lock(&self.shared.sizes).remove(&segment);
         }
-        Ok(removed)
+        if !consumed.is_empty() {
+            sync_dir(self.dir())?;
+        }
+        Ok(consumed.len())
+    }
+
+    /// Bytes from `from` to the durable end, summed over the real segment sizes.
+    pub fn pending_bytes(&self, from: SpoolPosition) -> u64 {
+        self.shared.pending_bytes(from)
+    }
+
+    /// Bytes of all segment files (what `max_bytes` caps).
+    pub fn used_bytes(&self) -> u64 {
+        self.shared.used_bytes()
+    }
+
+    /// Batch keys in the dedup memory.
+    pub fn remembered_keys(&self) -> usize {
+        self.shared.remembered_keys.load(Ordering::Relaxed)
     }
 }
 
@@ -326,34 +544,166 @@ fn sync_dir(dir: &Path) -> Result<(), SpoolError> {
     File::open(dir).and_then(|d| d.sync_all()).map_err(io(dir))
 }
 
+fn remove_segment(dir: &Path, segment: u64) -> Result<(), SpoolError> {
+    let path = segment_path(dir, segment);
+    match fs::remove_file(&path) {
+        Err(e) if e.kind() != ErrorKind::NotFound => Err(io(&path)(e)),
+        _ => Ok(()),
+    }
+}
+
+/// Copies a damaged segment's tail to `quarantine/<segment>-<offset>.bad`, fsync'd, for inspection.
+fn quarantine(dir: &Path, segment: u64, offset: u64, tail: &[u8]) -> Result<PathBuf, SpoolError> {
+    let qdir = dir.join(QUARANTINE_DIR);
+    fs::create_dir_all(&qdir).map_err(io(&qdir))?;
+    let path = qdir.join(format!("{segment:016}-{offset}.bad"));
+    let mut file = File::create(&path).map_err(io(&path))?;
+    file.write_all(tail)
+        .and_then(|_| file.sync_all())
+        .map_err(io(&path))?;
+    sync_dir(&qdir)?;
+    sync_dir(dir)?;
+    metrics::counter!("sightline_spool_quarantined_bytes_total").increment(tail.len() as u64);
+    Ok(path)
+}
+
+/// Recovers one segment from `start`: every intact record goes to `on_record`; an unfinished last write is
+/// cut, a damaged record and what follows it are quarantined. Returns the segment's size afterwards.
+fn recover_segment(
+    dir: &Path,
+    segment: u64,
+    start: u64,
+    last: bool,
+    recovered: &mut Recovered,
+    on_record: &mut impl FnMut(&[u8]),
+) -> Result<u64, SpoolError> {
+    let path = segment_path(dir, segment);
+    let bytes = fs::read(&path).map_err(io(&path))?;
+    let scan = frame::scan(&bytes, start, last, &mut |p| {
+        recovered.pending_records += 1;
+        on_record(p);
+    });
+    let cut_at = match scan.ending {
+        Ending::Clean => return Ok(bytes.len() as u64),
+        Ending::Torn { offset } => {
+            let cut = bytes.len() as u64 - offset;
+            tracing::warn!(
+                segment,
+                offset,
+                bytes = cut,
+                "spool: cutting an unfinished last write"
+            );
+            recovered.truncated_bytes += cut;
+            offset
+        }
+        Ending::Damaged { offset } => {
+            let tail = &bytes[offset as usize..];
+            let kept = quarantine(dir, segment, offset, tail)?;
+            tracing::error!(
+                segment,
+                offset,
+                bytes = tail.len(),
+                file = %kept.display(),
+                "spool: damaged record; moved it and everything after it in the segment to quarantine"
+            );
+            recovered.quarantined_bytes += tail.len() as u64;
+            offset
+        }
+    };
+    let file = OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .map_err(io(&path))?;
+    file.set_len(cut_at)
+        .and_then(|_| file.sync_all())
+        .map_err(io(&path))?;
+    Ok(cut_at)
+}
+
 struct Appender {
-    dir: PathBuf,
     file: File,
     position: SpoolPosition,
-    keys: HashMap<KeyId, i64>,
-    durable: Arc<Durable>,
-    last_prune: Instant,
+    keys: RecentKeys,
+    lookup: StoredLookup,
+    shared: Arc<Shared>,
+    options: SpoolOptions,
+    /// When the current segment got its first record (`None` while empty).
+    first_append: Option<Instant>,
+    last_append: Instant,
     /// Set when a failed write could not be undone: the spool then refuses everything (503).
     failed: Option<String>,
 }
 
 impl Appender {
-    fn run(mut self, receiver: mpsc::Receiver<AppendRequest>) {
-        let mut frame = Vec::with_capacity(MAX_GROUP_BYTES);
-        while let Ok(first) = receiver.recv() {
-            let mut group = vec![first];
-            let mut bytes = group[0].payload.len();
-            while bytes < MAX_GROUP_BYTES {
-                match receiver.try_recv() {
-                    Ok(next) => {
-                        bytes += next.payload.len();
-                        group.push(next);
+    fn run(mut self, receiver: mpsc::Receiver<Request>) {
+        let group_limit = MAX_GROUP_BYTES.min(self.options.segment_bytes as usize);
+        let mut frame = Vec::new();
+        let mut next: Option<Request> = None;
+        loop {
+            let request = match next.take() {
+                Some(request) => request,
+                None => match receiver.recv_timeout(SEAL_CHECK_EVERY) {
+                    Ok(request) => request,
+                    Err(mpsc::RecvTimeoutError::Timeout) => {
+                        self.seal_if_stale();
+                        continue;
                     }
-                    Err(_) => break,
+                    Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                },
+            };
+            match request {
+                Request::Seal(reply) => {
+                    let _ = reply.send(self.seal());
+                }
+                Request::Append(first) => {
+                    let mut bytes = first.payload.len();
+                    let mut group = vec![first];
+                    while bytes < group_limit {
+                        match receiver.try_recv() {
+                            Ok(Request::Append(request)) => {
+                                bytes += request.payload.len();
+                                group.push(request);
+                            }
+                            Ok(seal) => {
+                                next = Some(seal);
+                                break;
+                            }
+                            Err(_) => break,
+                        }
+                    }
+                    self.commit_group(group, &mut frame);
+                    self.seal_if_stale();
                 }
             }
-            self.commit_group(group, &mut frame);
         }
+    }
+
+    /// Decides one request: `Ok(Some(Duplicate))`, `Ok(None)` = new, or a refusal.
+    fn check(
+        &mut self,
+        request: &AppendRequest,
+        id: dedup::KeyId,
+    ) -> Result<Option<AppendOutcome>, SpoolError> {
+        if self.keys.contains(id) {
+            return Ok(Some(AppendOutcome::Duplicate));
+        }
+        // The first copy arrived after its events happened and, if forgotten, at or before the horizon.
+        let earliest_arrival = request
+            .earliest_event_ms
+            .saturating_sub(DEDUP_CLOCK_SLACK_MS);
+        if earliest_arrival <= self.keys.horizon_ms() {
+            metrics::counter!("sightline_spool_dedup_store_lookups_total").increment(1);
+            match (self.lookup)(&request.key, earliest_arrival..=self.keys.horizon_ms()) {
+                Ok(true) => return Ok(Some(AppendOutcome::Duplicate)),
+                Ok(false) => {}
+                Err(e) => {
+                    return Err(SpoolError::Unavailable(format!(
+                        "cannot ask the event store whether the batch is a retry: {e}"
+                    )));
+                }
+            }
+        }
+        Ok(None)
     }
 
     fn commit_group(&mut self, group: Vec<AppendRequest>, frame: &mut Vec<u8>) {
@@ -366,60 +716,75 @@ impl Appender {
             return;
         }
         frame.clear();
+        let committed_segment = lock(&self.shared.committed).segment;
+        let used = self.shared.used_bytes();
         let mut outcomes = Vec::with_capacity(group.len());
-        let mut inserted = Vec::new();
+        let mut inserted = 0;
         for request in &group {
-            let id = (
-                request.key.site_id,
-                request.key.sid.clone(),
-                request.key.seq,
-            );
-            if self.keys.contains_key(&id) {
-                outcomes.push(AppendOutcome::Duplicate);
-            } else {
-                self.keys.insert(id.clone(), request.key.received_at);
-                inserted.push(id);
-                frame.extend_from_slice(&(request.payload.len() as u32).to_le_bytes());
-                frame.extend_from_slice(&crc32fast::hash(&request.payload).to_le_bytes());
-                frame.extend_from_slice(&request.payload);
-                outcomes.push(AppendOutcome::Stored);
-            }
+            let id = key_id(&request.key);
+            let outcome = match self.check(request, id) {
+                Ok(Some(duplicate)) => Ok(duplicate),
+                Err(e) => Err(e),
+                Ok(None) => {
+                    let size = frame::framed_len(&request.payload) as u64;
+                    if used + frame.len() as u64 + size > self.options.max_bytes {
+                        metrics::counter!("sightline_spool_refused_total", "reason" => "full")
+                            .increment(1);
+                        Err(SpoolError::Full(format!(
+                            "{used} bytes wait for the batch writer and the limit (spool_max_bytes) is {}",
+                            self.options.max_bytes
+                        )))
+                    } else if !self.keys.make_room(committed_segment) {
+                        metrics::counter!("sightline_spool_refused_total", "reason" => "dedup")
+                            .increment(1);
+                        Err(SpoolError::Full(format!(
+                            "{} batches wait for the batch writer",
+                            self.keys.len()
+                        )))
+                    } else {
+                        self.keys.insert(id, request.key.received_at, UNWRITTEN);
+                        inserted += 1;
+                        frame::encode_into(frame, &request.payload);
+                        Ok(AppendOutcome::Stored)
+                    }
+                }
+            };
+            outcomes.push(outcome);
         }
-        let result = self.write_durably(frame);
-        match result {
+        match self.write_durably(frame) {
             Ok(()) => {
+                self.keys
+                    .set_newest_segment(inserted, self.position.segment);
                 metrics::histogram!("sightline_spool_group_records").record(group.len() as f64);
                 for (request, outcome) in group.into_iter().zip(outcomes) {
-                    let _ = request.reply.send(Ok(outcome));
+                    let _ = request.reply.send(outcome);
                 }
             }
             Err(e) => {
                 tracing::error!(error = %e, "spool write failed; answering 503");
-                for id in inserted {
-                    self.keys.remove(&id);
-                }
-                for request in group {
-                    let _ = request
-                        .reply
-                        .send(Err(SpoolError::Unavailable(e.to_string())));
+                self.keys.forget_newest(inserted);
+                // Duplicates found within this group are not stored either: refuse them too.
+                for (request, outcome) in group.into_iter().zip(outcomes) {
+                    let _ = request.reply.send(outcome.and(Err(e.again())));
                 }
             }
         }
-        if self.last_prune.elapsed() > DEDUP_PRUNE_EVERY {
-            let horizon = now_ms() - DEDUP_WINDOW_MS;
-            self.keys.retain(|_, received_at| *received_at >= horizon);
-            self.last_prune = Instant::now();
-        }
+        self.shared
+            .remembered_keys
+            .store(self.keys.len(), Ordering::Relaxed);
+        metrics::gauge!("sightline_spool_dedup_keys").set(self.keys.len() as f64);
     }
 
     fn write_durably(&mut self, frame: &[u8]) -> Result<(), SpoolError> {
         if frame.is_empty() {
             return Ok(());
         }
-        if self.position.offset > 0 && self.position.offset + frame.len() as u64 > SEGMENT_BYTES {
+        if self.position.offset > 0
+            && self.position.offset + frame.len() as u64 > self.options.segment_bytes
+        {
             self.rotate()?;
         }
-        let path = segment_path(&self.dir, self.position.segment);
+        let path = segment_path(&self.shared.dir, self.position.segment);
         let written = self
             .file
             .write_all(frame)
@@ -437,76 +802,55 @@ impl Appender {
                     path.display()
                 ));
             }
-            return Err(io(&path)(e));
+            return Err(write_failure(&path, e));
         }
+        let now = Instant::now();
+        self.first_append.get_or_insert(now);
+        self.last_append = now;
         self.position.offset += frame.len() as u64;
-        self.durable.set(self.position);
+        lock(&self.shared.sizes).insert(self.position.segment, self.position.offset);
+        self.shared.durable.set(self.position);
         Ok(())
     }
 
+    /// Starts the next segment and publishes its start as durable, so the writer moves past (and deletes)
+    /// the closed one.
     fn rotate(&mut self) -> Result<(), SpoolError> {
         let next = SpoolPosition {
             segment: self.position.segment + 1,
             offset: 0,
         };
-        let path = segment_path(&self.dir, next.segment);
+        let path = segment_path(&self.shared.dir, next.segment);
         self.file = OpenOptions::new()
-            .create(true)
+            .create_new(true)
             .append(true)
             .open(&path)
-            .map_err(io(&path))?;
-        sync_dir(&self.dir)?;
+            .map_err(|e| write_failure(&path, e))?;
+        sync_dir(&self.shared.dir)?;
         self.position = next;
+        self.first_append = None;
+        lock(&self.shared.sizes).insert(next.segment, 0);
+        self.shared.durable.set(next);
         Ok(())
     }
-}
 
-struct SegmentScan {
-    valid_end: u64,
-    file_len: u64,
-}
+    fn seal(&mut self) -> Result<SpoolPosition, String> {
+        if self.position.offset > 0 {
+            self.rotate().map_err(|e| e.to_string())?;
+        }
+        Ok(self.position)
+    }
 
-/// Reads every intact record from `start`; stops at the first torn or corrupt one.
-fn scan_segment(
-    path: &Path,
-    start: u64,
-    on_record: &mut impl FnMut(&[u8]),
-) -> Result<SegmentScan, SpoolError> {
-    let file = File::open(path).map_err(io(path))?;
-    let file_len = file.metadata().map_err(io(path))?.len();
-    let mut reader = BufReader::new(file);
-    reader.seek(SeekFrom::Start(start)).map_err(io(path))?;
-    let mut offset = start;
-    while let Some(payload) =
-        read_record(&mut reader, file_len - offset.min(file_len)).map_err(io(path))?
-    {
-        offset += (HEADER_BYTES + payload.len()) as u64;
-        on_record(&payload);
+    fn seal_if_stale(&mut self) {
+        let Some(first) = self.first_append else {
+            return;
+        };
+        let stale = self.last_append.elapsed() >= self.options.seal_after_idle
+            || first.elapsed() >= self.options.seal_after_age;
+        if stale && let Err(e) = self.rotate() {
+            tracing::warn!(error = %e, "spool: could not close an idle segment");
+        }
     }
-    Ok(SegmentScan {
-        valid_end: offset.min(file_len),
-        file_len,
-    })
-}
-
-/// Next record, or `None` at the end or at a torn/corrupt record (`remaining` = bytes left in the file).
-fn read_record(reader: &mut impl Read, remaining: u64) -> std::io::Result<Option<Vec<u8>>> {
-    if remaining < HEADER_BYTES as u64 {
-        return Ok(None);
-    }
-    let mut header = [0u8; HEADER_BYTES];
-    reader.read_exact(&mut header)?;
-    let len = u32::from_le_bytes([header[0], header[1], header[2], header[3]]) as usize;
-    let crc = u32::from_le_bytes([header[4], header[5], header[6], header[7]]);
-    if len > MAX_RECORD_BYTES || (len + HEADER_BYTES) as u64 > remaining {
-        return Ok(None);
-    }
-    let mut payload = vec![0u8; len];
-    reader.read_exact(&mut payload)?;
-    if crc32fast::hash(&payload) != crc {
-        return Ok(None);
-    }
-    Ok(Some(payload))
 }
 
 /// Sequential reader of durable records for the batch writer.
@@ -514,9 +858,15 @@ pub struct SpoolReader {
     dir: PathBuf,
     position: SpoolPosition,
     open: Option<(u64, BufReader<File>)>,
+    /// The live spool, to close a segment found damaged while it is still being appended to.
+    shared: Option<Arc<Shared>>,
 }
 
+/// How long a reader waits for the appender to close a damaged segment.
+const SEAL_TIMEOUT: Duration = Duration::from_secs(10);
+
 impl SpoolReader {
+    /// A reader of a spool directory no appender writes to (tests, tools).
     pub fn new(dir: &Path, position: SpoolPosition) -> Self {
         Self {
             dir: dir.to_path_buf(),
@@ -525,6 +875,7 @@ impl SpoolReader {
                 offset: position.offset,
             },
             open: None,
+            shared: None,
         }
     }
 
@@ -546,14 +897,16 @@ impl SpoolReader {
             let end = if segment < limit.segment {
                 match fs::metadata(&path) {
                     Ok(m) => m.len(),
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => 0,
+                    Err(e) if e.kind() == ErrorKind::NotFound => 0,
                     Err(e) => return Err(io(&path)(e)),
                 }
             } else {
                 limit.offset
             };
             if self.position.offset >= end {
-                if segment < limit.segment {
+                // Stop at the end of a segment once records were read: the caller commits the last record's
+                // end, and must come back to move past the boundary (and let the segment be deleted).
+                if segment < limit.segment && out.is_empty() {
                     self.position = SpoolPosition {
                         segment: segment + 1,
                         offset: 0,
@@ -572,24 +925,15 @@ impl SpoolReader {
             let Some((_, reader)) = self.open.as_mut() else {
                 break;
             };
-            match read_record(reader, end - self.position.offset).map_err(io(&path))? {
+            match frame::read_record(reader, end - self.position.offset).map_err(io(&path))? {
                 Some(payload) => {
-                    self.position.offset += (HEADER_BYTES + payload.len()) as u64;
+                    self.position.offset += frame::framed_len(&payload) as u64;
                     bytes += payload.len();
                     out.push((payload, self.position));
                 }
                 None => {
-                    // Only durable bytes are read, so this is corruption after the fact: skip the segment.
-                    tracing::error!(
-                        segment,
-                        offset = self.position.offset,
-                        "spool: corrupt record, skipping rest of segment"
-                    );
-                    self.position = SpoolPosition {
-                        segment: segment + 1,
-                        offset: 0,
-                    };
                     self.open = None;
+                    self.quarantine_rest(segment < limit.segment)?;
                     if segment >= limit.segment {
                         break;
                     }
@@ -598,152 +942,33 @@ impl SpoolReader {
         }
         Ok(out)
     }
+
+    /// Durable bytes that no longer read back (damage after the fact): keeps the rest of the segment aside and
+    /// moves on to the next one. A segment still being appended to is closed first, so nothing written to it
+    /// later is skipped.
+    fn quarantine_rest(&mut self, sealed: bool) -> Result<(), SpoolError> {
+        let SpoolPosition { segment, offset } = self.position;
+        if !sealed && let Some(shared) = &self.shared {
+            shared.seal(SEAL_TIMEOUT)?;
+        }
+        let path = segment_path(&self.dir, segment);
+        let bytes = fs::read(&path).map_err(io(&path))?;
+        let tail = bytes.get(offset as usize..).unwrap_or_default();
+        let kept = quarantine(&self.dir, segment, offset, tail)?;
+        tracing::error!(
+            segment,
+            offset,
+            bytes = tail.len(),
+            file = %kept.display(),
+            "spool: a durable record no longer reads back; moved the rest of its segment to quarantine"
+        );
+        self.position = SpoolPosition {
+            segment: segment + 1,
+            offset: 0,
+        };
+        Ok(())
+    }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn key(seq: u64) -> BatchKey {
-        BatchKey {
-            site_id: 1,
-            sid: "abcdefghijklmnop".into(),
-            seq,
-            received_at: now_ms(),
-        }
-    }
-
-    /// Payloads carry their seq so recovery can rebuild keys.
-    fn payload(seq: u64) -> Vec<u8> {
-        format!("record-{seq}").into_bytes()
-    }
-
-    fn key_of(payload: &[u8]) -> Option<BatchKey> {
-        std::str::from_utf8(payload)
-            .ok()?
-            .strip_prefix("record-")?
-            .parse()
-            .ok()
-            .map(key)
-    }
-
-    fn read_all(dir: &Path, from: SpoolPosition, limit: SpoolPosition) -> Vec<Vec<u8>> {
-        SpoolReader::new(dir, from)
-            .read(limit, usize::MAX)
-            .expect("read")
-            .into_iter()
-            .map(|(p, _)| p)
-            .collect()
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn concurrent_appends_are_durable_ordered_and_deduplicated() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let (spool, _) =
-            Spool::open(dir.path(), SpoolPosition::default(), vec![], key_of).expect("open");
-        let spool = Arc::new(spool);
-        let tasks: Vec<_> = (0..50u64)
-            .map(|seq| {
-                let spool = spool.clone();
-                // Every batch is sent twice at once: exactly one of the two is stored.
-                tokio::spawn(async move {
-                    let (a, b) = tokio::join!(
-                        spool.append(key(seq), payload(seq)),
-                        spool.append(key(seq), payload(seq))
-                    );
-                    (a.expect("append"), b.expect("append"))
-                })
-            })
-            .collect();
-        for task in tasks {
-            let (a, b) = task.await.expect("task");
-            assert!(matches!(
-                (a, b),
-                (AppendOutcome::Stored, AppendOutcome::Duplicate)
-                    | (AppendOutcome::Duplicate, AppendOutcome::Stored)
-            ));
-        }
-        let durable = spool.durable().get();
-        let mut seqs: Vec<u64> = read_all(dir.path(), SpoolPosition::default(), durable)
-            .iter()
-            .filter_map(|p| key_of(p).map(|k| k.seq))
-            .collect();
-        seqs.sort_unstable();
-        assert_eq!(seqs, (0..50).collect::<Vec<_>>());
-        spool.close();
-    }
-
-    #[tokio::test]
-    async fn a_torn_tail_is_cut_and_pending_records_still_count_as_seen() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let (spool, _) =
-            Spool::open(dir.path(), SpoolPosition::default(), vec![], key_of).expect("open");
-        for seq in 0..3 {
-            assert_eq!(
-                spool.append(key(seq), payload(seq)).await.expect("append"),
-                AppendOutcome::Stored
-            );
-        }
-        let durable = spool.durable().get();
-        spool.close();
-        // A crash in the middle of the next record: a header promising 100 bytes, and only 5 of them.
-        let path = segment_path(dir.path(), durable.segment);
-        let mut file = OpenOptions::new()
-            .append(true)
-            .open(&path)
-            .expect("open segment");
-        file.write_all(&100u32.to_le_bytes())
-            .and_then(|_| file.write_all(&[0, 0, 0, 0, 1, 2, 3, 4, 5]))
-            .expect("write");
-        drop(file);
-
-        // The first record was already written to the store; records 1 and 2 are pending.
-        let first_end = SpoolReader::new(dir.path(), SpoolPosition::default())
-            .read(durable, 1)
-            .expect("read")[0]
-            .1;
-        let (spool, recovered) =
-            Spool::open(dir.path(), first_end, vec![key(0)], key_of).expect("reopen");
-        assert_eq!(
-            (recovered.pending_records, recovered.truncated_bytes),
-            (2, 13)
-        );
-        assert_eq!(
-            std::fs::metadata(&path).expect("meta").len(),
-            durable.offset
-        );
-        for seq in 0..3 {
-            assert_eq!(
-                spool.append(key(seq), payload(seq)).await.expect("append"),
-                AppendOutcome::Duplicate,
-                "seq {seq}"
-            );
-        }
-        assert_eq!(
-            spool.append(key(3), payload(3)).await.expect("append"),
-            AppendOutcome::Stored
-        );
-        let records = read_all(dir.path(), first_end, spool.durable().get());
-        assert_eq!(records, vec![payload(1), payload(2), payload(3)]);
-        spool.close();
-    }
-
-    #[test]
-    fn a_corrupt_record_stops_the_scan_at_the_last_good_one() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = segment_path(dir.path(), 1);
-        let mut bytes = Vec::new();
-        for body in [&b"good"[..], b"flipped"] {
-            bytes.extend_from_slice(&(body.len() as u32).to_le_bytes());
-            bytes.extend_from_slice(&crc32fast::hash(body).to_le_bytes());
-            bytes.extend_from_slice(body);
-        }
-        let last = bytes.len() - 1;
-        bytes[last] ^= 0xff;
-        std::fs::write(&path, &bytes).expect("write");
-        let mut seen = Vec::new();
-        let scan = scan_segment(&path, 0, &mut |p: &[u8]| seen.push(p.to_vec())).expect("scan");
-        assert_eq!(seen, vec![b"good".to_vec()]);
-        assert_eq!((scan.valid_end, scan.file_len), (12, bytes.len() as u64));
-    }
-}
+mod tests;

@@ -14,7 +14,7 @@ use crate::enrich::PageGroups;
 use crate::record;
 use crate::rows::PageviewCache;
 use crate::sites::SiteDirectory;
-use crate::spool::{SEGMENT_BYTES, Spool, SpoolReader};
+use crate::spool::Spool;
 
 /// How long the writer waits for new records before checking for shutdown.
 const POLL: Duration = Duration::from_millis(100);
@@ -23,6 +23,8 @@ pub const MAX_COMMIT_BYTES: usize = 16 * 1024 * 1024;
 /// Least time between two commits while the spool has less than half a commit's worth pending: fewer, larger
 /// DuckDB transactions keep the disk free for the spool's fsyncs (ack latency) and stay well under 1 s behind.
 const MIN_COMMIT_INTERVAL: Duration = Duration::from_millis(250);
+/// How often `wait_committed` looks at the committed position.
+const COMMIT_WAIT_POLL: Duration = Duration::from_millis(10);
 /// Wait before retrying a failed commit.
 const RETRY_BACKOFF: Duration = Duration::from_millis(500);
 
@@ -97,7 +99,27 @@ impl BatchWriter {
             .committed
             .lock()
             .unwrap_or_else(|p| p.into_inner());
-        bytes_between(committed, self.spool.durable().get())
+        self.spool.pending_bytes(committed)
+    }
+
+    /// Waits until the writer has committed up to `position`, at most `timeout`; whether it did.
+    pub fn wait_committed(&self, position: SpoolPosition, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if *self
+                .status
+                .committed
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                >= position
+            {
+                return true;
+            }
+            if Instant::now() >= deadline {
+                return false;
+            }
+            std::thread::sleep(COMMIT_WAIT_POLL);
+        }
     }
 
     /// Drains every durable record into the store, then stops. Call after the spool is closed.
@@ -106,6 +128,22 @@ impl BatchWriter {
         self.spool.durable().wake();
         if let Some(handle) = self.handle.lock().unwrap_or_else(|p| p.into_inner()).take() {
             let _ = handle.join();
+        }
+    }
+}
+
+/// Why a commit failed: the blob store (environmental: retried) or the event store (maybe the record).
+#[derive(Debug)]
+enum CommitError {
+    Blobs(String),
+    Store(String),
+}
+
+impl std::fmt::Display for CommitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CommitError::Blobs(e) => write!(f, "storing replay blobs: {e}"),
+            CommitError::Store(e) => f.write_str(e),
         }
     }
 }
@@ -146,19 +184,10 @@ impl DeadLetters {
     }
 }
 
-/// Bytes between two spool positions (segments assumed full when rotated).
-fn bytes_between(from: SpoolPosition, to: SpoolPosition) -> u64 {
-    if from.segment == to.segment {
-        return to.offset.saturating_sub(from.offset);
-    }
-    let whole_segments = to.segment.saturating_sub(from.segment + 1);
-    SEGMENT_BYTES.saturating_sub(from.offset) + SEGMENT_BYTES * whole_segments + to.offset
-}
-
 impl Worker {
     fn run(mut self, start: SpoolPosition) {
         let durable = self.spool.durable();
-        let mut reader = SpoolReader::new(self.spool.dir(), start);
+        let mut reader = self.spool.reader(start);
         let mut last_commit = Instant::now();
         loop {
             let stopping = self.stop.load(Ordering::SeqCst);
@@ -172,7 +201,7 @@ impl Worker {
             let since = last_commit.elapsed();
             if !stopping
                 && since < MIN_COMMIT_INTERVAL
-                && bytes_between(reader.position(), limit) < MAX_COMMIT_BYTES as u64 / 2
+                && self.spool.pending_bytes(reader.position()) < MAX_COMMIT_BYTES as u64 / 2
             {
                 std::thread::sleep(MIN_COMMIT_INTERVAL - since);
                 limit = durable.get();
@@ -182,7 +211,7 @@ impl Worker {
                 Ok(records) => records,
                 Err(e) => {
                     self.fail(&format!("reading the spool: {e}"));
-                    reader = SpoolReader::new(self.spool.dir(), self.committed());
+                    reader = self.spool.reader(self.committed());
                     continue;
                 }
             };
@@ -208,9 +237,11 @@ impl Worker {
         &self,
         write: &WriteBatch,
         blobs: &[crate::rows::PendingBlob],
-    ) -> Result<(), String> {
-        self.store_blobs(blobs)
-            .and_then(|_| self.store.commit(write).map_err(|e| e.to_string()))
+    ) -> Result<(), CommitError> {
+        self.store_blobs(blobs).map_err(CommitError::Blobs)?;
+        self.store
+            .commit(write)
+            .map_err(|e| CommitError::Store(e.to_string()))
     }
 
     fn committed_at(&mut self, position: SpoolPosition, rows: usize) {
@@ -250,8 +281,9 @@ impl Worker {
                     position: previous,
                     ..WriteBatch::default()
                 };
-                if self.store.commit(&probe).is_ok() {
-                    self.dead_letter(payload, *end, &e);
+                // Blob keys come from validated ids, so a failing blob store is the disk, never the record.
+                if matches!(e, CommitError::Store(_)) && self.store.commit(&probe).is_ok() {
+                    self.dead_letter(payload, *end, &e.to_string());
                     let skip = WriteBatch {
                         position: *end,
                         ..WriteBatch::default()
@@ -411,6 +443,23 @@ mod tests {
         fn batch_keys_since(&self, since_ms: i64) -> sightline_store::Result<Vec<BatchKey>> {
             self.inner.batch_keys_since(since_ms)
         }
+        fn recent_batch_keys(
+            &self,
+            since_ms: i64,
+            limit: usize,
+        ) -> sightline_store::Result<Vec<BatchKey>> {
+            self.inner.recent_batch_keys(since_ms, limit)
+        }
+        fn batch_stored(
+            &self,
+            key: &BatchKey,
+            received: std::ops::RangeInclusive<i64>,
+        ) -> sightline_store::Result<bool> {
+            self.inner.batch_stored(key, received)
+        }
+        fn delete_batch_keys_before(&self, before_ms: i64) -> sightline_store::Result<u64> {
+            self.inner.delete_batch_keys_before(before_ms)
+        }
         fn count_events(&self, site_id: i64) -> sightline_store::Result<u64> {
             self.inner.count_events(site_id)
         }
@@ -488,7 +537,8 @@ mod tests {
         let (spool, _) = Spool::open(
             &dir.path().join("spool"),
             SpoolPosition::default(),
-            vec![],
+            crate::spool::SpoolOptions::default(),
+            crate::spool::DedupSeed::empty(),
             |p| record::decode(p).map(|(h, _)| h.key()),
         )
         .expect("spool");
@@ -575,7 +625,7 @@ mod tests {
             (k2, also_good),
             unreadable.clone(),
         ] {
-            rig.spool.append(key, payload).await.expect("append");
+            rig.spool.append(key, 0, payload).await.expect("append");
         }
         wait_committed(&rig);
         // Pageview + custom event of batches 0 and 2; nothing of the poison batch.
@@ -619,7 +669,7 @@ mod tests {
         rig.store.refuse_all.store(true, Ordering::SeqCst);
         for seq in 0..3 {
             let (key, payload) = record(rig.site_id, seq, "signup");
-            rig.spool.append(key, payload).await.expect("append");
+            rig.spool.append(key, 0, payload).await.expect("append");
         }
         let deadline = Instant::now() + Duration::from_secs(10);
         while rig

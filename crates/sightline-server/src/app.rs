@@ -2,7 +2,9 @@
 //! `App::open` is what `serve`, the tests and the demo share; `App::shutdown` drains everything.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
+use sightline_ingest::spool::{DedupSeed, SpoolOptions};
 use sightline_ingest::{BatchWriter, IngestOptions, Ingestor, SiteDirectory, Spool, record, spool};
 use sightline_store::duckdb::DuckDbEventStore;
 use sightline_store::fs::FsBlobStore;
@@ -70,9 +72,37 @@ fn create_data_dir(config: &Config) -> Result<(), OpenError> {
     })
 }
 
+const DAY_MS: i64 = 86_400_000;
+
+/// How long batch keys are kept in the store: as long as retries can be accepted, plus clock slack.
+pub fn batch_key_keep_ms(config: &Config) -> i64 {
+    i64::from(config.max_event_age_days) * DAY_MS + spool::DEDUP_CLOCK_SLACK_MS
+}
+
+/// The spool's deduplication memory at start: the newest stored keys, and the store for older ones.
+fn dedup_seed(events: &Arc<dyn EventStore>, config: &Config) -> Result<DedupSeed, OpenError> {
+    let since = sightline_model::now_ms() - batch_key_keep_ms(config);
+    let recent = events.recent_batch_keys(since, spool::DEDUP_MEMORY_KEYS)?;
+    // All keys since `since` fit: only older ones are missing. Otherwise those up to the oldest loaded.
+    let horizon_ms = match recent.first() {
+        Some(oldest) if recent.len() >= spool::DEDUP_MEMORY_KEYS => oldest.received_at,
+        _ => since,
+    };
+    let store = events.clone();
+    Ok(DedupSeed {
+        recent,
+        horizon_ms,
+        lookup: Box::new(move |key, received| {
+            store.batch_stored(key, received).map_err(|e| e.to_string())
+        }),
+    })
+}
+
 impl App {
     /// Opens every store under `config.data_dir`, recovers the spool and starts the writer. Blocking.
     pub fn open(config: Config) -> Result<App, OpenError> {
+        // Before recovery, so what it counts (quarantined bytes) reaches /metrics.
+        crate::metrics_export::install();
         create_data_dir(&config)?;
         let dir = &config.data_dir;
         let meta: Arc<dyn MetaStore> = Arc::new(SqliteMetaStore::open(&dir.join("meta.sqlite"))?);
@@ -80,14 +110,18 @@ impl App {
             Arc::new(DuckDbEventStore::open(&dir.join("events.duckdb"))?);
         let blobs: Arc<dyn BlobStore> = Arc::new(FsBlobStore::open(&dir.join("blobs"))?);
         let committed = events.ingest_position()?.unwrap_or_default();
-        let now = sightline_model::now_ms();
-        let known = events.batch_keys_since(now - spool::DEDUP_WINDOW_MS)?;
-        let (spool, recovered) = Spool::open(&dir.join("spool"), committed, known, |payload| {
-            record::decode(payload).map(|(header, _)| header.key())
-        })?;
+        let dedup = dedup_seed(&events, &config)?;
+        let (spool, recovered) = Spool::open(
+            &dir.join("spool"),
+            committed,
+            SpoolOptions::with_max_bytes(config.spool_max_bytes),
+            dedup,
+            |payload| record::decode(payload).map(|(header, _)| header.key()),
+        )?;
         tracing::info!(
             pending = recovered.pending_records,
             truncated_bytes = recovered.truncated_bytes,
+            quarantined_bytes = recovered.quarantined_bytes,
             "spool recovered"
         );
         let spool = Arc::new(spool);
@@ -172,6 +206,33 @@ impl App {
     /// Bytes of spool the writer may be behind before ingest answers 503.
     pub fn max_writer_lag_bytes(&self) -> u64 {
         u64::from(self.config.max_writer_lag_mb) * 1024 * 1024
+    }
+
+    /// Makes sure no spool segment still holds a record acknowledged before this call: closes the current
+    /// segment, waits (at most `timeout`) until the writer has stored everything before it, and deletes the
+    /// consumed segments. Blocking; used before deleting data from the store.
+    pub fn drain_spool(&self, timeout: Duration) -> Result<(), spool::SpoolError> {
+        let deadline = Instant::now() + timeout;
+        let sealed = self.spool.seal(timeout)?;
+        if !self
+            .writer
+            .wait_committed(sealed, deadline.saturating_duration_since(Instant::now()))
+        {
+            let writer_error = self
+                .writer
+                .status
+                .last_error
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone();
+            return Err(spool::SpoolError::Unavailable(format!(
+                "the batch writer has not stored the spooled batches within {} s{}",
+                timeout.as_secs(),
+                writer_error.map_or(String::new(), |e| format!(" ({e})"))
+            )));
+        }
+        self.spool.remove_consumed(sealed)?;
+        Ok(())
     }
 
     /// Stops taking batches, writes every acknowledged one into the store, and stops the writer. Blocking.

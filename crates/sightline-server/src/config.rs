@@ -53,6 +53,9 @@ pub struct Config {
     pub public_url: String,
     /// Oldest event accepted by ingest, in days (offline queues; imports and the demo raise it).
     pub max_event_age_days: u32,
+    /// Cap on the spool's disk use (all segment files): past it ingest answers 503 + Retry-After until the
+    /// batch writer has caught up, instead of filling the disk.
+    pub spool_max_bytes: u64,
 }
 
 impl Default for Config {
@@ -75,6 +78,7 @@ impl Default for Config {
             allow_headless_browsers: false,
             public_url: String::new(),
             max_event_age_days: 7,
+            spool_max_bytes: sightline_ingest::spool::DEFAULT_MAX_BYTES,
         }
     }
 }
@@ -213,6 +217,13 @@ impl Config {
                 return Err(ConfigError::Invalid(format!("{name} must be at least 1")));
             }
         }
+        if self.spool_max_bytes < sightline_ingest::spool::MIN_MAX_BYTES {
+            return Err(ConfigError::Invalid(format!(
+                "spool_max_bytes = {} is below the minimum of {} (twice the largest record)",
+                self.spool_max_bytes,
+                sightline_ingest::spool::MIN_MAX_BYTES
+            )));
+        }
         if self.data_dir.as_os_str().is_empty() {
             return Err(ConfigError::Invalid("data_dir is empty".into()));
         }
@@ -307,5 +318,12 @@ mod tests {
             .expect_err("not a number")
             .to_string();
         assert!(err.contains("expected a whole number"), "{err}");
+        let spool = Config::load(None, &env(&[("SIGHTLINE_SPOOL_MAX_BYTES", "67108864")]))
+            .expect("spool cap from env");
+        assert_eq!(spool.spool_max_bytes, 64 * 1024 * 1024);
+        let err = Config::load(None, &env(&[("SIGHTLINE_SPOOL_MAX_BYTES", "1000")]))
+            .expect_err("below the minimum")
+            .to_string();
+        assert!(err.contains("spool_max_bytes"), "{err}");
     }
 }

@@ -52,6 +52,13 @@ pub fn enforce(
     Ok(report)
 }
 
+/// Forgets batch keys older than any retry ingest still accepts (the spool asks the store about old retries).
+pub fn forget_batch_keys(app: &crate::App) -> Result<u64, sightline_store::StoreError> {
+    app.events.delete_batch_keys_before(
+        crate::auth::now_ms() - crate::app::batch_key_keep_ms(&app.config),
+    )
+}
+
 /// Runs [`enforce`] every [`RETENTION_INTERVAL`] on a dedicated thread until the app is dropped.
 pub fn spawn(app: std::sync::Weak<crate::App>) {
     let spawned = std::thread::Builder::new()
@@ -76,6 +83,9 @@ pub fn spawn(app: std::sync::Weak<crate::App>) {
                     Ok(_) => {}
                     Err(e) => tracing::error!(error = %e, "retention pass failed"),
                 }
+                if let Err(e) = forget_batch_keys(&app) {
+                    tracing::error!(error = %e, "could not forget old batch keys");
+                }
                 drop(app);
                 std::thread::sleep(RETENTION_INTERVAL);
             }
@@ -87,6 +97,7 @@ pub fn spawn(app: std::sync::Weak<crate::App>) {
 
 /// Shares `Arc`s so callers outside the server can run a pass.
 pub fn enforce_app(app: &Arc<crate::App>) -> Result<RetentionReport, sightline_store::StoreError> {
+    forget_batch_keys(app)?;
     enforce(
         app.meta.as_ref(),
         app.events.as_ref(),

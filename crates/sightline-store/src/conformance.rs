@@ -113,6 +113,75 @@ fn names(list: &[Breakdown]) -> Vec<(&str, u64, u64)> {
         .collect()
 }
 
+/// Deduplication support: the newest keys oldest first, lookups within a time window, forgetting old keys.
+fn batch_keys(store: &dyn EventStore, position: SpoolPosition) {
+    let later: Vec<BatchKey> = (1..=3)
+        .map(|seq| BatchKey {
+            site_id: 1,
+            sid: "s1".into(),
+            seq,
+            received_at: T0 + seq as i64 * 1000,
+        })
+        .collect();
+    store
+        .commit(&WriteBatch {
+            batch_keys: later.clone(),
+            position,
+            ..WriteBatch::default()
+        })
+        .expect("commit keys");
+    assert_eq!(
+        store.recent_batch_keys(T0, 2).expect("recent"),
+        later[1..].to_vec()
+    );
+    assert_eq!(store.recent_batch_keys(T0, 10).expect("recent").len(), 4);
+    assert_eq!(
+        store
+            .recent_batch_keys(T0 + 1500, 10)
+            .expect("recent")
+            .len(),
+        2
+    );
+    let first = &later[0];
+    assert!(store.batch_stored(first, T0..=T0 + 5000).expect("lookup"));
+    assert!(
+        store
+            .batch_stored(first, T0 + 1000..=T0 + 1000)
+            .expect("lookup")
+    );
+    assert!(
+        !store
+            .batch_stored(first, T0 + 1001..=T0 + 5000)
+            .expect("lookup"),
+        "outside the window"
+    );
+    for other in [
+        BatchKey {
+            site_id: 2,
+            ..first.clone()
+        },
+        BatchKey {
+            sid: "s2".into(),
+            ..first.clone()
+        },
+        BatchKey {
+            seq: 9,
+            ..first.clone()
+        },
+    ] {
+        assert!(
+            !store.batch_stored(&other, T0..=T0 + 5000).expect("lookup"),
+            "{other:?}"
+        );
+    }
+    assert_eq!(
+        store.delete_batch_keys_before(T0 + 1000).expect("forget"),
+        1
+    );
+    assert_eq!(store.batch_keys_since(i64::MIN).expect("keys"), later);
+    assert_eq!(store.ingest_position().expect("position"), Some(position));
+}
+
 pub fn event_store(store: &dyn EventStore) {
     assert_eq!(
         store.ingest_position().expect("position"),
@@ -141,6 +210,7 @@ pub fn event_store(store: &dyn EventStore) {
     assert_eq!(store.ingest_position().expect("position"), Some(position));
     assert_eq!(store.batch_keys_since(T0).expect("keys"), keys);
     assert!(store.batch_keys_since(T0 + 1).expect("keys").is_empty());
+    batch_keys(store, position);
     assert_eq!(store.count_events(1).expect("count"), 8);
     assert_eq!(store.count_events(2).expect("count"), 1);
 

@@ -51,6 +51,15 @@ pub trait EventStore: Send + Sync {
     fn ingest_position(&self) -> Result<Option<SpoolPosition>>;
     /// Keys of batches received at or after `since_ms` (to answer retries as duplicates after a restart).
     fn batch_keys_since(&self, since_ms: i64) -> Result<Vec<BatchKey>>;
+    /// The newest `limit` keys of batches received at or after `since_ms`, oldest first (the spool's
+    /// deduplication memory at start).
+    fn recent_batch_keys(&self, since_ms: i64, limit: usize) -> Result<Vec<BatchKey>>;
+    /// Whether batch `(site, sid, seq)` of `key` was stored with a `received_at` within `received`
+    /// (`key.received_at` is ignored). Asked for retries older than the spool's memory.
+    fn batch_stored(&self, key: &BatchKey, received: std::ops::RangeInclusive<i64>)
+    -> Result<bool>;
+    /// Forgets the keys of batches received before `before_ms` (retries that old are refused anyway).
+    fn delete_batch_keys_before(&self, before_ms: i64) -> Result<u64>;
     /// Number of stored events of a site (all time); used by tests, `site list` and the conformance suite.
     fn count_events(&self, site_id: i64) -> Result<u64>;
     /// Traffic overview of one site over a time range, filtered by session attributes.
@@ -68,7 +77,8 @@ pub trait EventStore: Send + Sync {
     fn delete_before(&self, site_id: i64, before_ms: i64) -> Result<Deleted>;
     /// What [`EventStore::delete_before`] with the same arguments would delete, without deleting it.
     fn count_before(&self, site_id: i64, before_ms: i64) -> Result<StoredCount>;
-    /// Deletes everything of one visitor on a site (events and replay chunks).
+    /// Deletes everything of one visitor on a site (events and replay chunks), leaving no trace of it in the
+    /// backend's files (an embedded backend rewrites them).
     fn delete_visitor(&self, site_id: i64, visitor: &str) -> Result<Deleted>;
     /// Visitors per day (UTC) for the overview chart.
     fn overview_series(&self, site_id: i64, query: &OverviewQuery) -> Result<Vec<SeriesPoint>>;

@@ -1283,15 +1283,36 @@ fn escalation_attempts_are_refused_and_lists_stay_within_reach() {
 
 #[test]
 fn lowering_retention_so_data_is_deleted_needs_an_admin() {
-    let world = World::new();
-    let (w, a) = (&world, &world.a);
+    let mut world = World::new();
     const DAY: i64 = 86_400_000;
     let old = post_json(
-        &w.agent,
-        &w.url("/api/v1/batch"),
-        &recorded_batch(&a.key, &sid(9), now_ms() - 5 * DAY),
+        &world.agent,
+        &world.url("/api/v1/batch"),
+        &recorded_batch(&world.a.key, &sid(9), now_ms() - 5 * DAY),
     );
     assert_eq!(old.status, 202, "{}", old.body);
+    // Retention counts from arrival: make the old session arrive when it happened, in the real store.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while get(&world.agent, &world.url("/readyz")).body["spool_lag_bytes"] != 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the writer stores the batch"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    world.server.stop();
+    {
+        let conn = duckdb::Connection::open(world._dir.path().join("events.duckdb")).expect("open");
+        for (table, time) in [("events", "ts"), ("replay_chunks", "last_ts")] {
+            conn.execute(
+                &format!("UPDATE {table} SET received_at = {time} WHERE session = ?"),
+                duckdb::params![sid(9)],
+            )
+            .expect("age the old session");
+        }
+    }
+    world.server = Server::start(world._dir.path());
+    let (w, a) = (&world, &world.a);
     let preview = |who: usize, query: &str| {
         w.who[who].call(
             &w.agent,

@@ -290,9 +290,9 @@ pub async fn replay(
         }
         send(Ok(b"]".to_vec()));
     });
-    let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
-        receiver.recv().await.map(|part| (part, receiver))
-    });
+    // `poll_fn` over the channel may be polled again after its end (body layers do), unlike `unfold`.
+    let mut receiver = receiver;
+    let stream = futures_util::stream::poll_fn(move |cx| receiver.poll_recv(cx));
     Ok((
         [(header::CONTENT_TYPE, "application/json")],
         axum::body::Body::from_stream(stream),

@@ -28,6 +28,8 @@ const MAX_TOKEN_NAME_LEN: usize = 100;
 const MAX_REPLAY_QUOTA_MB: u32 = 10_000_000;
 /// Most sites a new user can be made a member of in one request.
 const MAX_NEW_USER_SITES: usize = 100;
+/// How long a visitor deletion waits for the batch writer to store what is still in the spool.
+const VISITOR_DELETE_DRAIN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// A site as the API shows it: its settings plus the ready-to-paste tracker snippet.
 #[derive(Serialize, ToSchema)]
@@ -682,7 +684,8 @@ pub async fn delete_token(
 /// Deletes everything stored about one visitor of a site: events, replay chunks and their blobs.
 #[utoipa::path(delete, path = "/api/v1/sites/{site}/visitors/{visitor}", tag = "settings",
     params(("site" = String, Path, description = "site key or id"), ("visitor" = String, Path)),
-    responses((status = 200, body = VisitorDeleted)))]
+    responses((status = 200, body = VisitorDeleted),
+        (status = 503, description = "the batch writer has not stored the spooled batches yet; retry after Retry-After", body = crate::error::ErrorBody)))]
 pub async fn delete_visitor(
     State(app): State<Arc<App>>,
     Extension(access): Extension<Access>,
@@ -697,6 +700,16 @@ pub async fn delete_visitor(
     }
     blocking(move || {
         let entry = access.site(&app, &site)?;
+        // The visitor's latest batches may still be in the spool: store them first, so the deletion below
+        // reaches them and their segments leave the disk.
+        app.drain_spool(VISITOR_DELETE_DRAIN_TIMEOUT).map_err(|e| {
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "spool_unavailable",
+                e.to_string(),
+            )
+            .retry_after(sightline_ingest::pipeline::SPOOL_RETRY_AFTER_SECS)
+        })?;
         let deleted = app.events.delete_visitor(entry.site.id, &visitor)?;
         crate::retention::delete_blobs(app.blobs.as_ref(), &deleted)?;
         Ok(Json(VisitorDeleted {

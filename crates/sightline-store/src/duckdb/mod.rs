@@ -4,15 +4,16 @@
 mod overview;
 mod sessions;
 
-use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
 
 use duckdb::{Connection, params};
 use sightline_model::EventRow;
 
 use crate::{
     BatchKey, Deleted, EventStore, Overview, OverviewQuery, PageBackfill, ReplayChunk, Result,
-    SeriesPoint, SessionPage, SessionQuery, SpoolPosition, StoredCount, StoredEvent, WriteBatch,
+    SeriesPoint, SessionPage, SessionQuery, SpoolPosition, StoreError, StoredCount, StoredEvent,
+    WriteBatch,
 };
 
 /// Versioned schema migrations, applied in order once each.
@@ -36,40 +37,99 @@ const CHECKPOINT_THRESHOLD_MB: u32 = 64;
 const MAX_IDLE_READERS: usize = 4;
 
 pub struct DuckDbEventStore {
-    writer: Mutex<Connection>,
+    /// The database file (`None` in memory); [`Self::rewrite`] replaces it with a fresh copy.
+    path: Option<PathBuf>,
+    /// Held shared by every read and exclusively while the file is replaced.
+    swap: RwLock<()>,
+    /// `None` only if reopening after a rewrite failed: every call then errors.
+    writer: Mutex<Option<Connection>>,
     readers: Mutex<Vec<Connection>>,
 }
 
+/// Beside the database: a rewrite in progress, and a visitor deletion whose rewrite has not finished.
+const REWRITE_SUFFIX: &str = "rewrite";
+const SCRUB_PENDING_SUFFIX: &str = "scrub-pending";
+
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".");
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
+    move |source| StoreError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+fn remove_if_present(path: &Path) -> Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io_err(path)(e)),
+        _ => Ok(()),
+    }
+}
+
+fn sync_parent(path: &Path) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io_err(dir))
+}
+
+/// A SQL string literal.
+fn quoted(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
 impl DuckDbEventStore {
-    /// Opens (creating if needed) the DuckDB file at `path` and migrates it.
+    /// Opens (creating if needed) the DuckDB file at `path` and migrates it. Finishes a visitor deletion
+    /// whose rewrite was interrupted.
     pub fn open(path: &Path) -> Result<Self> {
-        let conn = Connection::open(path)?;
-        Self::from_connection(conn)
+        // A copy left by a crash mid-rewrite; the database itself is whole (the swap is a rename).
+        remove_if_present(&sibling(path, REWRITE_SUFFIX))?;
+        remove_if_present(&sibling(&sibling(path, REWRITE_SUFFIX), "wal"))?;
+        let store = Self::from_connection(Connection::open(path)?, Some(path.to_path_buf()))?;
+        if sibling(path, SCRUB_PENDING_SUFFIX).exists() {
+            tracing::info!("finishing an interrupted visitor deletion: rewriting the event store");
+            store.rewrite()?;
+        }
+        Ok(store)
     }
 
     /// A store in memory, for tests of code that needs one but not a file.
     pub fn open_in_memory() -> Result<Self> {
-        Self::from_connection(Connection::open_in_memory()?)
+        Self::from_connection(Connection::open_in_memory()?, None)
     }
 
-    fn from_connection(conn: Connection) -> Result<Self> {
-        // Bounded memory: the server must run a real site in 512 MB. DuckDB spills to disk beyond this.
-        conn.execute_batch(&format!(
-            "SET memory_limit = '{MEMORY_LIMIT_MB}MB'; SET threads = {THREADS}; SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD_MB}MB'; SET preserve_insertion_order = false;"
-        ))?;
+    fn from_connection(conn: Connection, path: Option<PathBuf>) -> Result<Self> {
+        configure(&conn)?;
         migrate(&conn)?;
         Ok(Self {
-            writer: Mutex::new(conn),
+            path,
+            swap: RwLock::new(()),
+            writer: Mutex::new(Some(conn)),
             readers: Mutex::new(Vec::new()),
         })
     }
 
+    fn with_writer<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let writer = lock(&self.writer);
+        let conn = writer.as_ref().ok_or_else(closed)?;
+        f(conn)
+    }
+
     /// Runs `f` on a pooled reader connection.
     fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let _shared = self.swap.read().unwrap_or_else(|p| p.into_inner());
         let pooled = lock(&self.readers).pop();
         let conn = match pooled {
             Some(conn) => conn,
-            None => lock(&self.writer).try_clone()?,
+            None => self.with_writer(|w| Ok(w.try_clone()?))?,
         };
         let result = f(&conn);
         let mut readers = lock(&self.readers);
@@ -78,6 +138,64 @@ impl DuckDbEventStore {
         }
         result
     }
+
+    /// Replaces the database file with a fresh copy of its live rows. DuckDB keeps deleted rows (and their
+    /// dictionary-compressed strings, in plain text) in the file after DELETE, CHECKPOINT and VACUUM, and
+    /// freed blocks keep their old bytes; a copy holds none of that. Costs about one read and one write of
+    /// the file, and as much free disk; reads and writes wait meanwhile. Crash-safe: the copy is complete
+    /// and fsync'd before it is renamed over the original.
+    pub fn rewrite(&self) -> Result<()> {
+        let Some(path) = self.path.clone() else {
+            return Ok(());
+        };
+        let _exclusive = self.swap.write().unwrap_or_else(|p| p.into_inner());
+        let mut writer = lock(&self.writer);
+        let conn = writer.as_ref().ok_or_else(closed)?;
+        let copy = sibling(&path, REWRITE_SUFFIX);
+        remove_if_present(&copy)?;
+        let catalog: String = conn.query_row("SELECT current_database()", [], |r| r.get(0))?;
+        // The original must not need its WAL once the copy replaces it.
+        conn.execute_batch("FORCE CHECKPOINT")?;
+        let copied = conn.execute_batch(&format!(
+            "ATTACH {} AS sightline_rewrite; COPY FROM DATABASE \"{}\" TO sightline_rewrite; CHECKPOINT sightline_rewrite; DETACH sightline_rewrite;",
+            quoted(&copy.to_string_lossy()),
+            catalog.replace('"', "\"\"")
+        ));
+        if let Err(e) = copied {
+            let _ = conn.execute_batch("DETACH DATABASE IF EXISTS sightline_rewrite");
+            let _ = remove_if_present(&copy);
+            return Err(e.into());
+        }
+        std::fs::File::open(&copy)
+            .and_then(|f| f.sync_all())
+            .map_err(io_err(&copy))?;
+        // Close the original (no reader is in flight: they hold `swap`), then swap the files.
+        lock(&self.readers).clear();
+        drop(writer.take());
+        remove_if_present(&sibling(&path, "wal"))?;
+        std::fs::rename(&copy, &path).map_err(io_err(&path))?;
+        sync_parent(&path)?;
+        let fresh = Connection::open(&path)?;
+        configure(&fresh)?;
+        *writer = Some(fresh);
+        remove_if_present(&sibling(&path, SCRUB_PENDING_SUFFIX))?;
+        tracing::info!(path = %path.display(), "rewrote the event store");
+        Ok(())
+    }
+}
+
+fn closed() -> StoreError {
+    StoreError::Corrupt(
+        "the event store could not be reopened after a rewrite; restart the server".into(),
+    )
+}
+
+/// Bounded memory: the server must run a real site in 512 MB. DuckDB spills to disk beyond this.
+fn configure(conn: &Connection) -> Result<()> {
+    conn.execute_batch(&format!(
+        "SET memory_limit = '{MEMORY_LIMIT_MB}MB'; SET threads = {THREADS}; SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD_MB}MB'; SET preserve_insertion_order = false;"
+    ))?;
+    Ok(())
 }
 
 /// A poisoned lock only means another thread panicked mid-call; the connection itself is still usable.
@@ -283,6 +401,20 @@ fn delete_rows(
     })
 }
 
+fn commit(conn: &Connection, batch: &WriteBatch) -> duckdb::Result<()> {
+    in_transaction(conn, || {
+        append_rows(conn, &batch.rows)?;
+        append_batch_keys(conn, &batch.batch_keys)?;
+        backfill_pages(conn, &batch.backfills)?;
+        append_replay_chunks(conn, &batch.replay_chunks)?;
+        conn.execute(
+            "INSERT OR REPLACE INTO ingest_progress (id, segment, \"offset\") VALUES (1, ?, ?)",
+            params![batch.position.segment, batch.position.offset],
+        )
+    })?;
+    Ok(())
+}
+
 fn append_batch_keys(conn: &Connection, keys: &[BatchKey]) -> duckdb::Result<()> {
     let mut app = conn.appender("ingested_batches")?;
     for k in keys {
@@ -293,18 +425,7 @@ fn append_batch_keys(conn: &Connection, keys: &[BatchKey]) -> duckdb::Result<()>
 
 impl EventStore for DuckDbEventStore {
     fn commit(&self, batch: &WriteBatch) -> Result<()> {
-        let conn = lock(&self.writer);
-        in_transaction(&conn, || {
-            append_rows(&conn, &batch.rows)?;
-            append_batch_keys(&conn, &batch.batch_keys)?;
-            backfill_pages(&conn, &batch.backfills)?;
-            append_replay_chunks(&conn, &batch.replay_chunks)?;
-            conn.execute(
-                "INSERT OR REPLACE INTO ingest_progress (id, segment, \"offset\") VALUES (1, ?, ?)",
-                params![batch.position.segment, batch.position.offset],
-            )
-        })?;
-        Ok(())
+        self.with_writer(|conn| Ok(commit(conn, batch)?))
     }
 
     fn ingest_position(&self) -> Result<Option<SpoolPosition>> {
@@ -337,6 +458,60 @@ impl EventStore for DuckDbEventStore {
                 })?
                 .collect::<duckdb::Result<Vec<_>>>()?;
             Ok(keys)
+        })
+    }
+
+    fn recent_batch_keys(&self, since_ms: i64, limit: usize) -> Result<Vec<BatchKey>> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare(
+                "SELECT site_id, sid, seq, received_at FROM ingested_batches WHERE received_at >= ?
+                 ORDER BY received_at DESC LIMIT ?",
+            )?;
+            let mut keys = stmt
+                .query_map(params![since_ms, limit as i64], |r| {
+                    Ok(BatchKey {
+                        site_id: r.get(0)?,
+                        sid: r.get(1)?,
+                        seq: r.get(2)?,
+                        received_at: r.get(3)?,
+                    })
+                })?
+                .collect::<duckdb::Result<Vec<_>>>()?;
+            keys.reverse();
+            Ok(keys)
+        })
+    }
+
+    fn batch_stored(
+        &self,
+        key: &BatchKey,
+        received: std::ops::RangeInclusive<i64>,
+    ) -> Result<bool> {
+        // Keys are appended in arrival order, so the time window prunes row groups by their zonemaps;
+        // an ART index over (site, sid, seq) measured no faster here and grew the file 8x.
+        self.read(|conn| {
+            let found: bool = conn.query_row(
+                "SELECT EXISTS (SELECT 1 FROM ingested_batches
+                 WHERE received_at BETWEEN ? AND ? AND seq = ? AND site_id = ? AND sid = ?)",
+                params![
+                    received.start(),
+                    received.end(),
+                    key.seq,
+                    key.site_id,
+                    key.sid
+                ],
+                |r| r.get(0),
+            )?;
+            Ok(found)
+        })
+    }
+
+    fn delete_batch_keys_before(&self, before_ms: i64) -> Result<u64> {
+        self.with_writer(|conn| {
+            Ok(conn.execute(
+                "DELETE FROM ingested_batches WHERE received_at < ?",
+                params![before_ms],
+            )? as u64)
         })
     }
 
@@ -438,18 +613,19 @@ impl EventStore for DuckDbEventStore {
 
     fn delete_before(&self, site_id: i64, before_ms: i64) -> Result<Deleted> {
         // Age is when the server received the data, not the (client-made) times inside it.
-        let conn = lock(&self.writer);
-        Ok(delete_rows(
-            &conn,
-            (
-                "site_id = ? AND received_at < ?",
-                params![site_id, before_ms],
-            ),
-            (
-                "site_id = ? AND received_at < ?",
-                params![site_id, before_ms],
-            ),
-        )?)
+        self.with_writer(|conn| {
+            Ok(delete_rows(
+                conn,
+                (
+                    "site_id = ? AND received_at < ?",
+                    params![site_id, before_ms],
+                ),
+                (
+                    "site_id = ? AND received_at < ?",
+                    params![site_id, before_ms],
+                ),
+            )?)
+        })
     }
 
     fn count_before(&self, site_id: i64, before_ms: i64) -> Result<StoredCount> {
@@ -471,15 +647,34 @@ impl EventStore for DuckDbEventStore {
     }
 
     fn delete_visitor(&self, site_id: i64, visitor: &str) -> Result<Deleted> {
-        let conn = lock(&self.writer);
-        Ok(delete_rows(
-            &conn,
-            (
-                "site_id = ? AND session IN (SELECT DISTINCT session FROM events WHERE site_id = ? AND visitor = ?)",
-                params![site_id, site_id, visitor],
-            ),
-            ("site_id = ? AND visitor = ?", params![site_id, visitor]),
-        )?)
+        // The marker outlives a crash between the DELETE and the rewrite: the next open finishes it.
+        let pending = self
+            .path
+            .as_deref()
+            .map(|p| sibling(p, SCRUB_PENDING_SUFFIX));
+        let unfinished = pending.as_deref().is_some_and(Path::exists);
+        if let Some(marker) = &pending {
+            std::fs::File::create(marker)
+                .and_then(|f| f.sync_all())
+                .map_err(io_err(marker))?;
+            sync_parent(marker)?;
+        }
+        let deleted = self.with_writer(|conn| {
+            Ok(delete_rows(
+                conn,
+                (
+                    "site_id = ? AND session IN (SELECT DISTINCT session FROM events WHERE site_id = ? AND visitor = ?)",
+                    params![site_id, site_id, visitor],
+                ),
+                ("site_id = ? AND visitor = ?", params![site_id, visitor]),
+            )?)
+        })?;
+        if deleted.events + deleted.replay_chunks > 0 || unfinished {
+            self.rewrite()?;
+        } else if let Some(marker) = &pending {
+            remove_if_present(marker)?;
+        }
+        Ok(deleted)
     }
 
     fn overview(&self, site_id: i64, query: &OverviewQuery) -> Result<Overview> {

@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_sightline");
+/// Set in the test's environment to see the server's log (never passed on: it is not a config key).
+const TEST_LOG_VAR: &str = "SIGHTLINE_TEST_LOG";
 pub const CHROME_UA: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
 
 pub fn now_ms() -> i64 {
@@ -38,6 +40,7 @@ impl Server {
             .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
             .envs(env.iter().copied())
+            .env_remove(TEST_LOG_VAR)
             .env("SIGHTLINE_LOG", "info")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -52,7 +55,7 @@ impl Server {
                     let _ = tx.send(addr.trim().to_string());
                     sent = true;
                 }
-                if std::env::var_os("SIGHTLINE_TEST_LOG").is_some() {
+                if std::env::var_os(TEST_LOG_VAR).is_some() {
                     eprintln!("[server] {line}");
                 }
             }
@@ -113,6 +116,7 @@ pub fn cli(data_dir: &Path, args: &[&str]) -> String {
         .args(args)
         .arg("--data-dir")
         .arg(data_dir)
+        .env_remove(TEST_LOG_VAR)
         .output()
         .expect("run sightline");
     assert!(

@@ -1496,6 +1496,15 @@ export interface operations {
                     "application/json": components["schemas"]["VisitorDeleted"];
                 };
             };
+            /** @description the batch writer has not stored the spooled batches yet; retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     list_tokens: {

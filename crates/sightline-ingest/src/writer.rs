@@ -37,6 +37,16 @@ pub struct WriterStatus {
     pub dead_letters: std::sync::atomic::AtomicU64,
 }
 
+impl WriterStatus {
+    /// Why the last commit failed, while the writer has not succeeded since.
+    pub fn last_error(&self) -> Option<String> {
+        self.last_error
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+}
+
 pub struct BatchWriter {
     stop: Arc<AtomicBool>,
     handle: Mutex<Option<JoinHandle<()>>>,
@@ -440,9 +450,6 @@ mod tests {
         fn ingest_position(&self) -> sightline_store::Result<Option<SpoolPosition>> {
             self.inner.ingest_position()
         }
-        fn batch_keys_since(&self, since_ms: i64) -> sightline_store::Result<Vec<BatchKey>> {
-            self.inner.batch_keys_since(since_ms)
-        }
         fn recent_batch_keys(
             &self,
             since_ms: i64,
@@ -651,14 +658,7 @@ mod tests {
         );
         assert!(reasons.iter().any(|r| r.contains("header")), "{reasons:?}");
         assert_eq!(rig.writer.status.dead_letters.load(Ordering::SeqCst), 2);
-        assert!(
-            rig.writer
-                .status
-                .last_error
-                .lock()
-                .expect("status")
-                .is_none()
-        );
+        assert!(rig.writer.status.last_error().is_none());
         rig.spool.close();
         rig.writer.finish();
     }
@@ -672,14 +672,7 @@ mod tests {
             rig.spool.append(key, 0, payload).await.expect("append");
         }
         let deadline = Instant::now() + Duration::from_secs(10);
-        while rig
-            .writer
-            .status
-            .last_error
-            .lock()
-            .expect("status")
-            .is_none()
-        {
+        while rig.writer.status.last_error().is_none() {
             assert!(Instant::now() < deadline, "the failure is reported");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
@@ -693,14 +686,7 @@ mod tests {
         wait_committed(&rig);
         assert_eq!(rig.store.count_events(rig.site_id).expect("count"), 6);
         assert!(dead_letter_files(&rig, "record").is_empty());
-        assert!(
-            rig.writer
-                .status
-                .last_error
-                .lock()
-                .expect("status")
-                .is_none()
-        );
+        assert!(rig.writer.status.last_error().is_none());
         rig.spool.close();
         rig.writer.finish();
     }

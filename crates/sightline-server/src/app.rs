@@ -218,13 +218,7 @@ impl App {
             .writer
             .wait_committed(sealed, deadline.saturating_duration_since(Instant::now()))
         {
-            let writer_error = self
-                .writer
-                .status
-                .last_error
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .clone();
+            let writer_error = self.writer.status.last_error();
             return Err(spool::SpoolError::Unavailable(format!(
                 "the batch writer has not stored the spooled batches within {} s{}",
                 timeout.as_secs(),

@@ -178,7 +178,10 @@ fn batch_keys(store: &dyn EventStore, position: SpoolPosition) {
         store.delete_batch_keys_before(T0 + 1000).expect("forget"),
         1
     );
-    assert_eq!(store.batch_keys_since(i64::MIN).expect("keys"), later);
+    assert_eq!(
+        store.recent_batch_keys(i64::MIN, usize::MAX).expect("keys"),
+        later
+    );
     assert_eq!(store.ingest_position().expect("position"), Some(position));
 }
 
@@ -208,8 +211,13 @@ pub fn event_store(store: &dyn EventStore) {
         })
         .expect("commit");
     assert_eq!(store.ingest_position().expect("position"), Some(position));
-    assert_eq!(store.batch_keys_since(T0).expect("keys"), keys);
-    assert!(store.batch_keys_since(T0 + 1).expect("keys").is_empty());
+    assert_eq!(store.recent_batch_keys(T0, usize::MAX).expect("keys"), keys);
+    assert!(
+        store
+            .recent_batch_keys(T0 + 1, usize::MAX)
+            .expect("keys")
+            .is_empty()
+    );
     batch_keys(store, position);
     assert_eq!(store.count_events(1).expect("count"), 8);
     assert_eq!(store.count_events(2).expect("count"), 1);

@@ -49,8 +49,6 @@ pub trait EventStore: Send + Sync {
     fn commit(&self, batch: &WriteBatch) -> Result<()>;
     /// Spool position of the last committed write, `None` on a fresh store.
     fn ingest_position(&self) -> Result<Option<SpoolPosition>>;
-    /// Keys of batches received at or after `since_ms` (to answer retries as duplicates after a restart).
-    fn batch_keys_since(&self, since_ms: i64) -> Result<Vec<BatchKey>>;
     /// The newest `limit` keys of batches received at or after `since_ms`, oldest first (the spool's
     /// deduplication memory at start).
     fn recent_batch_keys(&self, since_ms: i64, limit: usize) -> Result<Vec<BatchKey>>;

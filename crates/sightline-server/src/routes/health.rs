@@ -21,13 +21,7 @@ pub async fn readyz(State(app): State<Arc<App>>) -> Result<impl IntoResponse, Ap
         probe.events.ingest_position().is_ok() && probe.meta.list_sites().is_ok()
     })
     .await?;
-    let writer_error = app
-        .writer
-        .status
-        .last_error
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .clone();
+    let writer_error = app.writer.status.last_error();
     let lag = app.writer.lag_bytes();
     let lag_limit = app.max_writer_lag_bytes();
     let ready = store_ok && writer_error.is_none() && lag <= lag_limit;

@@ -443,24 +443,6 @@ impl EventStore for DuckDbEventStore {
         })
     }
 
-    fn batch_keys_since(&self, since_ms: i64) -> Result<Vec<BatchKey>> {
-        self.read(|conn| {
-            let mut stmt =
-                conn.prepare("SELECT site_id, sid, seq, received_at FROM ingested_batches WHERE received_at >= ?")?;
-            let keys = stmt
-                .query_map(params![since_ms], |r| {
-                    Ok(BatchKey {
-                        site_id: r.get(0)?,
-                        sid: r.get(1)?,
-                        seq: r.get(2)?,
-                        received_at: r.get(3)?,
-                    })
-                })?
-                .collect::<duckdb::Result<Vec<_>>>()?;
-            Ok(keys)
-        })
-    }
-
     fn recent_batch_keys(&self, since_ms: i64, limit: usize) -> Result<Vec<BatchKey>> {
         self.read(|conn| {
             let mut stmt = conn.prepare(
@@ -468,14 +450,17 @@ impl EventStore for DuckDbEventStore {
                  ORDER BY received_at DESC LIMIT ?",
             )?;
             let mut keys = stmt
-                .query_map(params![since_ms, limit as i64], |r| {
-                    Ok(BatchKey {
-                        site_id: r.get(0)?,
-                        sid: r.get(1)?,
-                        seq: r.get(2)?,
-                        received_at: r.get(3)?,
-                    })
-                })?
+                .query_map(
+                    params![since_ms, i64::try_from(limit).unwrap_or(i64::MAX)],
+                    |r| {
+                        Ok(BatchKey {
+                            site_id: r.get(0)?,
+                            sid: r.get(1)?,
+                            seq: r.get(2)?,
+                            received_at: r.get(3)?,
+                        })
+                    },
+                )?
                 .collect::<duckdb::Result<Vec<_>>>()?;
             keys.reverse();
             Ok(keys)

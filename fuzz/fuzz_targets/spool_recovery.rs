@@ -1,5 +1,5 @@
 //! Arbitrary bytes as a spool segment: the scan recovery uses, the stream reader the batch writer uses, and
-//! (for some inputs) real recovery on a segment file. No input may panic; every record read has a valid CRC
+//! (for a pseudo-random 1/32 of inputs whose first byte is 0xff) real recovery on a segment file. No input may panic; every record read has a valid CRC
 //! and is a frame of the input, in order; recovery keeps exactly the intact prefix.
 #![no_main]
 
@@ -59,8 +59,9 @@ fuzz_target!(|data: &[u8]| {
     }
     assert_eq!(streamed, records);
 
-    // One input in sixteen: real recovery of a segment file, then the writer's reader.
-    if flags & 0xf0 == 0xf0 {
+    // Sometimes real recovery of a segment file, then the writer's reader (slow: files, a thread). Picked by a
+    // hash of the input, so mutations of a file-path seed do not all take the slow path.
+    if flags == 0xff && fnv1a(bytes) % 32 == 0 {
         let dir = std::env::temp_dir().join(format!(
             "sightline-fuzz-{}-{}",
             std::process::id(),
@@ -94,3 +95,9 @@ fuzz_target!(|data: &[u8]| {
         std::fs::remove_dir_all(&dir).expect("cleanup");
     }
 });
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}

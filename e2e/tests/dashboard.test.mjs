@@ -199,15 +199,13 @@ describe('on demo data', () => {
     await visit('/settings/members', 'members', page.locator('.page .card').last());
     await visit('/settings/users', 'users', page.getByTestId('users-table'));
 
-    // privacy: a retention that would delete the demo's older days shows what goes and asks first; cancel
+    // privacy: the form asks the server what a shorter retention would delete. Retention counts from arrival,
+    // and the demo's history (dated up to 30 days back) arrived just now, so even 1 day deletes nothing.
+    // (The confirmation for a retention that deletes data is covered against the API in tests/access.rs.)
     await visit('/settings/privacy', 'privacy', page.getByTestId('privacy-form'));
     await page.locator('#pv-retention').fill('1');
-    await page.getByTestId('retention-preview').getByText('Saving deletes', { exact: false }).waitFor(TIMEOUT);
-    await page.getByRole('button', { name: 'Save changes' }).click();
-    await page.getByTestId('retention-confirm').waitFor(TIMEOUT);
-    await shot(page, 'privacy-retention-confirm');
-    await page.getByTestId('retention-confirm').getByRole('button', { name: 'Cancel' }).click();
-    await page.getByTestId('retention-confirm').waitFor({ state: 'detached', ...TIMEOUT });
+    await page.getByTestId('retention-preview').getByText('Nothing stored is older than 1 day', { exact: false }).waitFor(TIMEOUT);
+    await shot(page, 'privacy-retention-preview');
     // change the retention to one that deletes nothing, save, and see it after a reload
     await page.locator('#pv-retention').fill('120');
     await page.getByRole('button', { name: 'Save changes' }).click();

@@ -42,15 +42,10 @@ mod tests {
             name: "n".into(),
             domains: vec![],
             allowed_origins: vec![],
-            page_groups: vec![],
-            mask_selectors: vec![],
-            persistent_ids: false,
             respect_dnt: true,
             retention_days: 30,
-            replay_sample_rate: 0.0,
-            block_selectors: vec![],
             replay_quota_mb: 1,
-            created_at: 0,
+            ..Site::default()
         };
         assert_eq!(
             snippet("https://stats.example/", &site),

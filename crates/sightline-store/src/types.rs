@@ -60,7 +60,7 @@ pub struct PageBackfill {
     pub page_group: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Site {
     pub id: i64,
     /// Public key used by the tracker (`data-site`).

@@ -22,29 +22,18 @@ struct Ledger {
     acked: HashMap<(String, u64), bool>,
 }
 
+/// Stored events per (session, pageview seq); `pv<seq>` pageviews.
 fn stored_counts(data_dir: &std::path::Path) -> HashMap<(String, u64), i64> {
-    let conn = duckdb::Connection::open(data_dir.join("events.duckdb")).expect("open events");
-    let mut stmt = conn
-        .prepare("SELECT session, pageview, count(*) FROM events GROUP BY session, pageview")
-        .expect("prepare");
-    stmt.query_map([], |r| {
-        let session: String = r.get(0)?;
-        let pageview: String = r.get(1)?;
-        let count: i64 = r.get(2)?;
-        Ok((
-            (
-                session,
-                pageview
-                    .trim_start_matches("pv")
-                    .parse::<u64>()
-                    .unwrap_or(u64::MAX),
-            ),
-            count,
-        ))
-    })
-    .expect("query")
-    .collect::<Result<_, _>>()
-    .expect("rows")
+    stored_per_pageview(data_dir)
+        .into_iter()
+        .map(|((session, pageview), count)| {
+            let seq = pageview
+                .trim_start_matches("pv")
+                .parse()
+                .unwrap_or(u64::MAX);
+            ((session, seq), count)
+        })
+        .collect()
 }
 
 #[test]

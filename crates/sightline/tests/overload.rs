@@ -4,7 +4,6 @@
 
 mod support;
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -61,17 +60,6 @@ fn rss_bytes(pid: u32) -> u64 {
                 .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
         })
         .map_or(0, |kb| kb * 1024)
-}
-
-fn stored_per_batch(data_dir: &std::path::Path) -> HashMap<(String, String), i64> {
-    let conn = duckdb::Connection::open(data_dir.join("events.duckdb")).expect("open events");
-    let mut stmt = conn
-        .prepare("SELECT session, pageview, count(*) FROM events GROUP BY ALL")
-        .expect("prepare");
-    stmt.query_map([], |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)))
-        .expect("query")
-        .collect::<Result<_, _>>()
-        .expect("rows")
 }
 
 #[test]
@@ -195,7 +183,7 @@ fn a_writer_that_falls_behind_makes_ingest_refuse_at_once_and_lose_nothing() {
     assert_eq!(post_batch(&agent, &url, after.as_bytes(), None).status, 202);
     server.stop();
 
-    let stored = stored_per_batch(dir.path());
+    let stored = stored_per_pageview(dir.path());
     for (session, seq) in &acked {
         assert_eq!(
             stored.get(&(session.clone(), format!("pv{seq}"))).copied(),

@@ -260,3 +260,15 @@ pub fn wait_overview(
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// Stored events per `(session, pageview)`, read from the DuckDB file (the server must be stopped).
+pub fn stored_per_pageview(data_dir: &Path) -> std::collections::HashMap<(String, String), i64> {
+    let conn = duckdb::Connection::open(data_dir.join("events.duckdb")).expect("open events");
+    let mut stmt = conn
+        .prepare("SELECT session, pageview, count(*) FROM events GROUP BY ALL")
+        .expect("prepare");
+    stmt.query_map([], |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows")
+}

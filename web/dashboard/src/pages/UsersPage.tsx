@@ -68,6 +68,7 @@ export function UsersPage() {
             <SkeletonRows rows={3} />
           </div>
         ) : (
+          <div className="table-scroll">
           <table className="table" data-testid="users-table">
             <thead>
               <tr>
@@ -86,7 +87,7 @@ export function UsersPage() {
                   </td>
                   <td>
                     <select
-                      className="input input-narrow"
+                      className="input input-narrow role-select"
                       aria-label={`Role of ${u.email}`}
                       value={u.role}
                       disabled={busyId === u.id}
@@ -107,6 +108,7 @@ export function UsersPage() {
               ))}
             </tbody>
           </table>
+          </div>
         )}
       </Card>
     </div>

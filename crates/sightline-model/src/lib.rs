@@ -2,10 +2,12 @@
 
 pub mod limits;
 pub mod row;
+pub mod session;
 pub mod validate;
 pub mod wire;
 
 pub use row::EventRow;
+pub use session::SessionRow;
 pub use validate::{ValidationError, ValidationErrorKind};
 pub use wire::{Batch, Event, EventData};
 

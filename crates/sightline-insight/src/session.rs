@@ -1,0 +1,228 @@
+//! The sessionizer: which session an event belongs to, and a session's facts from its events.
+//!
+//! A session is the tracker's `sid` until 30 minutes pass without an event; the next event of that `sid` starts
+//! a continuation `<sid>.1`, then `<sid>.2`, … ([`SidSessions::place`]). A session's facts are a [`SessionRow`]
+//! built from any subset of its events ([`rows_of`]); rows of one session from different writes merge
+//! ([`merge`]) into the row that all its events would give at once, in any order: that is what lets the stores
+//! keep sessions current as batches land, and several writers share one session.
+//!
+//! Reports take a session into a time range by its start (`from <= started < to`), whole: a session that
+//! started before `from` is not in the range, even if it went on inside it.
+
+use std::collections::HashMap;
+
+use sightline_model::{EventRow, SessionRow};
+
+/// A session ends after this long without an event.
+pub const IDLE_MS: i64 = 30 * 60 * 1000;
+
+/// Separates a `sid` from the number of its continuation; never part of a `sid` (`[A-Za-z0-9_-]`).
+pub const CONTINUATION_SEPARATOR: char = '.';
+
+/// The key of the `n`-th session of a `sid` (the first is the `sid` itself).
+pub fn session_key(sid: &str, n: u32) -> String {
+    if n == 0 {
+        sid.to_string()
+    } else {
+        format!("{sid}{CONTINUATION_SEPARATOR}{n}")
+    }
+}
+
+/// The `sid` a session key belongs to.
+pub fn sid_of(session: &str) -> &str {
+    session
+        .split_once(CONTINUATION_SEPARATOR)
+        .map_or(session, |(sid, _)| sid)
+}
+
+/// The continuation number of a session key (0 for the `sid` itself).
+pub fn continuation_of(session: &str) -> u32 {
+    session
+        .split_once(CONTINUATION_SEPARATOR)
+        .and_then(|(_, n)| n.parse().ok())
+        .unwrap_or(0)
+}
+
+/// The time span of one session of a `sid`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    pub n: u32,
+    pub started: i64,
+    pub ended: i64,
+}
+
+/// The sessions one `sid` has so far, for placing its next events.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SidSessions {
+    pub spans: Vec<Span>,
+}
+
+impl SidSessions {
+    /// The session (continuation number) an event at `t` belongs to, widening its span: the session whose span,
+    /// widened by [`IDLE_MS`] on both sides, holds `t` (the nearest if several do), else a new one. A late
+    /// event thus joins the session it happened in; one that falls into a gap joins the nearer side.
+    pub fn place(&mut self, t: i64) -> u32 {
+        let distance = |s: &Span| {
+            if t < s.started {
+                s.started - t
+            } else {
+                t.saturating_sub(s.ended).max(0)
+            }
+        };
+        let nearest = self
+            .spans
+            .iter_mut()
+            .filter(|s| distance(s) <= IDLE_MS)
+            .min_by_key(|s| (distance(s), s.n));
+        if let Some(span) = nearest {
+            span.started = span.started.min(t);
+            span.ended = span.ended.max(t);
+            return span.n;
+        }
+        let n = self.spans.iter().map(|s| s.n + 1).max().unwrap_or(0);
+        self.spans.push(Span {
+            n,
+            started: t,
+            ended: t,
+        });
+        n
+    }
+}
+
+/// One row per session of `events` (each row holds only these events' facts; see [`merge`]).
+pub fn rows_of(events: &[EventRow]) -> Vec<SessionRow> {
+    let mut rows: Vec<SessionRow> = Vec::new();
+    let mut index: HashMap<(i64, &str), usize> = HashMap::new();
+    for event in events {
+        let i = *index
+            .entry((event.site_id, event.session.as_str()))
+            .or_insert_with(|| {
+                rows.push(empty_row(event));
+                rows.len() - 1
+            });
+        merge(&mut rows[i], &row_of(event));
+    }
+    rows
+}
+
+/// Adds one stored replay chunk of `bytes` to its session's row.
+pub fn add_replay(row: &mut SessionRow, bytes: u64) {
+    row.replay_chunks += 1;
+    row.replay_bytes += i64::try_from(bytes).unwrap_or(i64::MAX);
+}
+
+/// A row with a session's identity and none of its facts, to merge facts into.
+fn empty_row(event: &EventRow) -> SessionRow {
+    SessionRow {
+        site_id: event.site_id,
+        session: event.session.clone(),
+        visitor: event.visitor.clone(),
+        device: event.device.to_string(),
+        browser: event.browser.clone(),
+        os: event.os.clone(),
+        started: event.ts,
+        ended: event.ts,
+        received_at: event.received_at,
+        ..SessionRow::default()
+    }
+}
+
+/// The facts of one event.
+fn row_of(event: &EventRow) -> SessionRow {
+    let mut row = empty_row(event);
+    row.events = 1;
+    match event.event_type {
+        "pageview" => {
+            row.pageviews = 1;
+            row.entry_ts = Some(event.ts);
+            row.entry_page = event.path.clone();
+            row.entry_group = event.page_group.clone();
+            row.exit_ts = Some(event.ts);
+            row.exit_page = event.path.clone();
+            row.exit_group = event.page_group.clone();
+            row.channel = event.channel.map(str::to_string);
+            row.referrer = event.referrer.clone();
+            row.utm_source = event.utm_source.clone();
+            row.utm_medium = event.utm_medium.clone();
+            row.utm_campaign = event.utm_campaign.clone();
+            row.utm_term = event.utm_term.clone();
+            row.utm_content = event.utm_content.clone();
+        }
+        "pageleave" => row.active_ms = event.value.map_or(0, |v| v.max(0.0) as i64),
+        "click" => row.clicks = 1,
+        "error" => row.errors = 1,
+        "identify" => row.user_id = event.user_id.clone(),
+        _ => {}
+    }
+    if let Some(revenue) = event.revenue {
+        row.revenue = revenue;
+        row.conversions = i64::from(revenue > 0.0);
+    }
+    row
+}
+
+/// Merges `other` into `into` (two rows of one session). Commutative and associative, so rows merge in any
+/// order and grouping; ties are broken by value, never by order. The SQL of the stores spells out the same rules.
+pub fn merge(into: &mut SessionRow, other: &SessionRow) {
+    let other_first = (other.started, &other.visitor, &other.device)
+        < (into.started, &into.visitor, &into.device);
+    if other_first {
+        into.visitor.clone_from(&other.visitor);
+        into.device.clone_from(&other.device);
+        into.browser.clone_from(&other.browser);
+        into.os.clone_from(&other.os);
+    }
+    into.started = into.started.min(other.started);
+    into.ended = into.ended.max(other.ended);
+    into.user_id = match (into.user_id.take(), &other.user_id) {
+        (Some(a), Some(b)) => Some(a.max(b.clone())),
+        (a, b) => a.or_else(|| b.clone()),
+    };
+    if first_pageview(
+        (other.entry_ts, &other.entry_page),
+        (into.entry_ts, &into.entry_page),
+    ) {
+        into.entry_ts = other.entry_ts;
+        into.entry_page.clone_from(&other.entry_page);
+        into.entry_group.clone_from(&other.entry_group);
+        into.channel.clone_from(&other.channel);
+        into.referrer.clone_from(&other.referrer);
+        into.utm_source.clone_from(&other.utm_source);
+        into.utm_medium.clone_from(&other.utm_medium);
+        into.utm_campaign.clone_from(&other.utm_campaign);
+        into.utm_term.clone_from(&other.utm_term);
+        into.utm_content.clone_from(&other.utm_content);
+    }
+    let later_exit = match (into.exit_ts, other.exit_ts) {
+        (_, None) => false,
+        (None, Some(_)) => true,
+        (Some(a), Some(b)) => (a, &into.exit_page) < (b, &other.exit_page),
+    };
+    if later_exit {
+        into.exit_ts = other.exit_ts;
+        into.exit_page.clone_from(&other.exit_page);
+        into.exit_group.clone_from(&other.exit_group);
+    }
+    into.active_ms += other.active_ms;
+    into.pageviews += other.pageviews;
+    into.events += other.events;
+    into.revenue += other.revenue;
+    into.conversions += other.conversions;
+    into.clicks += other.clicks;
+    into.errors += other.errors;
+    into.replay_chunks += other.replay_chunks;
+    into.replay_bytes += other.replay_bytes;
+    into.received_at = into.received_at.max(other.received_at);
+}
+
+/// Whether pageview `a` (time, path) comes strictly before `b`; a missing pageview comes after every other.
+fn first_pageview(a: (Option<i64>, &Option<String>), b: (Option<i64>, &Option<String>)) -> bool {
+    match (a.0, b.0) {
+        (Some(at), Some(bt)) => (at, a.1) < (bt, b.1),
+        (Some(_), None) => true,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests;

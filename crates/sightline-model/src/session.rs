@@ -1,0 +1,68 @@
+//! The stored shape of one session: one row of the `sessions` table (see DESIGN.md, storage model).
+//!
+//! A [`SessionRow`] may hold all of a session's events or only some of them (the events of one write, of one
+//! node): rows of the same session merge into one (`sightline_insight::session::merge`), the way ClickHouse's
+//! AggregatingMergeTree merges partial aggregates. Every column therefore has a merge rule, written beside it.
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SessionRow {
+    /// Key, with `session`.
+    pub site_id: i64,
+    /// The tracker's `sid`, or `<sid>.<n>` for the n-th continuation after 30 minutes idle.
+    pub session: String,
+    /// Of the earliest part: a cookieless session keeps its visitor across the daily salt rotation.
+    pub visitor: String,
+    /// The latest identified user id.
+    pub user_id: Option<String>,
+    /// Earliest event (ms since the epoch).
+    pub started: i64,
+    /// Latest event.
+    pub ended: i64,
+    /// Sum of the pageviews' active time as the tracker measured it; reports cap it at the duration.
+    pub active_ms: i64,
+    /// Sum.
+    pub pageviews: i64,
+    /// Sum: stored event rows.
+    pub events: i64,
+    /// Time of the first pageview; entry fields come from the part with the earliest.
+    pub entry_ts: Option<i64>,
+    pub entry_page: Option<String>,
+    pub entry_group: Option<String>,
+    /// Time of the last pageview; exit fields come from the part with the latest.
+    pub exit_ts: Option<i64>,
+    pub exit_page: Option<String>,
+    pub exit_group: Option<String>,
+    /// Of the earliest part.
+    pub device: String,
+    pub browser: String,
+    pub os: String,
+    /// Acquisition, of the entry pageview.
+    pub channel: Option<String>,
+    pub referrer: Option<String>,
+    pub utm_source: Option<String>,
+    pub utm_medium: Option<String>,
+    pub utm_campaign: Option<String>,
+    pub utm_term: Option<String>,
+    pub utm_content: Option<String>,
+    /// Sums.
+    pub revenue: f64,
+    /// Events with revenue > 0 (a session converted when it has one).
+    pub conversions: i64,
+    pub clicks: i64,
+    pub errors: i64,
+    pub replay_chunks: i64,
+    pub replay_bytes: i64,
+    /// Latest arrival at the server (ms): retention deletes a session once all of it is older than its cutoff.
+    pub received_at: i64,
+}
+
+impl SessionRow {
+    pub fn duration_ms(&self) -> i64 {
+        self.ended - self.started
+    }
+
+    /// Active time as reports show it: never more than the session lasted.
+    pub fn active_time_ms(&self) -> i64 {
+        self.active_ms.min(self.duration_ms()).max(0)
+    }
+}

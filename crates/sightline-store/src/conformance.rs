@@ -1,12 +1,13 @@
 //! The conformance suite every backend must pass with identical answers. A backend's tests call
 //! [`event_store`], [`meta_store`] and [`blob_store`] with a fresh, empty instance; each panics on a mismatch.
 
-use sightline_model::EventRow;
+use sightline_insight::session::{add_replay, rows_of};
+use sightline_model::{EventRow, SessionRow};
 
 use crate::{
     BatchKey, BlobStore, Breakdown, EventStore, LoginSession, MetaStore, NewSite, NewToken,
-    OverviewQuery, PageBackfill, ReplayChunk, Role, SessionFilters, SessionPage, SessionQuery,
-    SessionSort, SiteUpdate, SpoolPosition, StoreError, StoredCount, VisitorType, WriteBatch,
+    OverviewQuery, ReplayChunk, Role, SessionFilters, SessionPage, SessionQuery, SessionSort,
+    SiteUpdate, SpoolPosition, StoreError, StoredCount, VisitorType, WriteBatch,
 };
 
 const DAY: i64 = 86_400_000;
@@ -96,6 +97,45 @@ fn dataset() -> Vec<EventRow> {
         // Another site.
         pageview(2, "x1", "w1", T0, "/secret", "direct", "desktop"),
     ]
+}
+
+/// The sessions of one write, as the batch writer computes them: from the rows, plus the replay chunks (a chunk
+/// without rows in the write counts into a row of its own).
+fn sessions_of(rows: &[EventRow], chunks: &[ReplayChunk]) -> Vec<SessionRow> {
+    let mut sessions = rows_of(rows);
+    for c in chunks {
+        let i = match sessions
+            .iter()
+            .position(|s| s.site_id == c.site_id && s.session == c.session)
+        {
+            Some(i) => i,
+            None => {
+                sessions.push(SessionRow {
+                    site_id: c.site_id,
+                    session: c.session.clone(),
+                    visitor: "replay-only".into(),
+                    started: c.first_ts,
+                    ended: c.last_ts,
+                    received_at: c.received_at,
+                    ..SessionRow::default()
+                });
+                sessions.len() - 1
+            }
+        };
+        add_replay(&mut sessions[i], c.bytes);
+    }
+    sessions
+}
+
+/// A write of `rows` and `chunks` with their sessions, moving the position to `position`.
+fn write(rows: Vec<EventRow>, chunks: Vec<ReplayChunk>, position: SpoolPosition) -> WriteBatch {
+    WriteBatch {
+        sessions: sessions_of(&rows, &chunks),
+        rows,
+        replay_chunks: chunks,
+        position,
+        ..WriteBatch::default()
+    }
 }
 
 fn query(from: i64, to: i64) -> OverviewQuery {
@@ -203,11 +243,8 @@ pub fn event_store(store: &dyn EventStore) {
     };
     store
         .commit(&WriteBatch {
-            rows: dataset(),
             batch_keys: keys.clone(),
-            position,
-            backfills: vec![],
-            replay_chunks: vec![],
+            ..write(dataset(), vec![], position)
         })
         .expect("commit");
     assert_eq!(store.ingest_position().expect("position"), Some(position));
@@ -357,8 +394,8 @@ pub fn event_store(store: &dyn EventStore) {
         offset: 10,
     };
     store
-        .commit(&WriteBatch {
-            rows: vec![
+        .commit(&write(
+            vec![
                 row(1, "s4", "v3", T0 + 3_000, "scroll", "/product"),
                 EventRow {
                     path: None,
@@ -367,47 +404,11 @@ pub fn event_store(store: &dyn EventStore) {
                     ..row(1, "s4", "v3", T0 + 4_000, "click", "")
                 },
             ],
-            batch_keys: vec![],
-            position: next,
-            backfills: vec![],
-            replay_chunks: vec![],
-        })
+            vec![],
+            next,
+        ))
         .expect("second commit");
-    // The pageview of the "late" click arrives in a later write and fills in its page.
-    store
-        .commit(&WriteBatch {
-            backfills: vec![PageBackfill {
-                site_id: 1,
-                session: "s4".into(),
-                pageview: "late".into(),
-                path: "/late".into(),
-                page_group: "/late".into(),
-            }],
-            position: SpoolPosition {
-                segment: 4,
-                offset: 20,
-            },
-            ..WriteBatch::default()
-        })
-        .expect("backfill");
-    let late: Vec<_> = store
-        .session_events(1, "s4", 100)
-        .expect("events")
-        .into_iter()
-        .filter(|e| e.pageview == "late")
-        .collect();
-    assert_eq!(late.len(), 1);
-    assert_eq!(
-        (late[0].path.as_deref(), late[0].page_group.as_deref()),
-        (Some("/late"), Some("/late"))
-    );
-    assert_eq!(
-        store.ingest_position().expect("position"),
-        Some(SpoolPosition {
-            segment: 4,
-            offset: 20
-        })
-    );
+    assert_eq!(store.ingest_position().expect("position"), Some(next));
     assert_eq!(store.count_events(1).expect("count"), 10);
 
     sessions_replays_and_deletion(store);
@@ -443,19 +444,18 @@ fn sessions_replays_and_deletion(store: &dyn EventStore) {
         ..row(1, "s3", "v2", T0 + 30_000, "pageleave", "/product")
     };
     store
-        .commit(&WriteBatch {
-            rows: vec![purchase, error, leave],
-            replay_chunks: vec![
+        .commit(&write(
+            vec![purchase, error, leave],
+            vec![
                 chunk("s3", "s3-/", 0, T0 + 31_000),
                 chunk("s3", "s3-/product", 1, T0 + 6_000),
                 chunk("s3", "s3-/product", 0, T0 + 1_000),
             ],
-            position: SpoolPosition {
+            SpoolPosition {
                 segment: 5,
                 offset: 1,
             },
-            ..WriteBatch::default()
-        })
+        ))
         .expect("commit");
 
     let list = |filters: SessionFilters, sort: SessionSort, descending: bool| {
@@ -619,21 +619,20 @@ fn sessions_replays_and_deletion(store: &dyn EventStore) {
     let imported_at = T0 + 60_000;
     let old = T0 - 3 * 365 * 86_400_000;
     store
-        .commit(&WriteBatch {
-            rows: vec![EventRow {
+        .commit(&write(
+            vec![EventRow {
                 received_at: imported_at,
                 ..pageview(1, "s9", "v9", old, "/", "direct", "desktop")
             }],
-            replay_chunks: vec![ReplayChunk {
+            vec![ReplayChunk {
                 received_at: imported_at,
                 ..chunk("s9", "s9-/", 0, old)
             }],
-            position: SpoolPosition {
+            SpoolPosition {
                 segment: 6,
                 offset: 1,
             },
-            ..WriteBatch::default()
-        })
+        ))
         .expect("commit");
 
     // What retention would delete, counted by hand. Site 1 before T0 + 5.5 s: the pageviews of s1 (T0), s3

@@ -1,5 +1,5 @@
 use serde::{Deserialize, Serialize};
-use sightline_model::EventRow;
+use sightline_model::{EventRow, SessionRow};
 
 /// A place in the ingest spool: segment number and byte offset after the last consumed record.
 #[derive(
@@ -25,8 +25,9 @@ pub struct WriteBatch {
     pub rows: Vec<EventRow>,
     pub batch_keys: Vec<BatchKey>,
     pub position: SpoolPosition,
-    /// Pages for events stored earlier without one (their pageview arrived in a later write).
-    pub backfills: Vec<PageBackfill>,
+    /// The sessions these rows (and replay chunks) belong to, one row each with their facts, to merge into the
+    /// stored sessions (`sightline_insight::session`).
+    pub sessions: Vec<SessionRow>,
     /// Index entries of replay chunks whose blobs were stored before this write.
     pub replay_chunks: Vec<ReplayChunk>,
 }
@@ -48,16 +49,6 @@ pub struct ReplayChunk {
     pub blob_key: String,
     /// When the server received the chunk (ms): retention measures age by this, not by rrweb's timestamps.
     pub received_at: i64,
-}
-
-/// Sets `path` and `page_group` on the stored events of one pageview that have none.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PageBackfill {
-    pub site_id: i64,
-    pub session: String,
-    pub pageview: String,
-    pub path: String,
-    pub page_group: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -176,7 +167,7 @@ pub enum SessionSort {
 }
 
 impl SessionSort {
-    /// The column of `report_sessions` it orders by.
+    /// The column of the sessions list it orders by.
     pub fn column(self) -> &'static str {
         match self {
             SessionSort::Started => "started",

@@ -2,6 +2,9 @@
 //! a small pool of reader connections; DuckDB gives readers a consistent snapshot while the writer appends.
 
 mod overview;
+mod rebuild;
+mod report;
+mod session_rows;
 mod sessions;
 
 use std::path::{Path, PathBuf};
@@ -11,9 +14,8 @@ use duckdb::{Connection, params};
 use sightline_model::EventRow;
 
 use crate::{
-    BatchKey, Deleted, EventStore, Overview, OverviewQuery, PageBackfill, ReplayChunk, Result,
-    SeriesPoint, SessionPage, SessionQuery, SpoolPosition, StoreError, StoredCount, StoredEvent,
-    WriteBatch,
+    BatchKey, Deleted, EventStore, Overview, OverviewQuery, ReplayChunk, Result, SeriesPoint,
+    SessionPage, SessionQuery, SpoolPosition, StoreError, StoredCount, StoredEvent, WriteBatch,
 };
 
 /// Versioned schema migrations, applied in order once each.
@@ -24,7 +26,11 @@ const MIGRATIONS: &[(i64, &str)] = &[
         3,
         include_str!("../../migrations/duckdb/0003_received_at.sql"),
     ),
+    (4, include_str!("../../migrations/duckdb/0004_sessions.sql")),
 ];
+
+/// The migration that added the `sessions` table: a store older than it gets its sessions built once.
+const SESSIONS_MIGRATION: i64 = 4;
 
 /// DuckDB's memory budget (buffer manager) and worker threads, for the whole database.
 const MEMORY_LIMIT_MB: u32 = 192;
@@ -108,7 +114,10 @@ impl DuckDbEventStore {
 
     fn from_connection(conn: Connection, path: Option<PathBuf>) -> Result<Self> {
         configure(&conn)?;
-        migrate(&conn)?;
+        let applied_before = migrate(&conn)?;
+        if applied_before < SESSIONS_MIGRATION {
+            rebuild::build_sessions(&conn)?;
+        }
         Ok(Self {
             path,
             swap: RwLock::new(()),
@@ -203,7 +212,8 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-fn migrate(conn: &Connection) -> Result<()> {
+/// Applies the pending migrations; returns the version the store was at before.
+fn migrate(conn: &Connection) -> Result<i64> {
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TIMESTAMP DEFAULT current_timestamp)",
     )?;
@@ -222,7 +232,7 @@ fn migrate(conn: &Connection) -> Result<()> {
         })?;
         tracing::info!(version, "applied events schema migration");
     }
-    Ok(())
+    Ok(applied)
 }
 
 /// Appends rows column by column through Arrow: several times faster than row-wise `append_row`.
@@ -307,16 +317,6 @@ fn append_rows(conn: &Connection, rows: &[EventRow]) -> duckdb::Result<()> {
     app.flush()
 }
 
-fn backfill_pages(conn: &Connection, backfills: &[PageBackfill]) -> duckdb::Result<()> {
-    for b in backfills {
-        conn.execute(
-            "UPDATE events SET path = ?, page_group = ? WHERE site_id = ? AND session = ? AND pageview = ? AND path IS NULL",
-            params![b.path, b.page_group, b.site_id, b.session, b.pageview],
-        )?;
-    }
-    Ok(())
-}
-
 fn append_replay_chunks(conn: &Connection, chunks: &[ReplayChunk]) -> duckdb::Result<()> {
     let mut app = conn.appender("replay_chunks")?;
     for c in chunks {
@@ -373,11 +373,15 @@ fn in_transaction<T>(
     }
 }
 
-/// Deletes the replay chunks and events each condition selects, in one transaction; returns the chunks' blob keys.
+/// Rows to delete: a table and the condition that selects them.
+type Deletion<'a> = (&'a str, &'a str, &'a [&'a dyn duckdb::ToSql]);
+
+/// Deletes the replay chunks `chunks` selects and the rows of each further deletion, in one transaction;
+/// returns the chunks' blob keys and how many events went.
 fn delete_rows(
     conn: &Connection,
     chunks: (&str, &[&dyn duckdb::ToSql]),
-    events: (&str, &[&dyn duckdb::ToSql]),
+    others: &[Deletion<'_>],
 ) -> duckdb::Result<Deleted> {
     in_transaction(conn, || {
         let mut stmt = conn.prepare(&format!(
@@ -391,8 +395,13 @@ fn delete_rows(
             &format!("DELETE FROM replay_chunks WHERE {}", chunks.0),
             chunks.1,
         )? as u64;
-        let events =
-            conn.execute(&format!("DELETE FROM events WHERE {}", events.0), events.1)? as u64;
+        let mut events = 0;
+        for (table, condition, args) in others {
+            let deleted = conn.execute(&format!("DELETE FROM {table} WHERE {condition}"), *args)?;
+            if *table == "events" {
+                events = deleted as u64;
+            }
+        }
         Ok(Deleted {
             events,
             replay_chunks,
@@ -405,8 +414,8 @@ fn commit(conn: &Connection, batch: &WriteBatch) -> duckdb::Result<()> {
     in_transaction(conn, || {
         append_rows(conn, &batch.rows)?;
         append_batch_keys(conn, &batch.batch_keys)?;
-        backfill_pages(conn, &batch.backfills)?;
         append_replay_chunks(conn, &batch.replay_chunks)?;
+        session_rows::merge_rows(conn, &batch.sessions)?;
         conn.execute(
             "INSERT OR REPLACE INTO ingest_progress (id, segment, \"offset\") VALUES (1, ?, ?)",
             params![batch.position.segment, batch.position.offset],
@@ -599,16 +608,13 @@ impl EventStore for DuckDbEventStore {
     fn delete_before(&self, site_id: i64, before_ms: i64) -> Result<Deleted> {
         // Age is when the server received the data, not the (client-made) times inside it.
         self.with_writer(|conn| {
+            // A session goes once all of it arrived before the cutoff.
+            let older = "site_id = ? AND received_at < ?";
+            let args = params![site_id, before_ms];
             Ok(delete_rows(
                 conn,
-                (
-                    "site_id = ? AND received_at < ?",
-                    params![site_id, before_ms],
-                ),
-                (
-                    "site_id = ? AND received_at < ?",
-                    params![site_id, before_ms],
-                ),
+                (older, args),
+                &[("events", older, args), ("sessions", older, args)],
             )?)
         })
     }
@@ -645,13 +651,19 @@ impl EventStore for DuckDbEventStore {
             sync_parent(marker)?;
         }
         let deleted = self.with_writer(|conn| {
+            let of_visitor = params![site_id, visitor];
+            let hash = session_rows::visitor_hash(visitor);
             Ok(delete_rows(
                 conn,
                 (
                     "site_id = ? AND session IN (SELECT DISTINCT session FROM events WHERE site_id = ? AND visitor = ?)",
                     params![site_id, site_id, visitor],
                 ),
-                ("site_id = ? AND visitor = ?", params![site_id, visitor]),
+                &[
+                    ("events", "site_id = ? AND visitor = ?", of_visitor),
+                    ("sessions", "site_id = ? AND visitor = ?", of_visitor),
+                    ("visitors", "site_id = ? AND visitor_hash = ?", params![site_id, hash]),
+                ],
             )?)
         })?;
         if deleted.events + deleted.replay_chunks > 0 || unfinished {

@@ -1,20 +1,11 @@
-//! Overview numbers, computed by DuckDB from the filtered `report_sessions` table.
+//! Overview numbers, aggregated by DuckDB over the report's rows of the `sessions` table.
 
-use duckdb::{Connection, ToSql, params};
+use duckdb::{Connection, ToSql};
 
-use super::sessions::{build_report_sessions, drop_report_sessions};
+use super::report::report_sessions;
 use crate::{Breakdown, Overview, OverviewQuery, Result, SeriesPoint};
 
 const DAY_MS: i64 = 86_400_000;
-
-fn breakdown(conn: &Connection, column: &str, limit: usize) -> Result<Vec<Breakdown>> {
-    // `column` is one of our own fixed names, never user input.
-    let sql = format!(
-        "SELECT coalesce({column}, '(none)') AS name, count(DISTINCT visitor), sum(pageviews)
-         FROM report_sessions GROUP BY 1 ORDER BY 2 DESC, 3 DESC, 1 LIMIT ?"
-    );
-    collect_breakdown(conn, &sql, params![limit as i64])
-}
 
 fn collect_breakdown(conn: &Connection, sql: &str, args: &[&dyn ToSql]) -> Result<Vec<Breakdown>> {
     let mut stmt = conn.prepare(sql)?;
@@ -31,13 +22,16 @@ fn collect_breakdown(conn: &Connection, sql: &str, args: &[&dyn ToSql]) -> Resul
 }
 
 pub(super) fn overview(conn: &Connection, site_id: i64, query: &OverviewQuery) -> Result<Overview> {
-    build_report_sessions(conn, site_id, query.from, query.to, &query.filters)?;
+    let report = report_sessions(site_id, query.from, query.to, &query.filters);
     let (visitors, sessions, pageviews, bounce_rate, avg_duration_ms) = conn.query_row(
-        "SELECT count(DISTINCT visitor), count(*), coalesce(sum(pageviews), 0),
-                coalesce(avg(CASE WHEN pageviews = 1 THEN 1.0 ELSE 0.0 END), 0),
-                coalesce(avg(duration_ms), 0)
-         FROM report_sessions",
-        [],
+        &format!(
+            "SELECT count(DISTINCT s.visitor_hash), count(*), coalesce(sum(s.pageviews), 0)::BIGINT,
+                    coalesce(avg(CASE WHEN s.pageviews = 1 THEN 1.0 ELSE 0.0 END), 0),
+                    coalesce(avg(s.duration_ms), 0)
+             {}",
+            report.sql
+        ),
+        report.args().as_slice(),
         |r| {
             Ok((
                 r.get::<_, i64>(0)?,
@@ -48,30 +42,46 @@ pub(super) fn overview(conn: &Connection, site_id: i64, query: &OverviewQuery) -
             ))
         },
     )?;
-    let limit = query.limit;
-    let top_pages = collect_breakdown(
-        conn,
-        "SELECT e.path, count(DISTINCT e.visitor), count(*)
-         FROM events e SEMI JOIN report_sessions s ON e.session = s.session
-         WHERE e.site_id = ? AND e.ts >= ? AND e.ts < ? AND e.type = 'pageview'
-         GROUP BY 1 ORDER BY 2 DESC, 3 DESC, 1 LIMIT ?",
-        params![site_id, query.from, query.to, limit as i64],
-    )?;
-    let overview = Overview {
+    let limit = query.limit as i64;
+    let breakdown = |column: &str| -> Result<Vec<Breakdown>> {
+        // `column` is one of our own fixed names, never user input.
+        let sql = format!(
+            "SELECT coalesce(s.{column}, '(none)') AS name, count(DISTINCT s.visitor_hash), sum(s.pageviews)
+             {} GROUP BY 1 ORDER BY 2 DESC, 3 DESC, 1 LIMIT ?",
+            report.sql
+        );
+        let mut args = report.args();
+        args.push(&limit);
+        collect_breakdown(conn, &sql, &args)
+    };
+    // Pageviews inside the range, of the report's sessions.
+    let top_pages = {
+        let sql = format!(
+            "SELECT e.path, count(DISTINCT e.visitor), count(*)
+             FROM events e
+             WHERE e.site_id = ? AND e.ts >= ? AND e.ts < ? AND e.type = 'pageview'
+               AND e.session IN (SELECT s.session {})
+             GROUP BY 1 ORDER BY 2 DESC, 3 DESC, 1 LIMIT ?",
+            report.sql
+        );
+        let mut args: Vec<&dyn ToSql> = vec![&site_id, &query.from, &query.to];
+        args.extend(report.args());
+        args.push(&limit);
+        collect_breakdown(conn, &sql, &args)?
+    };
+    Ok(Overview {
         visitors: visitors.max(0) as u64,
         sessions: sessions.max(0) as u64,
         pageviews: pageviews.max(0) as u64,
         bounce_rate,
         avg_duration_ms,
         top_pages,
-        entry_pages: breakdown(conn, "entry_page", limit)?,
-        exit_pages: breakdown(conn, "exit_page", limit)?,
-        channels: breakdown(conn, "channel", limit)?,
-        devices: breakdown(conn, "device", limit)?,
-        browsers: breakdown(conn, "browser", limit)?,
-    };
-    drop_report_sessions(conn)?;
-    Ok(overview)
+        entry_pages: breakdown("entry_page")?,
+        exit_pages: breakdown("exit_page")?,
+        channels: breakdown("channel")?,
+        devices: breakdown("device")?,
+        browsers: breakdown("browser")?,
+    })
 }
 
 pub(super) fn series(
@@ -79,13 +89,14 @@ pub(super) fn series(
     site_id: i64,
     query: &OverviewQuery,
 ) -> Result<Vec<SeriesPoint>> {
-    build_report_sessions(conn, site_id, query.from, query.to, &query.filters)?;
-    let mut stmt = conn.prepare(
-        "SELECT started // ? * ? AS day, count(DISTINCT visitor), count(*), sum(pageviews)
-         FROM report_sessions GROUP BY 1 ORDER BY 1",
-    )?;
+    let report = report_sessions(site_id, query.from, query.to, &query.filters);
+    let mut stmt = conn.prepare(&format!(
+        "SELECT s.started // {DAY_MS} * {DAY_MS} AS day, count(DISTINCT s.visitor_hash), count(*), sum(s.pageviews)
+         {} GROUP BY 1 ORDER BY 1",
+        report.sql
+    ))?;
     let points = stmt
-        .query_map(params![DAY_MS, DAY_MS], |r| {
+        .query_map(report.args().as_slice(), |r| {
             Ok(SeriesPoint {
                 day: r.get(0)?,
                 visitors: r.get::<_, i64>(1)?.max(0) as u64,
@@ -94,7 +105,5 @@ pub(super) fn series(
             })
         })?
         .collect::<duckdb::Result<Vec<_>>>()?;
-    drop(stmt);
-    drop_report_sessions(conn)?;
     Ok(points)
 }

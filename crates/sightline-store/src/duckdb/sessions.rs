@@ -1,120 +1,34 @@
-//! The `report_sessions` temp table (one row per session with everything reports filter and sort on) and
-//! the sessions list read from it.
+//! The sessions list: one page of the report's rows of the `sessions` table.
 
-use duckdb::{Connection, ToSql, params};
+use duckdb::{Connection, ToSql};
 
-use crate::{Result, SessionFilters, SessionPage, SessionQuery, SessionSummary, VisitorType};
-
-const SESSIONS_SQL: &str = include_str!("sessions.sql");
-
-/// Builds `report_sessions` (connection-local) for sessions of `site_id` with pageviews in `[from, to)`
-/// that match `f`. Readers drop it with [`drop_report_sessions`].
-pub(super) fn build_report_sessions(
-    conn: &Connection,
-    site_id: i64,
-    from: i64,
-    to: i64,
-    f: &SessionFilters,
-) -> Result<()> {
-    let mut args: Vec<Box<dyn ToSql>> = Vec::new();
-    let mut template_match = |value: &Option<String>, column: &str| match value {
-        Some(v) => {
-            args.push(Box::new(v.clone()));
-            format!("bool_or({column} = ?)")
-        }
-        None => "true".to_string(),
-    };
-    let page_match = template_match(&f.page, "path");
-    let clicked_match = template_match(&f.clicked, "selector");
-    let mut sql = SESSIONS_SQL
-        .replace("{page_match}", &page_match)
-        .replace("{clicked_match}", &clicked_match);
-    for _ in 0..3 {
-        args.extend([
-            Box::new(site_id) as Box<dyn ToSql>,
-            Box::new(from),
-            Box::new(to),
-        ]);
-    }
-    args.push(Box::new(site_id));
-
-    // Column names are our own constants, never user input.
-    let text: [(&str, &Option<String>); 8] = [
-        ("device", &f.device),
-        ("browser", &f.browser),
-        ("os", &f.os),
-        ("channel", &f.channel),
-        ("utm_source", &f.utm_source),
-        ("utm_medium", &f.utm_medium),
-        ("utm_campaign", &f.utm_campaign),
-        ("entry_page", &f.entry_page),
-    ];
-    for (column, value) in text {
-        if let Some(value) = value {
-            sql.push_str(&format!(" AND {column} = ?"));
-            args.push(Box::new(value.clone()));
-        }
-    }
-    let flags: [(&str, Option<bool>); 3] = [
-        ("errors > 0", f.had_error),
-        ("converted", f.converted),
-        ("replay.session IS NOT NULL", f.has_replay),
-    ];
-    for (condition, value) in flags {
-        if let Some(value) = value {
-            sql.push_str(&format!(" AND ({condition}) = ?"));
-            args.push(Box::new(value));
-        }
-    }
-    let bounds: [(&str, Option<i64>); 5] = [
-        ("span.ended - span.started >= ?", f.min_duration_ms),
-        ("span.ended - span.started <= ?", f.max_duration_ms),
-        ("coalesce(active.active_ms, 0) >= ?", f.min_active_ms),
-        ("pv.pageviews >= ?", f.min_pages),
-        ("pv.pageviews <= ?", f.max_pages),
-    ];
-    for (condition, value) in bounds {
-        if let Some(value) = value {
-            sql.push_str(&format!(" AND {condition}"));
-            args.push(Box::new(value));
-        }
-    }
-    if let Some(min) = f.min_revenue {
-        sql.push_str(" AND span.revenue >= ?");
-        args.push(Box::new(min));
-    }
-    let refs: Vec<&dyn ToSql> = args.iter().map(|a| a.as_ref()).collect();
-    conn.execute(&sql, refs.as_slice())?;
-    if let Some(kind) = f.visitor_type {
-        // Returning: the visitor was seen on this site before the session started. Drop the other kind.
-        let drop_returning = kind == VisitorType::New;
-        conn.execute(
-            "DELETE FROM report_sessions s WHERE EXISTS (
-                 SELECT 1 FROM events e WHERE e.site_id = ? AND e.visitor = s.visitor AND e.ts < s.started) = ?",
-            params![site_id, drop_returning],
-        )?;
-    }
-    Ok(())
-}
-
-pub(super) fn drop_report_sessions(conn: &Connection) -> Result<()> {
-    conn.execute_batch("DROP TABLE IF EXISTS report_sessions")?;
-    Ok(())
-}
+use super::report::report_sessions;
+use crate::{Result, SessionPage, SessionQuery, SessionSummary};
 
 pub(super) fn list(conn: &Connection, site_id: i64, query: &SessionQuery) -> Result<SessionPage> {
-    build_report_sessions(conn, site_id, query.from, query.to, &query.filters)?;
-    let total: i64 = conn.query_row("SELECT count(*) FROM report_sessions", [], |r| r.get(0))?;
+    let report = report_sessions(site_id, query.from, query.to, &query.filters);
+    let total: i64 = conn.query_row(
+        &format!("SELECT count(*) {}", report.sql),
+        report.args().as_slice(),
+        |r| r.get(0),
+    )?;
     let direction = if query.descending { "DESC" } else { "ASC" };
+    // The sort column is one of `SessionSort`'s names (aliases of this select), never user input.
     let sql = format!(
-        "SELECT session, visitor, started, ended, duration_ms, active_ms, pageviews, entry_page, exit_page, device,
-                browser, os, channel, utm_source, clicks, errors, revenue, converted, has_replay, replay_bytes
-         FROM report_sessions ORDER BY {} {direction}, session LIMIT ? OFFSET ?",
+        "SELECT s.session, s.visitor, s.started, s.ended, s.duration_ms,
+                least(s.active_ms, s.duration_ms) AS active_ms, s.pageviews, s.entry_page, s.exit_page,
+                s.device, s.browser, s.os, s.channel, s.utm_source, s.clicks, s.errors, s.revenue,
+                s.conversions > 0, s.replay_chunks > 0, s.replay_bytes
+         {} ORDER BY {} {direction}, s.session LIMIT ? OFFSET ?",
+        report.sql,
         query.sort.column()
     );
+    let (limit, offset) = (query.limit as i64, query.offset as i64);
+    let mut args = report.args();
+    args.extend([&limit as &dyn ToSql, &offset]);
     let mut stmt = conn.prepare(&sql)?;
     let sessions = stmt
-        .query_map(params![query.limit as i64, query.offset as i64], |r| {
+        .query_map(args.as_slice(), |r| {
             Ok(SessionSummary {
                 session: r.get(0)?,
                 visitor: r.get(1)?,
@@ -139,8 +53,6 @@ pub(super) fn list(conn: &Connection, site_id: i64, query: &SessionQuery) -> Res
             })
         })?
         .collect::<duckdb::Result<Vec<_>>>()?;
-    drop(stmt);
-    drop_report_sessions(conn)?;
     Ok(SessionPage {
         sessions,
         total: total.max(0) as u64,

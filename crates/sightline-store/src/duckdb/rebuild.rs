@@ -1,0 +1,134 @@
+//! Upgrading a store written before the `sessions` table: its sessions are built once from the stored events
+//! by the sessionizer (`sightline_insight::session`), a slice of sessions at a time so memory stays bounded.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use duckdb::{Connection, params};
+use sightline_insight::session::{add_replay, rows_of};
+use sightline_model::{EventRow, SessionRow};
+
+use super::session_rows::append_rows;
+use crate::Result;
+
+/// Events per slice: bounds the rows held at once (a few hundred bytes each).
+const EVENTS_PER_SLICE: i64 = 1_000_000;
+
+/// Stored strings the event row keeps as `&'static str` (event types, devices, channels): a handful of distinct
+/// values, interned once for the whole rebuild.
+#[derive(Default)]
+struct Interner(HashMap<String, &'static str>);
+
+impl Interner {
+    fn get(&mut self, value: String) -> &'static str {
+        if let Some(known) = self.0.get(&value) {
+            return known;
+        }
+        // Leaked once per distinct value (a few dozen at most), for the life of the process.
+        let leaked: &'static str = Box::leak(value.clone().into_boxed_str());
+        self.0.insert(value, leaked);
+        leaked
+    }
+}
+
+/// Builds the sessions of every stored event (the `sessions` table must be empty), then `visitors`.
+pub(super) fn build_sessions(conn: &Connection) -> Result<()> {
+    let events: i64 = conn.query_row("SELECT count(*) FROM events", [], |r| r.get(0))?;
+    if events == 0 {
+        return Ok(());
+    }
+    let started = Instant::now();
+    let slices = (events / EVENTS_PER_SLICE + 1).max(1);
+    tracing::info!(
+        events,
+        slices,
+        "building the sessions table from the stored events (once, after an upgrade)"
+    );
+    let mut interner = Interner::default();
+    let mut sessions = 0usize;
+    for slice in 0..slices {
+        let mut rows = slice_sessions(conn, slices, slice, &mut interner)?;
+        let mut stmt = conn.prepare(
+            "SELECT site_id, session, bytes FROM replay_chunks WHERE hash(session) % ? = ?",
+        )?;
+        let chunks = stmt.query_map(params![slices, slice], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })?;
+        let index: HashMap<(i64, String), usize> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| ((r.site_id, r.session.clone()), i))
+            .collect();
+        for chunk in chunks {
+            let (site_id, session, bytes) = chunk?;
+            if let Some(&i) = index.get(&(site_id, session)) {
+                add_replay(&mut rows[i], bytes.max(0) as u64);
+            }
+        }
+        super::in_transaction(conn, || append_rows(conn, "sessions", &rows))?;
+        sessions += rows.len();
+        tracing::info!(
+            slice = slice + 1,
+            slices,
+            sessions,
+            seconds = started.elapsed().as_secs(),
+            "building the sessions table"
+        );
+    }
+    conn.execute_batch(
+        "INSERT INTO visitors SELECT site_id, visitor_hash, min(started) FROM sessions GROUP BY ALL",
+    )?;
+    tracing::info!(
+        sessions,
+        seconds = started.elapsed().as_secs(),
+        "built the sessions table"
+    );
+    Ok(())
+}
+
+/// The sessions of one slice (by hash of the session id) of the stored events.
+fn slice_sessions(
+    conn: &Connection,
+    slices: i64,
+    slice: i64,
+    interner: &mut Interner,
+) -> Result<Vec<SessionRow>> {
+    let mut stmt = conn.prepare(
+        "SELECT site_id, ts, session, visitor, user_id, type, path, page_group, referrer, channel, utm_source,
+                utm_medium, utm_campaign, utm_term, utm_content, device, browser, os, value, revenue, received_at
+         FROM events WHERE hash(session) % ? = ?",
+    )?;
+    let mut events = Vec::new();
+    let mut rows = stmt.query(params![slices, slice])?;
+    while let Some(r) = rows.next()? {
+        events.push(EventRow {
+            site_id: r.get(0)?,
+            ts: r.get(1)?,
+            session: r.get(2)?,
+            visitor: r.get(3)?,
+            user_id: r.get(4)?,
+            event_type: interner.get(r.get(5)?),
+            path: r.get(6)?,
+            page_group: r.get(7)?,
+            referrer: r.get(8)?,
+            channel: r.get::<_, Option<String>>(9)?.map(|c| interner.get(c)),
+            utm_source: r.get(10)?,
+            utm_medium: r.get(11)?,
+            utm_campaign: r.get(12)?,
+            utm_term: r.get(13)?,
+            utm_content: r.get(14)?,
+            device: interner.get(r.get(15)?),
+            browser: r.get(16)?,
+            os: r.get(17)?,
+            value: r.get(18)?,
+            revenue: r.get(19)?,
+            received_at: r.get::<_, Option<i64>>(20)?.unwrap_or_default(),
+            ..EventRow::default()
+        });
+    }
+    Ok(rows_of(&events))
+}

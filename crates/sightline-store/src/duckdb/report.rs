@@ -1,0 +1,104 @@
+//! The sessions a report covers: `FROM sessions s WHERE …` for one site, a time range and the filters. Every
+//! report (overview, series, sessions list) reads the `sessions` table through this; events only where a filter
+//! is about events (viewed a page, clicked an element).
+
+use duckdb::ToSql;
+
+use crate::{SessionFilters, VisitorType};
+
+/// A `FROM sessions s WHERE …` clause and its arguments, in order.
+pub(super) struct ReportSessions {
+    pub sql: String,
+    pub args: Vec<Box<dyn ToSql>>,
+}
+
+impl ReportSessions {
+    pub fn args(&self) -> Vec<&dyn ToSql> {
+        self.args.iter().map(|a| a.as_ref()).collect()
+    }
+}
+
+/// Sessions of `site_id` that started in `[from, to)`, had a pageview and match `f`.
+pub(super) fn report_sessions(
+    site_id: i64,
+    from: i64,
+    to: i64,
+    f: &SessionFilters,
+) -> ReportSessions {
+    let mut sql = String::from(
+        "FROM sessions s WHERE s.site_id = ? AND s.started >= ? AND s.started < ? AND s.pageviews > 0",
+    );
+    let mut args: Vec<Box<dyn ToSql>> = vec![Box::new(site_id), Box::new(from), Box::new(to)];
+    // Column names are our own constants, never user input.
+    let text: [(&str, &Option<String>); 8] = [
+        ("device", &f.device),
+        ("browser", &f.browser),
+        ("os", &f.os),
+        ("channel", &f.channel),
+        ("utm_source", &f.utm_source),
+        ("utm_medium", &f.utm_medium),
+        ("utm_campaign", &f.utm_campaign),
+        ("entry_page", &f.entry_page),
+    ];
+    for (column, value) in text {
+        if let Some(value) = value {
+            sql.push_str(&format!(" AND s.{column} = ?"));
+            args.push(Box::new(value.clone()));
+        }
+    }
+    // A session's events are no older than its start, so `ts >= from` prunes the scan to the range.
+    let events: [(&str, &str, &Option<String>); 2] = [
+        ("pageview", "path", &f.page),
+        ("click", "selector", &f.clicked),
+    ];
+    for (event_type, column, value) in events {
+        if let Some(value) = value {
+            sql.push_str(&format!(
+                " AND s.session IN (SELECT session FROM events
+                    WHERE site_id = ? AND ts >= ? AND type = '{event_type}' AND {column} = ?)"
+            ));
+            args.extend([
+                Box::new(site_id) as Box<dyn ToSql>,
+                Box::new(from),
+                Box::new(value.clone()),
+            ]);
+        }
+    }
+    let flags: [(&str, Option<bool>); 3] = [
+        ("s.errors > 0", f.had_error),
+        ("s.conversions > 0", f.converted),
+        ("s.replay_chunks > 0", f.has_replay),
+    ];
+    for (condition, value) in flags {
+        if let Some(value) = value {
+            sql.push_str(&format!(" AND ({condition}) = ?"));
+            args.push(Box::new(value));
+        }
+    }
+    let bounds: [(&str, Option<i64>); 5] = [
+        ("s.duration_ms >= ?", f.min_duration_ms),
+        ("s.duration_ms <= ?", f.max_duration_ms),
+        ("least(s.active_ms, s.duration_ms) >= ?", f.min_active_ms),
+        ("s.pageviews >= ?", f.min_pages),
+        ("s.pageviews <= ?", f.max_pages),
+    ];
+    for (condition, value) in bounds {
+        if let Some(value) = value {
+            sql.push_str(&format!(" AND {condition}"));
+            args.push(Box::new(value));
+        }
+    }
+    if let Some(min) = f.min_revenue {
+        sql.push_str(" AND s.revenue >= ?");
+        args.push(Box::new(min));
+    }
+    if let Some(kind) = f.visitor_type {
+        // Returning: the visitor was first seen on this site before the session started.
+        sql.push_str(
+            " AND EXISTS (SELECT 1 FROM visitors v WHERE v.site_id = s.site_id
+                 AND v.visitor_hash = s.visitor_hash AND v.first_seen < s.started) = ?",
+        );
+        args.push(Box::new(kind == VisitorType::Returning));
+    }
+    ReportSessions { sql, args }
+}

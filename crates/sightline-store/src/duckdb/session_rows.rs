@@ -1,0 +1,270 @@
+//! Writing the `sessions` table: each write's session rows are staged and merged into the stored rows by the
+//! rules of `sightline_insight::session::merge`, spelled out in SQL, so DuckDB does the merge (as ClickHouse's
+//! AggregatingMergeTree would). No primary key: DuckDB's ART index must fit in memory, which 4 M sessions
+//! would not in our budget; the merge joins on (site, session) instead, over recent sessions only.
+
+use std::sync::{Arc, LazyLock};
+
+use duckdb::Connection;
+use duckdb::arrow::array::{ArrayRef, Float64Array, Int64Array, StringArray, UInt64Array};
+use duckdb::arrow::record_batch::RecordBatch;
+use sightline_insight::session::IDLE_MS;
+use sightline_model::SessionRow;
+
+/// A stable 64-bit hash of a visitor id (FNV-1a): the same on every engine and release.
+pub(super) fn visitor_hash(visitor: &str) -> u64 {
+    visitor.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// Columns of `sessions` (migrations/duckdb/0004_sessions.sql) in table order.
+const COLUMNS: [&str; 34] = [
+    "site_id",
+    "session",
+    "visitor",
+    "visitor_hash",
+    "user_id",
+    "started",
+    "ended",
+    "duration_ms",
+    "active_ms",
+    "pageviews",
+    "events",
+    "entry_ts",
+    "entry_page",
+    "entry_group",
+    "exit_ts",
+    "exit_page",
+    "exit_group",
+    "device",
+    "browser",
+    "os",
+    "channel",
+    "referrer",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_term",
+    "utm_content",
+    "revenue",
+    "conversions",
+    "clicks",
+    "errors",
+    "replay_chunks",
+    "replay_bytes",
+    "received_at",
+];
+
+fn arrow_batch(rows: &[SessionRow]) -> duckdb::Result<RecordBatch> {
+    fn text(rows: &[SessionRow], f: impl Fn(&SessionRow) -> Option<&str>) -> ArrayRef {
+        Arc::new(rows.iter().map(f).collect::<StringArray>())
+    }
+    fn int(rows: &[SessionRow], f: impl Fn(&SessionRow) -> Option<i64>) -> ArrayRef {
+        Arc::new(rows.iter().map(f).collect::<Int64Array>())
+    }
+    let arrays: Vec<ArrayRef> = vec![
+        int(rows, |r| Some(r.site_id)),
+        text(rows, |r| Some(&r.session)),
+        text(rows, |r| Some(&r.visitor)),
+        Arc::new(
+            rows.iter()
+                .map(|r| visitor_hash(&r.visitor))
+                .collect::<UInt64Array>(),
+        ),
+        text(rows, |r| r.user_id.as_deref()),
+        int(rows, |r| Some(r.started)),
+        int(rows, |r| Some(r.ended)),
+        int(rows, |r| Some(r.duration_ms())),
+        int(rows, |r| Some(r.active_ms)),
+        int(rows, |r| Some(r.pageviews)),
+        int(rows, |r| Some(r.events)),
+        int(rows, |r| r.entry_ts),
+        text(rows, |r| r.entry_page.as_deref()),
+        text(rows, |r| r.entry_group.as_deref()),
+        int(rows, |r| r.exit_ts),
+        text(rows, |r| r.exit_page.as_deref()),
+        text(rows, |r| r.exit_group.as_deref()),
+        text(rows, |r| Some(&r.device)),
+        text(rows, |r| Some(&r.browser)),
+        text(rows, |r| Some(&r.os)),
+        text(rows, |r| r.channel.as_deref()),
+        text(rows, |r| r.referrer.as_deref()),
+        text(rows, |r| r.utm_source.as_deref()),
+        text(rows, |r| r.utm_medium.as_deref()),
+        text(rows, |r| r.utm_campaign.as_deref()),
+        text(rows, |r| r.utm_term.as_deref()),
+        text(rows, |r| r.utm_content.as_deref()),
+        Arc::new(
+            rows.iter()
+                .map(|r| Some(r.revenue))
+                .collect::<Float64Array>(),
+        ),
+        int(rows, |r| Some(r.conversions)),
+        int(rows, |r| Some(r.clicks)),
+        int(rows, |r| Some(r.errors)),
+        int(rows, |r| Some(r.replay_chunks)),
+        int(rows, |r| Some(r.replay_bytes)),
+        int(rows, |r| Some(r.received_at)),
+    ];
+    let named = COLUMNS
+        .iter()
+        .zip(arrays)
+        .map(|(name, array)| (*name, array));
+    RecordBatch::try_from_iter(named)
+        .map_err(|e| duckdb::Error::ToSqlConversionFailure(Box::new(e)))
+}
+
+/// `a` comes before `b` for columns taken "of the earliest part" (ties broken by value, as in `merge`).
+fn first(a: &str, b: &str) -> String {
+    format!(
+        "({a}.started < {b}.started OR ({a}.started = {b}.started AND ({a}.visitor < {b}.visitor
+          OR ({a}.visitor = {b}.visitor AND {a}.device < {b}.device))))"
+    )
+}
+
+/// The MERGE of staged rows into `sessions`; `$1` is the oldest `ended` a staged row can merge into.
+static MERGE_SESSIONS: LazyLock<String> = LazyLock::new(|| {
+    let p_first = first("p", "s");
+    let entry_first = "(p.entry_ts IS NOT NULL AND (s.entry_ts IS NULL OR p.entry_ts < s.entry_ts
+        OR (p.entry_ts = s.entry_ts AND p.entry_page < s.entry_page)))";
+    let exit_later = "(p.exit_ts IS NOT NULL AND (s.exit_ts IS NULL OR s.exit_ts < p.exit_ts
+        OR (s.exit_ts = p.exit_ts AND s.exit_page < p.exit_page)))";
+    let mut set = Vec::new();
+    for column in ["visitor", "visitor_hash", "device", "browser", "os"] {
+        set.push(format!(
+            "{column} = CASE WHEN {p_first} THEN p.{column} ELSE s.{column} END"
+        ));
+    }
+    set.push(
+        "user_id = CASE WHEN s.user_id IS NULL THEN p.user_id WHEN p.user_id IS NULL THEN s.user_id
+                   ELSE greatest(s.user_id, p.user_id) END"
+            .into(),
+    );
+    set.push("started = least(s.started, p.started)".into());
+    set.push("ended = greatest(s.ended, p.ended)".into());
+    set.push("duration_ms = greatest(s.ended, p.ended) - least(s.started, p.started)".into());
+    for column in [
+        "entry_ts",
+        "entry_page",
+        "entry_group",
+        "channel",
+        "referrer",
+        "utm_source",
+        "utm_medium",
+        "utm_campaign",
+        "utm_term",
+        "utm_content",
+    ] {
+        set.push(format!(
+            "{column} = CASE WHEN {entry_first} THEN p.{column} ELSE s.{column} END"
+        ));
+    }
+    for column in ["exit_ts", "exit_page", "exit_group"] {
+        set.push(format!(
+            "{column} = CASE WHEN {exit_later} THEN p.{column} ELSE s.{column} END"
+        ));
+    }
+    for column in [
+        "active_ms",
+        "pageviews",
+        "events",
+        "revenue",
+        "conversions",
+        "clicks",
+        "errors",
+        "replay_chunks",
+        "replay_bytes",
+    ] {
+        set.push(format!("{column} = s.{column} + p.{column}"));
+    }
+    set.push("received_at = greatest(s.received_at, p.received_at)".into());
+    let columns = COLUMNS.join(", ");
+    let values = COLUMNS
+        .iter()
+        .map(|c| format!("p.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "MERGE INTO sessions AS s USING session_stage AS p
+         ON s.site_id = p.site_id AND s.session = p.session AND s.ended >= $1
+         WHEN MATCHED THEN UPDATE SET {}
+         WHEN NOT MATCHED THEN INSERT ({columns}) VALUES ({values})",
+        set.join(",\n ")
+    )
+});
+
+const MERGE_VISITORS: &str = "MERGE INTO visitors AS v
+    USING (SELECT site_id, visitor_hash, min(started) AS first_seen FROM session_stage GROUP BY ALL) AS p
+    ON v.site_id = p.site_id AND v.visitor_hash = p.visitor_hash
+    WHEN MATCHED AND p.first_seen < v.first_seen THEN UPDATE SET first_seen = p.first_seen
+    WHEN NOT MATCHED THEN INSERT (site_id, visitor_hash, first_seen) VALUES (p.site_id, p.visitor_hash, p.first_seen)";
+
+/// Appends `rows` to `table` (`sessions` or its staging copy), as they are.
+pub(super) fn append_rows(
+    conn: &Connection,
+    table: &str,
+    rows: &[SessionRow],
+) -> duckdb::Result<()> {
+    for chunk in rows.chunks(APPEND_CHUNK_ROWS) {
+        let mut app = conn.appender(table)?;
+        app.append_record_batch(arrow_batch(chunk)?)?;
+        app.flush()?;
+    }
+    Ok(())
+}
+
+/// Session rows per Arrow batch when appending.
+const APPEND_CHUNK_ROWS: usize = 50_000;
+
+/// Merges `rows` (at most one per session) into `sessions` and `visitors`, inside the caller's transaction.
+/// Each row must belong to a stored session that ended at most 30 minutes before the row's first event, or to
+/// none: the sessionizer's placement guarantees it, and it confines the merge's join to recent sessions.
+pub(super) fn merge_rows(conn: &Connection, rows: &[SessionRow]) -> duckdb::Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    conn.execute_batch(
+        "CREATE TEMP TABLE IF NOT EXISTS session_stage AS SELECT * FROM sessions LIMIT 0; DELETE FROM session_stage;",
+    )?;
+    append_rows(conn, "session_stage", rows)?;
+    let oldest = rows.iter().map(|r| r.started).min().unwrap_or(0);
+    conn.execute(&MERGE_SESSIONS, [oldest.saturating_sub(IDLE_MS)])?;
+    conn.execute_batch(MERGE_VISITORS)?;
+    conn.execute_batch("DELETE FROM session_stage")?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_staged_columns_are_the_tables() {
+        let conn = Connection::open_in_memory().expect("db");
+        conn.execute_batch(include_str!("../../migrations/duckdb/0004_sessions.sql"))
+            .expect("schema");
+        let mut stmt = conn
+            .prepare("SELECT column_name FROM information_schema.columns WHERE table_name = 'sessions' ORDER BY ordinal_position")
+            .expect("columns");
+        let names = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .expect("query")
+            .collect::<duckdb::Result<Vec<_>>>()
+            .expect("names");
+        assert_eq!(names, COLUMNS);
+        assert_eq!(
+            arrow_batch(&[SessionRow::default()])
+                .expect("batch")
+                .num_columns(),
+            names.len()
+        );
+    }
+
+    #[test]
+    fn visitor_hashes_are_stable() {
+        assert_eq!(visitor_hash(""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(visitor_hash("a"), 0xaf63_dc4c_8601_ec8c);
+        assert_ne!(visitor_hash("v1"), visitor_hash("v2"));
+    }
+}

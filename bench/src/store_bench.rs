@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use anyhow::Result;
 use rand::{Rng, SeedableRng};
+use sightline_insight::session::rows_of;
 use sightline_model::EventRow;
 use sightline_model::now_ms;
 use sightline_store::duckdb::DuckDbEventStore;
@@ -106,6 +107,7 @@ pub fn write_throughput(rows: usize) -> Result<()> {
     let started = Instant::now();
     for (i, chunk) in data.chunks(50_000).enumerate() {
         store.commit(&WriteBatch {
+            sessions: rows_of(chunk),
             rows: chunk.to_vec(),
             batch_keys: vec![],
             position: SpoolPosition {
@@ -142,6 +144,7 @@ pub fn overview_latency(events: u64) -> Result<()> {
         written += rows.len() as u64;
         chunk += 1;
         store.commit(&WriteBatch {
+            sessions: rows_of(&rows),
             rows,
             batch_keys: vec![],
             position: SpoolPosition {

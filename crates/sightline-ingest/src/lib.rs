@@ -5,6 +5,7 @@ pub mod pipeline;
 pub mod rate_limit;
 pub mod record;
 pub mod rows;
+pub mod sessions;
 pub mod sites;
 pub mod spool;
 pub mod visitor;

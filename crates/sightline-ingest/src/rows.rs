@@ -1,5 +1,6 @@
 //! Turns one spooled batch into stored rows: clock correction, page paths and groups, channel and UTM on
-//! pageviews, the pageview's path on every later event of it, error fingerprints, replay chunks as blobs.
+//! pageviews, its page on every event (from the batch's `pages`, else the pageview remembered), error
+//! fingerprints, replay chunks as blobs.
 //!
 //! Column use by event type (beyond the common ones):
 //! - pageview: path, page_group, referrer, channel, utm_*, viewport_w/h, name = title, value = document height
@@ -28,13 +29,11 @@ use sightline_model::wire::{Batch, EventData, Replay};
 
 use crate::enrich::{self, PageGroups};
 use crate::record::RecordHeader;
-use sightline_store::{PageBackfill, ReplayChunk};
+use sightline_store::ReplayChunk;
 
-/// Pageviews remembered for attributing later events to their page; two generations of this many.
+/// Pageviews remembered for attributing events of clients that do not send `pages`; two generations of this
+/// many. A restart forgets them: such clients' events in a later batch than their pageview then have no page.
 const PAGEVIEW_CACHE_ENTRIES: usize = 100_000;
-/// Pageviews whose events arrived before the pageview itself (a beacon race, a retry), remembered so the
-/// pageview can fill in their page when it comes; the oldest are forgotten past this many.
-const MAX_ORPHAN_PAGEVIEWS: usize = 10_000;
 
 #[derive(Debug, Clone)]
 struct PageInfo {
@@ -47,8 +46,6 @@ struct PageInfo {
 pub struct PageviewCache {
     young: HashMap<String, Arc<PageInfo>>,
     old: HashMap<String, Arc<PageInfo>>,
-    /// pageview id → (site, session) of events stored without a page.
-    orphans: HashMap<String, (i64, String)>,
 }
 
 impl PageviewCache {
@@ -177,7 +174,7 @@ pub fn error_fingerprint(msg: &str, stack: Option<&str>, src: Option<&str>) -> S
 }
 
 /// The stored device names are a fixed set; anything else (an older record format) becomes "other".
-fn device_name(name: &str) -> &'static str {
+pub(crate) fn device_name(name: &str) -> &'static str {
     use enrich::DeviceClass::*;
     [Desktop, Mobile, Tablet, Bot, Other]
         .into_iter()
@@ -194,30 +191,35 @@ fn path_of_url(url: &str) -> (Option<url::Url>, String) {
 
 impl PageviewCache {
     /// Learns the pages of a batch's pageviews before any rows are built, so events that arrive in an earlier
-    /// batch than their pageview (within one write) still get their page. Returns backfills for events already
-    /// stored without one.
-    pub fn register_pageviews(&mut self, batch: &Batch, groups: &PageGroups) -> Vec<PageBackfill> {
-        let mut backfills = Vec::new();
+    /// batch than their pageview (within one write) still get their page.
+    pub fn register_pageviews(&mut self, batch: &Batch, groups: &PageGroups) {
         for event in &batch.events {
             if let EventData::Pageview(p) = &event.data {
-                let path = enrich::normalize_path(&p.url);
-                let info = Arc::new(PageInfo {
-                    page_group: groups.group(&path),
-                    path,
-                });
-                if let Some((site_id, session)) = self.orphans.remove(&event.pv) {
-                    backfills.push(PageBackfill {
-                        site_id,
-                        session,
-                        pageview: event.pv.clone(),
-                        path: info.path.clone(),
-                        page_group: info.page_group.clone(),
-                    });
-                }
-                self.insert(&event.pv, info);
+                self.learn(&event.pv, &p.url, groups);
             }
         }
-        backfills
+    }
+
+    fn learn(&mut self, pv: &str, url: &str, groups: &PageGroups) -> Arc<PageInfo> {
+        let path = enrich::normalize_path(url);
+        let info = Arc::new(PageInfo {
+            page_group: groups.group(&path),
+            path,
+        });
+        self.insert(pv, info.clone());
+        info
+    }
+
+    /// The page of pageview `pv`: the batch's `pages` first (it names every page its events are on), else the
+    /// pageview remembered.
+    fn page_of(&mut self, batch: &Batch, pv: &str, groups: &PageGroups) -> Option<Arc<PageInfo>> {
+        match batch.page_url(pv) {
+            Some(url) => match self.get(pv) {
+                Some(info) => Some(info),
+                None => Some(self.learn(pv, url, groups)),
+            },
+            None => self.get(pv),
+        }
     }
 
     /// Rows for one batch (`body` already validated at ingest).
@@ -273,15 +275,9 @@ impl PageviewCache {
                 row.value = p.dh;
                 self.insert(&event.pv, info);
             }
-            if let Some(info) = self.get(&event.pv) {
+            if let Some(info) = self.page_of(batch, &event.pv, groups) {
                 row.path = Some(info.path.clone());
                 row.page_group = Some(info.page_group.clone());
-            } else {
-                if self.orphans.len() >= MAX_ORPHAN_PAGEVIEWS {
-                    self.orphans.clear();
-                }
-                self.orphans
-                    .insert(event.pv.clone(), (header.site_id, batch.sid.clone()));
             }
             fill_event_columns(&mut row, &event.data);
             rows.push(row);

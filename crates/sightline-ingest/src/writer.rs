@@ -7,12 +7,17 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use std::collections::HashMap;
+
+use sightline_insight::session;
 use sightline_model::wire::Batch;
+use sightline_model::{EventRow, SessionRow};
 use sightline_store::{BlobStore, EventStore, SpoolPosition, WriteBatch};
 
 use crate::enrich::PageGroups;
-use crate::record;
-use crate::rows::PageviewCache;
+use crate::record::{self, RecordHeader};
+use crate::rows::{PageviewCache, PendingBlob, device_name};
+use crate::sessions::{Pending, SessionDirectory};
 use crate::sites::SiteDirectory;
 use crate::spool::Spool;
 
@@ -62,6 +67,7 @@ struct Worker {
     status: Arc<WriterStatus>,
     stop: Arc<AtomicBool>,
     pageviews: PageviewCache,
+    sessions: SessionDirectory,
     dead_letters: DeadLetters,
     /// Ends of records kept as dead letters since the last commit (a retried build must not count them twice).
     kept: std::collections::HashSet<SpoolPosition>,
@@ -88,6 +94,7 @@ impl BatchWriter {
             status: status.clone(),
             stop: stop.clone(),
             pageviews: PageviewCache::default(),
+            sessions: SessionDirectory::default(),
             dead_letters: DeadLetters::new(dead_letter_dir),
             kept: Default::default(),
         };
@@ -226,7 +233,16 @@ impl Worker {
                 }
             };
             let position = records.last().map_or(reader.position(), |(_, end)| *end);
-            let (write, blobs) = self.build(&records, position);
+            let (write, blobs) = match self.build(&records, position) {
+                Ok(built) => built,
+                Err(e) => {
+                    // The store could not say which sessions the events continue: retry, never guess.
+                    self.fail(&format!("looking up sessions: {e}"));
+                    std::thread::sleep(RETRY_BACKOFF);
+                    reader = self.spool.reader(self.committed());
+                    continue;
+                }
+            };
             if let Err(e) = self.try_commit(&write, &blobs) {
                 self.fail(&format!("committing {} rows: {e}", write.rows.len()));
                 // Find out whether one record cannot be stored or the store is failing: one record at a time.
@@ -243,11 +259,7 @@ impl Worker {
         }
     }
 
-    fn try_commit(
-        &self,
-        write: &WriteBatch,
-        blobs: &[crate::rows::PendingBlob],
-    ) -> Result<(), CommitError> {
+    fn try_commit(&self, write: &WriteBatch, blobs: &[PendingBlob]) -> Result<(), CommitError> {
         self.store_blobs(blobs).map_err(CommitError::Blobs)?;
         self.store
             .commit(write)
@@ -281,8 +293,18 @@ impl Worker {
     ) -> bool {
         for (payload, end) in records {
             let single = [(payload.clone(), *end)];
-            let (write, blobs) = self.build(&single, *end);
             loop {
+                let (write, blobs) = match self.build(&single, *end) {
+                    Ok(built) => built,
+                    Err(e) => {
+                        self.fail(&format!("looking up sessions: {e}"));
+                        if self.stop.load(Ordering::SeqCst) {
+                            return false;
+                        }
+                        std::thread::sleep(RETRY_BACKOFF);
+                        continue;
+                    }
+                };
                 let Err(e) = self.try_commit(&write, &blobs) else {
                     self.committed_at(*end, write.rows.len());
                     break;
@@ -355,7 +377,7 @@ impl Worker {
             .unwrap_or_else(|p| p.into_inner()) = Some(message.to_string());
     }
 
-    fn store_blobs(&self, blobs: &[crate::rows::PendingBlob]) -> Result<(), String> {
+    fn store_blobs(&self, blobs: &[PendingBlob]) -> Result<(), String> {
         for blob in blobs {
             self.blobs
                 .put(&blob.key, &blob.bytes)
@@ -364,11 +386,13 @@ impl Worker {
         Ok(())
     }
 
+    /// The write for `records`: their rows and replay chunks, each placed in its session, and those sessions'
+    /// rows. Fails only when the store cannot be asked about the sessions the records continue.
     fn build(
         &mut self,
         records: &[(Vec<u8>, SpoolPosition)],
         position: SpoolPosition,
-    ) -> (WriteBatch, Vec<crate::rows::PendingBlob>) {
+    ) -> Result<(WriteBatch, Vec<PendingBlob>), sightline_store::StoreError> {
         let started = Instant::now();
         let mut write = WriteBatch {
             position,
@@ -393,21 +417,117 @@ impl Worker {
         // Pageviews first: a page-hide beacon can overtake the batch that holds its pageview.
         for (_, batch, site) in &decoded {
             let groups = site.as_ref().map_or(&no_groups, |s| &s.groups);
-            write
-                .backfills
-                .extend(self.pageviews.register_pageviews(batch, groups));
+            self.pageviews.register_pageviews(batch, groups);
         }
-        for (header, batch, site) in &decoded {
-            let groups = site.as_ref().map_or(&no_groups, |s| &s.groups);
-            let (rows, batch_blobs) = self.pageviews.rows(header, batch, groups);
+        let built: Vec<_> = decoded
+            .iter()
+            .map(|(header, batch, site)| {
+                let groups = site.as_ref().map_or(&no_groups, |s| &s.groups);
+                self.pageviews.rows(header, batch, groups)
+            })
+            .collect();
+        let pending: Vec<Pending<'_>> = decoded
+            .iter()
+            .zip(&built)
+            .map(|((header, batch, _), (rows, chunks))| Pending {
+                site_id: header.site_id,
+                sid: &batch.sid,
+                first_batch: batch.seq == 0,
+                times: rows
+                    .iter()
+                    .map(|r| r.ts)
+                    .chain(chunks.iter().map(|b| b.chunk.first_ts))
+                    .collect(),
+            })
+            .collect();
+        self.sessions.load(self.store.as_ref(), &pending)?;
+        let mut sessions: HashMap<(i64, String), SessionRow> = HashMap::new();
+        for ((header, batch, _), (mut rows, mut batch_blobs)) in decoded.iter().zip(built) {
+            self.place(header, batch, &mut rows, &mut batch_blobs);
+            let mut batch_sessions = session::rows_of(&rows);
+            for blob in &batch_blobs {
+                let chunk = &blob.chunk;
+                let i = match batch_sessions
+                    .iter()
+                    .position(|s| s.session == chunk.session)
+                {
+                    Some(i) => i,
+                    None => {
+                        batch_sessions.push(replay_only_session(header, chunk));
+                        batch_sessions.len() - 1
+                    }
+                };
+                session::add_replay(&mut batch_sessions[i], chunk.bytes);
+            }
+            for row in batch_sessions {
+                match sessions.entry((row.site_id, row.session.clone())) {
+                    std::collections::hash_map::Entry::Occupied(mut known) => {
+                        session::merge(known.get_mut(), &row)
+                    }
+                    std::collections::hash_map::Entry::Vacant(new) => {
+                        new.insert(row);
+                    }
+                }
+            }
             write.rows.extend(rows);
             blobs.extend(batch_blobs);
             write.batch_keys.push(header.key());
         }
+        write.sessions = sessions.into_values().collect();
         write.replay_chunks = blobs.iter().map(|b| b.chunk.clone()).collect();
         metrics::histogram!("sightline_writer_build_seconds")
             .record(started.elapsed().as_secs_f64());
-        (write, blobs)
+        Ok((write, blobs))
+    }
+
+    /// Puts every row and replay chunk of one batch in its session (in time order), with the session's visitor.
+    fn place(
+        &mut self,
+        header: &RecordHeader,
+        batch: &Batch,
+        rows: &mut [EventRow],
+        blobs: &mut [PendingBlob],
+    ) {
+        let first_batch = batch.seq == 0;
+        let mut order: Vec<usize> = (0..rows.len()).collect();
+        order.sort_by_key(|&i| rows[i].ts);
+        for i in order {
+            let (session, visitor) = self.sessions.place(
+                header.site_id,
+                &batch.sid,
+                first_batch,
+                rows[i].ts,
+                &header.visitor,
+            );
+            rows[i].session = session;
+            rows[i].visitor = visitor;
+        }
+        for blob in blobs {
+            let (session, _) = self.sessions.place(
+                header.site_id,
+                &batch.sid,
+                first_batch,
+                blob.chunk.first_ts,
+                &header.visitor,
+            );
+            blob.chunk.session = session;
+        }
+    }
+}
+
+/// The row of a session whose batch held only replay chunks.
+fn replay_only_session(header: &RecordHeader, chunk: &sightline_store::ReplayChunk) -> SessionRow {
+    SessionRow {
+        site_id: header.site_id,
+        session: chunk.session.clone(),
+        visitor: header.visitor.clone(),
+        device: device_name(&header.device).to_string(),
+        browser: header.browser.clone(),
+        os: header.os.clone(),
+        started: chunk.first_ts,
+        ended: chunk.last_ts,
+        received_at: header.received_at,
+        ..SessionRow::default()
     }
 }
 
@@ -466,6 +586,15 @@ mod tests {
         }
         fn delete_batch_keys_before(&self, before_ms: i64) -> sightline_store::Result<u64> {
             self.inner.delete_batch_keys_before(before_ms)
+        }
+        fn session_spans(
+            &self,
+            site_id: i64,
+            sids: &[String],
+            from: i64,
+            to: i64,
+        ) -> sightline_store::Result<Vec<sightline_store::SessionSpan>> {
+            self.inner.session_spans(site_id, sids, from, to)
         }
         fn count_events(&self, site_id: i64) -> sightline_store::Result<u64> {
             self.inner.count_events(site_id)

@@ -1,7 +1,7 @@
 //! The sessionizer: which session an event belongs to, and a session's facts from its events.
 //!
 //! A session is the tracker's `sid` until 30 minutes pass without an event; the next event of that `sid` starts
-//! a continuation `<sid>.1`, then `<sid>.2`, … ([`SidSessions::place`]). A session's facts are a [`SessionRow`]
+//! a continuation `<sid>.<minute>` ([`SidSessions::place`]). A session's facts are a [`SessionRow`]
 //! built from any subset of its events ([`rows_of`]); rows of one session from different writes merge
 //! ([`merge`]) into the row that all its events would give at once, in any order: that is what lets the stores
 //! keep sessions current as batches land, and several writers share one session.
@@ -16,10 +16,12 @@ use sightline_model::{EventRow, SessionRow};
 /// A session ends after this long without an event.
 pub const IDLE_MS: i64 = 30 * 60 * 1000;
 
-/// Separates a `sid` from the number of its continuation; never part of a `sid` (`[A-Za-z0-9_-]`).
+/// Separates a `sid` from its continuation number; never part of a `sid` (`[A-Za-z0-9_-]`).
 pub const CONTINUATION_SEPARATOR: char = '.';
 
-/// The key of the `n`-th session of a `sid` (the first is the `sid` itself).
+const MINUTE_MS: i64 = 60_000;
+
+/// The key of continuation `n` of a `sid`: the `sid` itself for 0, else `<sid>.<n>`.
 pub fn session_key(sid: &str, n: u32) -> String {
     if n == 0 {
         sid.to_string()
@@ -51,7 +53,7 @@ pub struct Span {
     pub ended: i64,
 }
 
-/// The sessions one `sid` has so far, for placing its next events.
+/// The sessions of one `sid` near the events being placed (the store is asked for those within 30 minutes).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SidSessions {
     pub spans: Vec<Span>,
@@ -61,7 +63,12 @@ impl SidSessions {
     /// The session (continuation number) an event at `t` belongs to, widening its span: the session whose span,
     /// widened by [`IDLE_MS`] on both sides, holds `t` (the nearest if several do), else a new one. A late
     /// event thus joins the session it happened in; one that falls into a gap joins the nearer side.
-    pub fn place(&mut self, t: i64) -> u32 {
+    ///
+    /// A new session is the `sid` itself (0) when `opens_sid` (the event is in the `sid`'s first batch, which
+    /// is stored once) and no session has that key yet; otherwise its number is the minute of `t` since the
+    /// epoch. That needs no knowledge of sessions further away than 30 minutes: two sessions of a `sid` are
+    /// more than 30 minutes apart, so they never start in the same minute.
+    pub fn place(&mut self, t: i64, opens_sid: bool) -> u32 {
         let distance = |s: &Span| {
             if t < s.started {
                 s.started - t
@@ -79,7 +86,17 @@ impl SidSessions {
             span.ended = span.ended.max(t);
             return span.n;
         }
-        let n = self.spans.iter().map(|s| s.n + 1).max().unwrap_or(0);
+        let taken = |n: u32| self.spans.iter().any(|s| s.n == n);
+        let mut n = if opens_sid && !taken(0) {
+            0
+        } else {
+            u32::try_from(t.div_euclid(MINUTE_MS))
+                .unwrap_or(u32::MAX)
+                .max(1)
+        };
+        while taken(n) {
+            n = n.wrapping_add(1).max(1);
+        }
         self.spans.push(Span {
             n,
             started: t,

@@ -58,6 +58,15 @@ pub trait EventStore: Send + Sync {
     -> Result<bool>;
     /// Forgets the keys of batches received before `before_ms` (retries that old are refused anyway).
     fn delete_batch_keys_before(&self, before_ms: i64) -> Result<u64>;
+    /// The stored sessions of `sids` on a site that lie within `[from, to]` (ms) at least in part, for placing
+    /// new events of those `sid`s (`sightline_insight::session::SidSessions`).
+    fn session_spans(
+        &self,
+        site_id: i64,
+        sids: &[String],
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<SessionSpan>>;
     /// Number of stored events of a site (all time); used by tests, `site list` and the conformance suite.
     fn count_events(&self, site_id: i64) -> Result<u64>;
     /// Traffic overview of one site over a time range, filtered by session attributes.

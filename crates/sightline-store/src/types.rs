@@ -32,6 +32,15 @@ pub struct WriteBatch {
     pub replay_chunks: Vec<ReplayChunk>,
 }
 
+/// Where a stored session lies in time, and its visitor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionSpan {
+    pub session: String,
+    pub started: i64,
+    pub ended: i64,
+    pub visitor: String,
+}
+
 /// One stored chunk of rrweb events.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ReplayChunk {

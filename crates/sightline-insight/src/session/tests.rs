@@ -137,62 +137,89 @@ fn active_time_is_capped_at_the_duration() {
     assert!(row.active_time_ms() <= row.duration_ms());
 }
 
+/// The continuation number of a session opened at `t`: its minute since the epoch.
+fn minute(t: i64) -> u32 {
+    (t / MIN) as u32
+}
+
 #[test]
 fn thirty_minutes_idle_starts_a_continuation() {
     let mut sid = SidSessions::default();
-    assert_eq!(sid.place(MIDNIGHT), 0);
-    assert_eq!(sid.place(MIDNIGHT + 10 * MIN), 0);
     assert_eq!(
-        sid.place(MIDNIGHT + 40 * MIN),
+        sid.place(MIDNIGHT, true),
+        0,
+        "the first batch opens the sid itself"
+    );
+    assert_eq!(sid.place(MIDNIGHT + 10 * MIN, false), 0);
+    assert_eq!(
+        sid.place(MIDNIGHT + 40 * MIN, false),
         0,
         "30 minutes after the last event, not the first"
     );
+    let later = MIDNIGHT + 70 * MIN + 1;
     assert_eq!(
-        sid.place(MIDNIGHT + 70 * MIN + 1),
-        1,
+        sid.place(later, false),
+        minute(later),
         "more than 30 minutes idle"
     );
-    assert_eq!(sid.place(MIDNIGHT + 71 * MIN), 1);
-    assert_eq!(sid.place(MIDNIGHT + 200 * MIN), 2);
+    assert_eq!(sid.place(MIDNIGHT + 71 * MIN, false), minute(later));
+    assert_eq!(
+        sid.place(MIDNIGHT + 200 * MIN, true),
+        minute(MIDNIGHT + 200 * MIN),
+        "the sid is taken"
+    );
     assert_eq!(session_key("abc", 0), "abc");
-    assert_eq!(session_key("abc", 2), "abc.2");
-    assert_eq!((sid_of("abc.2"), continuation_of("abc.2")), ("abc", 2));
+    assert_eq!(session_key("abc", 29_406_240), "abc.29406240");
+    assert_eq!(
+        (sid_of("abc.29406240"), continuation_of("abc.29406240")),
+        ("abc", 29_406_240)
+    );
     assert_eq!((sid_of("abc"), continuation_of("abc")), ("abc", 0));
 }
 
 #[test]
 fn exactly_thirty_minutes_idle_is_still_the_same_session() {
     let mut sid = SidSessions::default();
-    sid.place(MIDNIGHT);
-    assert_eq!(sid.place(MIDNIGHT + IDLE_MS), 0);
-    assert_eq!(sid.place(MIDNIGHT + 2 * IDLE_MS + 1), 1);
+    sid.place(MIDNIGHT, true);
+    assert_eq!(sid.place(MIDNIGHT + IDLE_MS, false), 0);
+    assert_ne!(sid.place(MIDNIGHT + 2 * IDLE_MS + 1, false), 0);
+}
+
+#[test]
+fn a_sid_first_seen_after_its_first_batch_gets_a_continuation_its_first_batch_joins() {
+    // Batch 3 arrived first (batches 0-2 are still being retried): it cannot claim the sid's own key, which
+    // a session more than 30 minutes away may hold; batch 0 then joins the session batch 3 opened.
+    let mut sid = SidSessions::default();
+    let n = sid.place(MIDNIGHT + 5 * MIN, false);
+    assert_eq!(n, minute(MIDNIGHT + 5 * MIN));
+    assert_eq!(sid.place(MIDNIGHT, true), n);
 }
 
 #[test]
 fn late_and_early_events_join_the_session_they_happened_in() {
     let mut sid = SidSessions::default();
-    sid.place(MIDNIGHT + 60 * MIN);
-    sid.place(MIDNIGHT + 65 * MIN);
-    assert_eq!(sid.place(MIDNIGHT + 200 * MIN), 1);
+    sid.place(MIDNIGHT + 60 * MIN, true);
+    sid.place(MIDNIGHT + 65 * MIN, false);
+    let second = sid.place(MIDNIGHT + 200 * MIN, false);
     assert_eq!(
-        sid.place(MIDNIGHT + 62 * MIN),
+        sid.place(MIDNIGHT + 62 * MIN, false),
         0,
         "a late event inside the first session"
     );
     assert_eq!(
-        sid.place(MIDNIGHT + 35 * MIN),
+        sid.place(MIDNIGHT + 35 * MIN, false),
         0,
         "an event up to 30 minutes before the start widens it"
     );
     assert_eq!(
-        sid.place(MIDNIGHT + 180 * MIN),
-        1,
+        sid.place(MIDNIGHT + 180 * MIN, false),
+        second,
         "in the gap, nearer the second session"
     );
     assert_eq!(
-        sid.place(MIDNIGHT - 100 * MIN),
-        2,
-        "long before: a session of its own"
+        sid.place(MIDNIGHT - 100 * MIN, false),
+        minute(MIDNIGHT - 100 * MIN),
+        "long before: its own"
     );
     assert_eq!(
         sid.spans[0],
@@ -222,7 +249,7 @@ fn a_session_crossing_midnight_is_one_session_with_its_first_visitor() {
     let mut sid = SidSessions::default();
     for e in before.iter().chain(&after) {
         assert_eq!(
-            sid.place(e.ts),
+            sid.place(e.ts, true),
             0,
             "ten minutes apart across midnight: one session"
         );

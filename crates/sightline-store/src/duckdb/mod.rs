@@ -15,7 +15,8 @@ use sightline_model::EventRow;
 
 use crate::{
     BatchKey, Deleted, EventStore, Overview, OverviewQuery, ReplayChunk, Result, SeriesPoint,
-    SessionPage, SessionQuery, SpoolPosition, StoreError, StoredCount, StoredEvent, WriteBatch,
+    SessionPage, SessionQuery, SessionSpan, SpoolPosition, StoreError, StoredCount, StoredEvent,
+    WriteBatch,
 };
 
 /// Versioned schema migrations, applied in order once each.
@@ -38,6 +39,9 @@ const THREADS: u32 = 2;
 /// WAL size that triggers a checkpoint. DuckDB's default (16 MB) checkpoints several times a second under
 /// load; larger costs memory (the WAL's rows stay in buffers until checkpointed) and replay time on start.
 const CHECKPOINT_THRESHOLD_MB: u32 = 64;
+
+/// Session ids per span lookup statement.
+const SPAN_LOOKUP_SIDS: usize = 500;
 
 /// Reader connections kept for reuse; more are cloned on demand and dropped when the pool is full.
 const MAX_IDLE_READERS: usize = 4;
@@ -506,6 +510,44 @@ impl EventStore for DuckDbEventStore {
                 "DELETE FROM ingested_batches WHERE received_at < ?",
                 params![before_ms],
             )? as u64)
+        })
+    }
+
+    fn session_spans(
+        &self,
+        site_id: i64,
+        sids: &[String],
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<SessionSpan>> {
+        if sids.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.read(|conn| {
+            let mut spans = Vec::new();
+            // The time bounds prune the scan to recent row groups (zonemaps on `started` / `ended`).
+            for chunk in sids.chunks(SPAN_LOOKUP_SIDS) {
+                let placeholders = vec!["?"; chunk.len()].join(", ");
+                let mut stmt = conn.prepare(&format!(
+                    "SELECT session, started, ended, visitor FROM sessions
+                     WHERE site_id = ? AND ended >= ? AND started <= ?
+                       AND split_part(session, '.', 1) IN ({placeholders})"
+                ))?;
+                let mut args: Vec<&dyn duckdb::ToSql> = vec![&site_id, &from, &to];
+                args.extend(chunk.iter().map(|s| s as &dyn duckdb::ToSql));
+                let found = stmt.query_map(args.as_slice(), |r| {
+                    Ok(SessionSpan {
+                        session: r.get(0)?,
+                        started: r.get(1)?,
+                        ended: r.get(2)?,
+                        visitor: r.get(3)?,
+                    })
+                })?;
+                for span in found {
+                    spans.push(span?);
+                }
+            }
+            Ok(spans)
         })
     }
 

@@ -214,6 +214,7 @@ fn push_batch(
         vid: Some(vid.to_string()),
         seq: batches.len() as u64,
         sent_at: now_ms,
+        pages: None,
         events: std::mem::take(current),
     });
 }

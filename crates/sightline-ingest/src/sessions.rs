@@ -1,0 +1,230 @@
+//! The writer's memory of recent sessions, for placing each event in its session (`sightline_insight::session`)
+//! and giving every event of a session its first visitor id. Sessions it does not remember are asked from the
+//! store, which holds all of them: a restart only makes the first writes slower, never different.
+
+use std::collections::{HashMap, HashSet};
+
+use sightline_insight::session::{IDLE_MS, SidSessions, continuation_of, session_key, sid_of};
+use sightline_store::{EventStore, SessionSpan};
+
+/// `sid`s remembered; two generations of this many (the older is dropped when the younger fills).
+const REMEMBERED_SIDS: usize = 100_000;
+
+type SidKey = (i64, String);
+
+#[derive(Debug, Clone, Default)]
+struct SidState {
+    sessions: SidSessions,
+    /// Visitor of each continuation, by number.
+    visitors: HashMap<u32, String>,
+}
+
+#[derive(Default)]
+pub struct SessionDirectory {
+    young: HashMap<SidKey, SidState>,
+    old: HashMap<SidKey, SidState>,
+}
+
+/// A `sid`'s batch about to be placed: which store lookup it needs.
+pub struct Pending<'a> {
+    pub site_id: i64,
+    pub sid: &'a str,
+    /// The `sid`'s first batch: nothing of it can be stored yet.
+    pub first_batch: bool,
+    /// Event times of the batch (any order).
+    pub times: Vec<i64>,
+}
+
+impl SessionDirectory {
+    fn get_mut(&mut self, key: &SidKey) -> Option<&mut SidState> {
+        if !self.young.contains_key(key) {
+            let state = self.old.remove(key)?;
+            self.insert(key.clone(), state);
+        }
+        self.young.get_mut(key)
+    }
+
+    fn insert(&mut self, key: SidKey, state: SidState) {
+        if self.young.len() >= REMEMBERED_SIDS {
+            self.old = std::mem::take(&mut self.young);
+        }
+        self.young.insert(key, state);
+    }
+
+    /// Learns from the store the sessions near `pending` batches of `sid`s not remembered (one query per site).
+    pub fn load(
+        &mut self,
+        store: &dyn EventStore,
+        pending: &[Pending<'_>],
+    ) -> sightline_store::Result<()> {
+        let mut wanted: HashMap<i64, (HashSet<String>, i64, i64)> = HashMap::new();
+        for p in pending {
+            let key = (p.site_id, p.sid.to_string());
+            if p.first_batch || self.young.contains_key(&key) || self.old.contains_key(&key) {
+                continue;
+            }
+            let (Some(&lo), Some(&hi)) = (p.times.iter().min(), p.times.iter().max()) else {
+                continue;
+            };
+            let entry = wanted
+                .entry(p.site_id)
+                .or_insert((HashSet::new(), i64::MAX, i64::MIN));
+            entry.0.insert(p.sid.to_string());
+            entry.1 = entry.1.min(lo);
+            entry.2 = entry.2.max(hi);
+        }
+        for (site_id, (sids, lo, hi)) in wanted {
+            let sids: Vec<String> = sids.into_iter().collect();
+            let spans = store.session_spans(
+                site_id,
+                &sids,
+                lo.saturating_sub(IDLE_MS),
+                hi.saturating_add(IDLE_MS),
+            )?;
+            let mut states: HashMap<String, SidState> =
+                sids.into_iter().map(|s| (s, SidState::default())).collect();
+            for span in spans {
+                if let Some(state) = states.get_mut(sid_of(&span.session)) {
+                    remember(state, &span);
+                }
+            }
+            for (sid, state) in states {
+                self.insert((site_id, sid), state);
+            }
+        }
+        Ok(())
+    }
+
+    /// The session key of an event at `t` of `sid`'s batch, and the session's visitor (`visitor` when the
+    /// session is new). [`Self::load`] must have seen the batch.
+    pub fn place(
+        &mut self,
+        site_id: i64,
+        sid: &str,
+        first_batch: bool,
+        t: i64,
+        visitor: &str,
+    ) -> (String, String) {
+        let key = (site_id, sid.to_string());
+        if self.get_mut(&key).is_none() {
+            self.insert(key.clone(), SidState::default());
+        }
+        let Some(state) = self.young.get_mut(&key) else {
+            return (session_key(sid, 0), visitor.to_string());
+        };
+        let n = state.sessions.place(t, first_batch);
+        let visitor = state
+            .visitors
+            .entry(n)
+            .or_insert_with(|| visitor.to_string())
+            .clone();
+        (session_key(sid, n), visitor)
+    }
+}
+
+fn remember(state: &mut SidState, span: &SessionSpan) {
+    let n = continuation_of(&span.session);
+    state.sessions.spans.push(sightline_insight::session::Span {
+        n,
+        started: span.started,
+        ended: span.ended,
+    });
+    state.visitors.insert(n, span.visitor.clone());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sightline_insight::session::rows_of;
+    use sightline_model::EventRow;
+    use sightline_store::duckdb::DuckDbEventStore;
+    use sightline_store::{SpoolPosition, WriteBatch};
+
+    const T: i64 = 1_764_374_400_000;
+
+    fn stored(store: &DuckDbEventStore, session: &str, visitor: &str, ts: &[i64]) {
+        let rows: Vec<EventRow> = ts
+            .iter()
+            .map(|&t| EventRow {
+                site_id: 1,
+                ts: t,
+                received_at: t,
+                session: session.into(),
+                visitor: visitor.into(),
+                pageview: "pv".into(),
+                event_type: "pageview",
+                device: "desktop",
+                ..EventRow::default()
+            })
+            .collect();
+        store
+            .commit(&WriteBatch {
+                sessions: rows_of(&rows),
+                rows,
+                position: SpoolPosition {
+                    segment: 1,
+                    offset: ts[0] as u64,
+                },
+                ..WriteBatch::default()
+            })
+            .expect("commit");
+    }
+
+    fn pending(sid: &str, first_batch: bool, times: Vec<i64>) -> Pending<'_> {
+        Pending {
+            site_id: 1,
+            sid,
+            first_batch,
+            times,
+        }
+    }
+
+    #[test]
+    fn a_fresh_directory_continues_the_stored_session_with_its_visitor() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = DuckDbEventStore::open(&dir.path().join("e.duckdb")).expect("store");
+        // Stored before a restart (and before midnight, under yesterday's cookieless id).
+        stored(
+            &store,
+            "sid-a",
+            "visitor-yesterday",
+            &[T - 60_000, T - 10_000],
+        );
+        let mut directory = SessionDirectory::default();
+        directory
+            .load(&store, &[pending("sid-a", false, vec![T + 5_000])])
+            .expect("load");
+        assert_eq!(
+            directory.place(1, "sid-a", false, T + 5_000, "visitor-today"),
+            ("sid-a".to_string(), "visitor-yesterday".to_string())
+        );
+        // 40 minutes later: a continuation, keyed by its first minute, with the new visitor id.
+        let later = T + 45 * 60_000;
+        let (key, visitor) = directory.place(1, "sid-a", false, later, "visitor-today");
+        assert_eq!(key, format!("sid-a.{}", later / 60_000));
+        assert_eq!(visitor, "visitor-today");
+    }
+
+    #[test]
+    fn only_sessions_near_the_events_are_asked_for_and_a_first_batch_not_at_all() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = DuckDbEventStore::open(&dir.path().join("e.duckdb")).expect("store");
+        stored(&store, "sid-b", "v", &[T]);
+        let mut directory = SessionDirectory::default();
+        let far = T + 3 * IDLE_MS;
+        directory
+            .load(&store, &[pending("sid-b", false, vec![far])])
+            .expect("load");
+        let (key, _) = directory.place(1, "sid-b", false, far, "v");
+        assert_eq!(
+            key,
+            format!("sid-b.{}", far / 60_000),
+            "never the stored session's key"
+        );
+        let mut fresh = SessionDirectory::default();
+        fresh
+            .load(&store, &[pending("sid-c", true, vec![T])])
+            .expect("load");
+        assert_eq!(fresh.place(1, "sid-c", true, T, "v").0, "sid-c");
+    }
+}

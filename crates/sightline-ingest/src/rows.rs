@@ -67,6 +67,9 @@ const REPLAY_ZSTD_LEVEL: i32 = 12;
 
 /// A replay chunk's blob, stored before the index row that points at it.
 pub struct PendingBlob {
+    /// The `replay` event's time (server clock): it places the chunk in its session, as rrweb's own clock
+    /// may be anything (an imported recording).
+    pub t: i64,
     pub key: String,
     pub bytes: Vec<u8>,
     pub chunk: ReplayChunk,
@@ -117,6 +120,7 @@ fn replay_blob(
         header.site_id, batch.sid, pageview, replay.chunk
     );
     Some(PendingBlob {
+        t,
         chunk: ReplayChunk {
             site_id: header.site_id,
             session: batch.sid.clone(),

@@ -436,7 +436,7 @@ impl Worker {
                 times: rows
                     .iter()
                     .map(|r| r.ts)
-                    .chain(chunks.iter().map(|b| b.chunk.first_ts))
+                    .chain(chunks.iter().map(|b| b.t))
                     .collect(),
             })
             .collect();
@@ -453,7 +453,7 @@ impl Worker {
                 {
                     Some(i) => i,
                     None => {
-                        batch_sessions.push(replay_only_session(header, chunk));
+                        batch_sessions.push(replay_only_session(header, blob));
                         batch_sessions.len() - 1
                     }
                 };
@@ -507,7 +507,7 @@ impl Worker {
                 header.site_id,
                 &batch.sid,
                 first_batch,
-                blob.chunk.first_ts,
+                blob.t,
                 &header.visitor,
             );
             blob.chunk.session = session;
@@ -515,17 +515,17 @@ impl Worker {
     }
 }
 
-/// The row of a session whose batch held only replay chunks.
-fn replay_only_session(header: &RecordHeader, chunk: &sightline_store::ReplayChunk) -> SessionRow {
+/// The row of a session whose batch held only replay chunks (dated by the replay event, not rrweb's clock).
+fn replay_only_session(header: &RecordHeader, blob: &PendingBlob) -> SessionRow {
     SessionRow {
         site_id: header.site_id,
-        session: chunk.session.clone(),
+        session: blob.chunk.session.clone(),
         visitor: header.visitor.clone(),
         device: device_name(&header.device).to_string(),
         browser: header.browser.clone(),
         os: header.os.clone(),
-        started: chunk.first_ts,
-        ended: chunk.last_ts,
+        started: blob.t,
+        ended: blob.t,
         received_at: header.received_at,
         ..SessionRow::default()
     }

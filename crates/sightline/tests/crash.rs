@@ -12,9 +12,23 @@ use support::*;
 
 /// Client threads posting concurrently.
 const CLIENTS: u64 = 4;
-/// Clicks per batch (each batch also has a pageview and a scroll).
+/// Clicks per batch (each batch also has a pageview, a scroll and a purchase).
 const CLICKS: usize = 20;
-const EVENTS_PER_BATCH: i64 = CLICKS as i64 + 2;
+const EVENTS_PER_BATCH: i64 = CLICKS as i64 + 3;
+/// Revenue of each batch's purchase (exact in binary, so sums compare exactly).
+const REVENUE: f64 = 2.5;
+
+/// Batch `seq` of `session`: the support batch plus a purchase.
+fn crash_batch(key: &str, session: &str, seq: u64) -> String {
+    let mut body = batch(key, session, seq, "/p", CLICKS);
+    let first = body["events"][0].clone();
+    if let Some(events) = body["events"].as_array_mut() {
+        events.push(serde_json::json!({
+            "t": first["t"], "type": "custom", "pv": first["pv"], "name": "purchase", "revenue": REVENUE
+        }));
+    }
+    body.to_string()
+}
 
 #[derive(Default)]
 struct Ledger {
@@ -53,7 +67,7 @@ fn acknowledged_batches_survive_sigkill_exactly_once() {
                 let session = sid(c);
                 let mut seq = 0;
                 while !stop.load(Ordering::SeqCst) {
-                    let body = batch(&key, &session, seq, "/p", CLICKS).to_string();
+                    let body = crash_batch(&key, &session, seq);
                     let acked = matches!(
                         post(&agent, &url, &[("Content-Type", "application/json")], body.as_bytes()),
                         Ok(reply) if reply.status == 202
@@ -95,7 +109,7 @@ fn acknowledged_batches_survive_sigkill_exactly_once() {
     let mut server = Server::start(dir.path());
     let agent = agent();
     for ((session, seq), was_acked) in &ledger.acked {
-        let body = batch(&key, session, *seq, "/p", CLICKS).to_string();
+        let body = crash_batch(&key, session, *seq);
         let reply = post(
             &agent,
             &server.url("/api/v1/batch"),
@@ -132,4 +146,33 @@ fn acknowledged_batches_survive_sigkill_exactly_once() {
         ledger.acked.len(),
         "every batch sent is stored once after the retries"
     );
+
+    // The sessions table agrees: one session per client, holding exactly its stored batches.
+    let conn = duckdb::Connection::open(dir.path().join("events.duckdb")).expect("open events");
+    let mut stmt = conn
+        .prepare("SELECT session, pageviews, events, clicks, revenue, conversions FROM sessions")
+        .expect("prepare");
+    let sessions: HashMap<String, (i64, i64, i64, f64, i64)> = stmt
+        .query_map([], |r| {
+            Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
+        })
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    assert_eq!(sessions.len() as u64, CLIENTS, "{sessions:?}");
+    for c in 0..CLIENTS {
+        let session = sid(c);
+        let batches = stored.keys().filter(|(s, _)| *s == session).count() as i64;
+        assert_eq!(
+            sessions.get(&session).copied(),
+            Some((
+                batches,
+                batches * EVENTS_PER_BATCH,
+                batches * CLICKS as i64,
+                batches as f64 * REVENUE,
+                batches
+            )),
+            "session {session}: pageviews, events, clicks, revenue and conversions of its {batches} batches"
+        );
+    }
 }

@@ -243,7 +243,7 @@ fn retention_removes_exactly_the_expired_blobs_and_rows() {
     // Session 1 was received five days ago: age its arrival in the real store (the server is stopped).
     {
         let conn = duckdb::Connection::open(dir.path().join("events.duckdb")).expect("open events");
-        for table in ["events", "replay_chunks"] {
+        for table in ["events", "replay_chunks", "sessions"] {
             let aged = conn
                 .execute(
                     &format!("UPDATE {table} SET received_at = received_at - ? WHERE session = ?"),

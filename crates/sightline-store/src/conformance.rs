@@ -412,6 +412,140 @@ pub fn event_store(store: &dyn EventStore) {
     assert_eq!(store.count_events(1).expect("count"), 10);
 
     sessions_replays_and_deletion(store);
+    incremental_sessions(store);
+}
+
+/// Site 3: one session written in three writes, crossing midnight with a new cookieless visitor id, a late
+/// event, and a second visitor's sessions for new/returning. Values computed by hand.
+fn incremental_sessions(store: &dyn EventStore) {
+    let at =
+        |session: &str, visitor: &str, ts: i64, event_type: &'static str, path: &str| EventRow {
+            site_id: 3,
+            ..row(1, session, visitor, ts, event_type, path)
+        };
+    let midnight = T0 + DAY;
+    let writes = [
+        // 23:58: lands on /, from search.
+        vec![EventRow {
+            channel: Some("organic_search"),
+            ..at("k1", "v-day0", midnight - 120_000, "pageview", "/")
+        }],
+        // 00:01 (next day's visitor id): /checkout, a purchase; 150 s active measured on the first page.
+        vec![
+            at("k1", "v-day1", midnight + 60_000, "pageview", "/checkout"),
+            EventRow {
+                revenue: Some(30.0),
+                ..at("k1", "v-day1", midnight + 70_000, "custom", "/checkout")
+            },
+            EventRow {
+                value: Some(150_000.0),
+                ..at("k1", "v-day1", midnight + 80_000, "pageleave", "/")
+            },
+        ],
+        // Late: a click at 23:59 arrives last.
+        vec![at("k1", "v-day0", midnight - 60_000, "click", "/")],
+    ];
+    for (i, rows) in writes.into_iter().enumerate() {
+        store
+            .commit(&write(
+                rows,
+                vec![],
+                SpoolPosition {
+                    segment: 7,
+                    offset: i as u64,
+                },
+            ))
+            .expect("commit");
+    }
+    // v-day0 comes back two days later: a returning visitor.
+    store
+        .commit(&write(
+            vec![at("k2", "v-day0", midnight + 2 * DAY, "pageview", "/")],
+            vec![],
+            SpoolPosition {
+                segment: 7,
+                offset: 9,
+            },
+        ))
+        .expect("commit");
+    let list = |from: i64, filters: SessionFilters| {
+        store
+            .sessions(
+                3,
+                &SessionQuery {
+                    from,
+                    to: midnight + 3 * DAY,
+                    filters,
+                    sort: SessionSort::Started,
+                    descending: false,
+                    limit: 10,
+                    offset: 0,
+                },
+            )
+            .expect("sessions")
+    };
+    let all = list(T0, SessionFilters::default());
+    assert_eq!(all.total, 2);
+    let k1 = &all.sessions[0];
+    assert_eq!(k1.session, "k1");
+    assert_eq!(
+        k1.visitor, "v-day0",
+        "one visitor across midnight: the first"
+    );
+    assert_eq!(
+        (k1.started, k1.ended, k1.duration_ms),
+        (midnight - 120_000, midnight + 80_000, 200_000)
+    );
+    assert_eq!(k1.active_ms, 150_000);
+    assert_eq!((k1.pageviews, k1.clicks), (2, 1), "the late click counts");
+    assert_eq!(
+        (k1.entry_page.as_deref(), k1.exit_page.as_deref()),
+        (Some("/"), Some("/checkout"))
+    );
+    assert_eq!(k1.channel.as_deref(), Some("organic_search"));
+    assert!(k1.converted && k1.revenue == 30.0);
+    assert_eq!(
+        list(midnight, SessionFilters::default())
+            .sessions
+            .iter()
+            .map(|s| s.session.as_str())
+            .collect::<Vec<_>>(),
+        ["k2"],
+        "a session that started before `from` is not in the range"
+    );
+    let of_kind = |kind| {
+        list(
+            T0,
+            SessionFilters {
+                visitor_type: Some(kind),
+                ..Default::default()
+            },
+        )
+        .sessions
+        .into_iter()
+        .map(|s| s.session)
+        .collect::<Vec<_>>()
+    };
+    assert_eq!(of_kind(VisitorType::New), ["k1"]);
+    assert_eq!(of_kind(VisitorType::Returning), ["k2"]);
+    let overview = store
+        .overview(3, &query(T0, midnight + 3 * DAY))
+        .expect("overview");
+    assert_eq!(
+        (overview.visitors, overview.sessions, overview.pageviews),
+        (1, 2, 3)
+    );
+    assert_eq!(overview.avg_duration_ms, 100_000.0);
+    assert_eq!(
+        store
+            .overview_series(3, &query(T0, midnight + 3 * DAY))
+            .expect("series")
+            .iter()
+            .map(|p| (p.day, p.sessions))
+            .collect::<Vec<_>>(),
+        [(T0, 1), (midnight + 2 * DAY, 1)],
+        "a session counts on the day it started"
+    );
 }
 
 fn chunk(session: &str, pageview: &str, chunk: u32, first_ts: i64) -> ReplayChunk {

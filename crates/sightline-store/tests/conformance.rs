@@ -181,3 +181,122 @@ fn an_interrupted_visitor_deletion_is_finished_at_open() {
     assert!(!dir.path().join("events.duckdb.rewrite").exists());
     assert_eq!(store.count_events(1).expect("count"), 0);
 }
+
+/// Opening a store written before the sessions table builds its sessions once from the stored events, the
+/// same rows the incremental path gives.
+#[test]
+fn duckdb_upgrade_builds_the_sessions_of_stored_events() {
+    use sightline_insight::session::rows_of;
+    use sightline_model::EventRow;
+    use sightline_store::{
+        EventStore, SessionFilters, SessionQuery, SessionSort, SpoolPosition, WriteBatch,
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let t0 = 1_764_374_400_000i64;
+    let rows: Vec<EventRow> = (0..40)
+        .map(|i| EventRow {
+            site_id: 1,
+            ts: t0 + i * 1_000,
+            received_at: t0 + i * 1_000,
+            session: format!("s{}", i % 4),
+            visitor: format!("v{}", i % 3),
+            pageview: format!("p{}", i % 8),
+            event_type: if i % 5 == 0 { "pageview" } else { "click" },
+            path: Some(format!("/page{}", i % 5)),
+            page_group: Some("/page".into()),
+            channel: (i % 5 == 0).then_some("direct"),
+            revenue: (i == 39).then_some(12.5),
+            device: "mobile",
+            browser: "Safari".into(),
+            os: "iOS".into(),
+            ..EventRow::default()
+        })
+        .collect();
+    // An old release's file: migrations 1-3 and their rows, no sessions table.
+    let old = dir.path().join("old.duckdb");
+    {
+        let conn = duckdb::Connection::open(&old).expect("old");
+        conn.execute_batch(
+            "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, applied_at TIMESTAMP DEFAULT current_timestamp);",
+        )
+        .expect("migrations table");
+        for (version, sql) in [
+            (1, include_str!("../migrations/duckdb/0001_events.sql")),
+            (2, include_str!("../migrations/duckdb/0002_replay.sql")),
+            (3, include_str!("../migrations/duckdb/0003_received_at.sql")),
+        ] {
+            conn.execute_batch(sql).expect("migration");
+            conn.execute(
+                "INSERT INTO schema_migrations (version) VALUES (?)",
+                [version],
+            )
+            .expect("version");
+        }
+        let mut insert = conn
+            .prepare(
+                "INSERT INTO events (site_id, ts, session, visitor, pageview, type, path, page_group, channel,
+                 device, browser, os, revenue, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .expect("insert");
+        for r in &rows {
+            insert
+                .execute(duckdb::params![
+                    r.site_id,
+                    r.ts,
+                    r.session,
+                    r.visitor,
+                    r.pageview,
+                    r.event_type,
+                    r.path,
+                    r.page_group,
+                    r.channel,
+                    r.device,
+                    r.browser,
+                    r.os,
+                    r.revenue,
+                    r.received_at
+                ])
+                .expect("row");
+        }
+    }
+    let upgraded = DuckDbEventStore::open(&old).expect("upgrade");
+    let incremental = DuckDbEventStore::open(&dir.path().join("new.duckdb")).expect("new");
+    for (i, part) in rows.chunks(7).enumerate() {
+        incremental
+            .commit(&WriteBatch {
+                sessions: rows_of(part),
+                rows: part.to_vec(),
+                position: SpoolPosition {
+                    segment: 1,
+                    offset: i as u64,
+                },
+                ..WriteBatch::default()
+            })
+            .expect("commit");
+    }
+    let query = SessionQuery {
+        from: t0,
+        to: t0 + 86_400_000,
+        filters: SessionFilters::default(),
+        sort: SessionSort::Started,
+        descending: false,
+        limit: 10,
+        offset: 0,
+    };
+    let built = upgraded.sessions(1, &query).expect("upgraded");
+    assert_eq!(built.total, 4);
+    assert_eq!(built, incremental.sessions(1, &query).expect("incremental"));
+    assert_eq!(built.sessions.iter().map(|s| s.revenue).sum::<f64>(), 12.5);
+    assert_eq!(
+        built
+            .sessions
+            .iter()
+            .map(|s| s.pageviews + s.clicks)
+            .sum::<u64>(),
+        40
+    );
+    drop(upgraded);
+    // Built once: reopening does not add them again.
+    let reopened = DuckDbEventStore::open(&old).expect("reopen");
+    assert_eq!(reopened.sessions(1, &query).expect("again").total, 4);
+}

@@ -154,7 +154,10 @@ fn acknowledged_batches_survive_sigkill_exactly_once() {
         .expect("prepare");
     let sessions: HashMap<String, (i64, i64, i64, f64, i64)> = stmt
         .query_map([], |r| {
-            Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
+            Ok((
+                r.get(0)?,
+                (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?),
+            ))
         })
         .expect("query")
         .collect::<Result<_, _>>()

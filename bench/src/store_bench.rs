@@ -9,7 +9,9 @@ use sightline_insight::session::rows_of;
 use sightline_model::EventRow;
 use sightline_model::now_ms;
 use sightline_store::duckdb::DuckDbEventStore;
-use sightline_store::{EventStore, OverviewQuery, SessionFilters, SpoolPosition, WriteBatch};
+use sightline_store::{
+    EventStore, OverviewQuery, SessionFilters, SessionQuery, SessionSort, SpoolPosition, WriteBatch,
+};
 
 const DAY_MS: i64 = 86_400_000;
 const PATHS: &[&str] = &[
@@ -187,6 +189,38 @@ pub fn overview_latency(events: u64) -> Result<()> {
         for _ in 0..3 {
             let started = Instant::now();
             store.overview(1, &q)?;
+            times.push(started.elapsed().as_secs_f64() * 1000.0);
+        }
+        times.sort_by(f64::total_cmp);
+        println!("{label}: median {:.0} ms over {written} events", times[1]);
+    }
+    for (label, filters) in [
+        (
+            "sessions list, 30 days, first page by start",
+            SessionFilters::default(),
+        ),
+        (
+            "sessions list, 30 days, page=/checkout",
+            SessionFilters {
+                page: Some("/checkout".into()),
+                ..Default::default()
+            },
+        ),
+    ] {
+        let q = SessionQuery {
+            from: end - 30 * DAY_MS,
+            to: end + 1,
+            filters,
+            sort: SessionSort::Started,
+            descending: true,
+            limit: 50,
+            offset: 0,
+        };
+        store.sessions(1, &q)?; // warm-up
+        let mut times = Vec::new();
+        for _ in 0..3 {
+            let started = Instant::now();
+            store.sessions(1, &q)?;
             times.push(started.elapsed().as_secs_f64() * 1000.0);
         }
         times.sort_by(f64::total_cmp);

@@ -134,11 +134,18 @@ pub async fn list(
     Ok(Json(page))
 }
 
+/// A session id: a tracker `sid`, or `<sid>.<n>` for a continuation after 30 minutes idle.
 fn check_session_id(session: &str) -> Result<(), ApiError> {
-    if session.is_empty() || session.len() > MAX_ID_LEN || !session.bytes().all(is_id_char) {
+    let (sid, continuation) = match session.split_once(sightline_insight::session::CONTINUATION_SEPARATOR) {
+        Some((sid, n)) => (sid, Some(n)),
+        None => (session, None),
+    };
+    let valid_sid = !sid.is_empty() && sid.len() <= MAX_ID_LEN && sid.bytes().all(is_id_char);
+    let valid_continuation = continuation.is_none_or(|n| n.parse::<u32>().is_ok_and(|n| n > 0));
+    if !valid_sid || !valid_continuation {
         return Err(ApiError::bad_request(
             "invalid_id",
-            "session ids are 1-64 characters of [A-Za-z0-9_-]",
+            "session ids are 1-64 characters of [A-Za-z0-9_-], optionally followed by .<number> (a continuation)",
         ));
     }
     Ok(())

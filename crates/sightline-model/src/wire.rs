@@ -1,6 +1,8 @@
 //! Wire format v1: the tracker → server batch (`POST /api/v1/batch`). Keep in step with `shared/WIRE.md`.
 //! Unknown fields are ignored (adding optional fields is allowed within v1); unknown event types are not.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -15,7 +17,19 @@ pub struct Batch {
     pub vid: Option<String>,
     pub seq: u64,
     pub sent_at: i64,
+    /// Page URL of every pageview id the events refer to (pageview id → URL, as the pageview event's `url`),
+    /// so that each batch names its pages even when the pageview event travels in another batch.
+    /// Optional: older clients do not send it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pages: Option<BTreeMap<String, String>>,
     pub events: Vec<Event>,
+}
+
+impl Batch {
+    /// The page URL of pageview `pv` as the batch's `pages` gives it.
+    pub fn page_url(&self, pv: &str) -> Option<&str> {
+        self.pages.as_ref()?.get(pv).map(String::as_str)
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

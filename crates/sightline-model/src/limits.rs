@@ -6,12 +6,15 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub const MAX_DECOMPRESSED_BYTES: usize = 8 * 1024 * 1024;
 /// Most events in one batch.
 pub const MAX_EVENTS_PER_BATCH: usize = 1_000;
+/// Most entries in a batch's `pages` (one per pageview its events refer to, so never more than its events).
+pub const MAX_PAGES_PER_BATCH: usize = MAX_EVENTS_PER_BATCH;
 
 /// Identifier lengths (session, pageview, visitor ids and site keys).
 pub const MIN_SESSION_ID_LEN: usize = 16;
 pub const MAX_ID_LEN: usize = 64;
 
 /// String field caps, in bytes.
+/// URLs: pageview `url` and `ref`, click `href`, error `src`, request `url`, and `pages` values.
 pub const MAX_URL_LEN: usize = 2_048;
 pub const MAX_TITLE_LEN: usize = 512;
 pub const MAX_SELECTOR_LEN: usize = 1_024;

@@ -1,5 +1,7 @@
 //! Strict validation of a parsed batch. Every check names the field that failed.
 
+use std::collections::BTreeMap;
+
 use crate::limits::*;
 use crate::wire::{Batch, Event, EventData, WIRE_VERSION};
 
@@ -152,7 +154,49 @@ pub fn validate_batch_with_max_age(batch: &Batch, received_at: i64, max_age_ms: 
             e
         })?;
     }
+    if let Some(pages) = &batch.pages {
+        validate_pages(pages)?;
+    }
     Ok(())
+}
+
+/// `pages`: at most [`MAX_PAGES_PER_BATCH`] entries, keys valid pageview ids, values http(s) URLs.
+fn validate_pages(pages: &BTreeMap<String, String>) -> Result {
+    if pages.len() > MAX_PAGES_PER_BATCH {
+        return Err(ValidationError::too_large(
+            "too_many_pages",
+            format!(
+                "`pages` has {} entries, the limit is {MAX_PAGES_PER_BATCH}",
+                pages.len()
+            ),
+        ));
+    }
+    for (pv, url) in pages {
+        if check_id("pv", pv, 1).is_err() {
+            // The key is untrusted: quote at most an id's length of it.
+            let shown: String = pv.chars().take(MAX_ID_LEN).collect();
+            return Err(ValidationError::invalid(
+                "invalid_id",
+                format!(
+                    "`pages` key {shown:?} is not a pageview id: 1-{MAX_ID_LEN} characters of [A-Za-z0-9_-]"
+                ),
+            ));
+        }
+        let field = format!("pages[{pv:?}]");
+        check_len(&field, url, MAX_URL_LEN)?;
+        if !is_page_url(url) {
+            return Err(ValidationError::invalid(
+                "invalid_url",
+                format!("`{field}` is not an absolute http(s) URL"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// An absolute `http`/`https` URL by the WHATWG URL rules (what `location.href` is on a web page).
+fn is_page_url(value: &str) -> bool {
+    url::Url::parse(value).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
 }
 
 fn validate_event(event: &Event, correction: i64, received_at: i64, max_age_ms: i64) -> Result {
@@ -396,6 +440,121 @@ mod tests {
             validate_batch(&b, NOW).map_err(|e| e.code),
             Err("too_many_events")
         );
+    }
+
+    fn with_pages(pages: serde_json::Value) -> std::result::Result<Batch, serde_json::Error> {
+        serde_json::from_value(serde_json::json!({
+            "v": 1, "site": "site1", "sid": "abcdefghijklmnop", "seq": 0, "sent_at": NOW,
+            "pages": pages,
+            "events": [{"t": NOW, "type": "scroll", "pv": "p1", "depth_px": 1, "depth_pct": 1}]
+        }))
+    }
+
+    #[test]
+    fn pages_are_optional_and_parsed() {
+        let old_client = batch(
+            serde_json::json!([{"t": NOW, "type": "scroll", "pv": "p1", "depth_px": 1, "depth_pct": 1}]),
+        );
+        assert_eq!(old_client.pages, None);
+        assert_eq!(validate_batch(&old_client, NOW), Ok(()));
+        // Serializing a batch without pages leaves the field out (the wire stays as old clients send it).
+        let json = serde_json::to_value(&old_client).expect("serializes");
+        assert!(json.get("pages").is_none(), "{json}");
+
+        let b =
+            with_pages(serde_json::json!({"p1": "https://todo.example/app/?utm_source=x#/active"}))
+                .expect("parses");
+        assert_eq!(validate_batch(&b, NOW), Ok(()));
+        assert_eq!(
+            b.page_url("p1"),
+            Some("https://todo.example/app/?utm_source=x#/active")
+        );
+        assert_eq!(b.page_url("p2"), None);
+        // null is the same as absent
+        let b = with_pages(serde_json::Value::Null).expect("parses");
+        assert_eq!(b.pages, None);
+        // a URL must be a string, the field an object
+        assert!(with_pages(serde_json::json!({"p1": 5})).is_err());
+        assert!(with_pages(serde_json::json!(["https://a.example/"])).is_err());
+    }
+
+    #[test]
+    fn rejects_bad_page_ids_with_pages_named() {
+        for key in ["", "has space", "ü", &"k".repeat(MAX_ID_LEN + 1)] {
+            let b = with_pages(serde_json::json!({ key: "https://a.example/" })).expect("parses");
+            let err = validate_batch(&b, NOW).expect_err("bad key must fail");
+            assert_eq!(
+                (err.kind, err.code),
+                (ValidationErrorKind::Invalid, "invalid_id"),
+                "{key:?}"
+            );
+            assert!(err.message.starts_with("`pages` key"), "{}", err.message);
+        }
+        let longest = "k".repeat(MAX_ID_LEN);
+        let b = with_pages(serde_json::json!({ longest: "https://a.example/" })).expect("parses");
+        assert_eq!(validate_batch(&b, NOW), Ok(()));
+    }
+
+    #[test]
+    fn rejects_page_urls_that_are_not_http_urls() {
+        for url in [
+            "",
+            "/relative/path",
+            "a.example/x",
+            "javascript:alert(1)",
+            "about:blank",
+            "ftp://a.example/",
+            "https://",
+            "http://exa mple.com/",
+        ] {
+            let b = with_pages(serde_json::json!({ "p1": url })).expect("parses");
+            let err = validate_batch(&b, NOW).expect_err("not a page URL");
+            assert_eq!(
+                (err.kind, err.code),
+                (ValidationErrorKind::Invalid, "invalid_url"),
+                "{url:?}"
+            );
+            assert!(err.message.contains("`pages[\"p1\"]`"), "{}", err.message);
+        }
+        for url in [
+            "http://localhost:8080/",
+            "HTTPS://Shop.Example/Cart?x=1#/a",
+            "https://xn--caf-dma.example/caf%C3%A9",
+        ] {
+            let b = with_pages(serde_json::json!({ "p1": url })).expect("parses");
+            assert_eq!(validate_batch(&b, NOW), Ok(()), "{url:?}");
+        }
+    }
+
+    #[test]
+    fn oversized_page_urls_and_too_many_pages_are_too_large() {
+        let base = "https://a.example/";
+        let at_limit = format!("{base}{}", "x".repeat(MAX_URL_LEN - base.len()));
+        let b = with_pages(serde_json::json!({ "p1": at_limit })).expect("parses");
+        assert_eq!(validate_batch(&b, NOW), Ok(()));
+        let over = format!("{at_limit}x");
+        let b = with_pages(serde_json::json!({ "p1": over })).expect("parses");
+        let err = validate_batch(&b, NOW).expect_err("over the URL limit");
+        assert_eq!(
+            (err.kind, err.code),
+            (ValidationErrorKind::TooLarge, "field_too_long")
+        );
+        assert!(err.message.contains("pages"), "{}", err.message);
+
+        let pages = |n: usize| {
+            (0..n)
+                .map(|i| (format!("pv{i}"), serde_json::json!(base)))
+                .collect::<serde_json::Map<_, _>>()
+        };
+        let b = with_pages(pages(MAX_PAGES_PER_BATCH).into()).expect("parses");
+        assert_eq!(validate_batch(&b, NOW), Ok(()));
+        let b = with_pages(pages(MAX_PAGES_PER_BATCH + 1).into()).expect("parses");
+        let err = validate_batch(&b, NOW).expect_err("too many pages");
+        assert_eq!(
+            (err.kind, err.code),
+            (ValidationErrorKind::TooLarge, "too_many_pages")
+        );
+        assert!(err.message.contains("`pages`"), "{}", err.message);
     }
 
     #[test]

@@ -163,7 +163,8 @@ export function init(o: Options): Sightline {
 
   function keyOf(): string {
     const h = location.hash;
-    return location.pathname + location.search + (/^#[!/]/.test(h) ? h : '');
+    // a #/ or #!/ route is a page of its own, as the server stores it (`/app#/route`)
+    return location.pathname + location.search + (/^#!?\//.test(h) ? h : '');
   }
 
   // ---- pageview / pageleave ---------------------------------------------------------------

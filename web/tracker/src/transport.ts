@@ -8,13 +8,17 @@ export interface Ev {
   [field: string]: unknown;
 }
 
-/** A batch: its envelope is fixed when it is formed, so a retry resends the same `seq`. */
+/**
+ * A batch: its envelope is fixed when it is formed, so a retry resends the same `seq`.
+ * `pages` gives the URL of every pageview its events refer to (pageview id → URL).
+ */
 export interface Batch {
   v: 1;
   site: string;
   sid: string;
   vid: string | null;
   seq: number;
+  pages: Record<string, string>;
   events: Ev[];
 }
 
@@ -43,6 +47,9 @@ export interface TransportOptions {
 
 /** Longest wait a server's `Retry-After` can impose before the next attempt, in ms (10 min). */
 export const MAX_RETRY_AFTER = 600000;
+
+/** Longest page URL a batch's `pages` may carry (the server's URL limit, in bytes; an href is ASCII). */
+export const MAX_URL = 2048;
 
 /** Retries on network error (status 0), 429 and 5xx; other statuses are final. */
 export const retryable = (status: number): boolean => status === 0 || status === 429 || status >= 500;
@@ -89,6 +96,11 @@ export function transport(opts: TransportOptions): Transport {
   /** ms the server asked to wait before the last retry (Retry-After), 0 if it did not. */
   let hold = 0;
   let inflight: Batch | null = null;
+  /**
+   * pageview id → URL, from the pageview events pushed. Bounded: enough for every pageview the
+   * queue can hold, and the first one is kept (page-load vitals refer to it later on).
+   */
+  const urls = new Map<string, string>();
   let flushTimer: ReturnType<typeof setTimeout> | 0 = 0;
   let retryTimer: ReturnType<typeof setTimeout> | 0 = 0;
 
@@ -100,6 +112,12 @@ export function transport(opts: TransportOptions): Transport {
   };
 
   function push(ev: Ev): void {
+    const u = ev.url as string;
+    // only what the server accepts: one bad URL would refuse every batch of that pageview
+    if (ev.type == 'pageview' && u.length <= MAX_URL && /^https?:/i.test(u)) {
+      urls.set(ev.pv, u);
+      if (urls.size > batchSize + 1) urls.delete([...urls.keys()][1]);
+    }
     q.push(ev);
     // bound memory: drop the oldest events (never from the batch in flight)
     for (let n = size(); n > maxEvents; n--) {
@@ -121,15 +139,19 @@ export function transport(opts: TransportOptions): Transport {
     // an event bigger than that (a replay chunk) forms a batch of its own
     while (q.length) {
       const events: Ev[] = [];
+      const pages: Record<string, string> = {};
       let bytes = 200;
       while (q.length && events.length < batchSize) {
-        const len = JSON.stringify(q[0]).length + 1;
+        const pv = q[0].pv;
+        const u = !pages[pv] && urls.get(pv);
+        const len = JSON.stringify(q[0]).length + 1 + (u ? u.length + pv.length + 6 : 0);
         if (events.length && bytes + len > maxBytes) break;
         bytes += len;
         events.push(q.shift()!);
+        if (u) pages[pv] = u;
         if (bytes > maxBytes) break;
       }
-      out.push({ v: 1, site, sid: session.id, vid: session.vid, seq: session.seq(), events });
+      out.push({ v: 1, site, sid: session.id, vid: session.vid, seq: session.seq(), pages, events });
     }
     const nav = navigator;
     if (beacon && nav.sendBeacon) {

@@ -19,7 +19,7 @@ describe('envelope and pageview', () => {
     sl = t.sl;
     const evs = await t.events();
     const b = t.batches[0];
-    expect(Object.keys(b).sort()).toEqual(['events', 'sent_at', 'seq', 'sid', 'site', 'v', 'vid']);
+    expect(Object.keys(b).sort()).toEqual(['events', 'pages', 'sent_at', 'seq', 'sid', 'site', 'v', 'vid']);
     expect(b).toMatchObject({ v: 1, site: 'site-key', vid: null, seq: 0 });
     expect(b.sid).toMatch(/^[A-Za-z0-9_-]{22}$/);
     const pv = ofType(evs, 'pageview')[0];
@@ -152,6 +152,50 @@ describe('history navigation (SPA)', () => {
     for (const l of leaves) {
       expect(Object.keys(l).sort()).toEqual(['active_ms', 'max_scroll_pct', 'max_scroll_px', 'pv', 't', 'type']);
     }
+  });
+
+  it('hash routes (#/ and #!/) are pages of their own; other fragments are not', async () => {
+    const t = start();
+    sl = t.sl;
+    history.replaceState({}, '', '/app/');
+    history.pushState({}, '', '/app/#section'); // not a route: the same page
+    history.pushState({}, '', '/app/#/active');
+    history.pushState({}, '', '/app/#/active'); // same route: nothing
+    history.pushState({}, '', '/app/#!/completed');
+    history.pushState({}, '', '/app/#!section'); // back to the page itself (not a route)
+    history.pushState({}, '', '/app/#!other'); // still the page itself
+    const urls = ofType(await t.events(), 'pageview').map((p) => p.url);
+    expect(urls.slice(1)).toEqual([
+      `${location.origin}/app/`,
+      `${location.origin}/app/#/active`,
+      `${location.origin}/app/#!/completed`,
+      `${location.origin}/app/#!section`,
+    ]);
+  });
+
+  it('every batch names the URL of each pageview its events refer to', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const t = start();
+    sl = t.sl;
+    const first = location.href;
+    await t.events();
+    history.pushState({}, '', '/cart?utm_source=news&utm_medium=email#/step/2');
+    const cart = location.href;
+    await t.events();
+    sl.track('checkout');
+    await t.events();
+    expect(t.batches.length).toBeGreaterThanOrEqual(3);
+    const urlOf = new Map(t.batches.flatMap((b) => ofType(b.events, 'pageview')).map((p) => [p.pv, p.url]));
+    expect([...urlOf.values()]).toEqual([first, cart]);
+    for (const b of t.batches) {
+      const referred = [...new Set(b.events.map((e) => e.pv))].sort();
+      expect(Object.keys(b.pages).sort()).toEqual(referred);
+      for (const [pv, url] of Object.entries(b.pages)) expect(url).toBe(urlOf.get(pv));
+    }
+    // the last batch has no pageview, only the custom event: its page comes from pages alone
+    const last = t.batches[t.batches.length - 1];
+    expect(ofType(last.events, 'pageview')).toEqual([]);
+    expect(Object.values(last.pages)).toEqual([cart]);
   });
 
   it('a click that navigates counts as changed', async () => {

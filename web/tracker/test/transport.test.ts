@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Session } from '../src/session';
-import { MAX_RETRY_AFTER, retryable, transport, type Batch, type Ev, type TransportOptions } from '../src/transport';
+import { MAX_RETRY_AFTER, MAX_URL, retryable, transport, type Batch, type Ev, type TransportOptions } from '../src/transport';
 
 type Call = { url: string; init: RequestInit; batch: Batch & { sent_at: number } };
 
@@ -119,6 +119,90 @@ describe('batching', () => {
       ['custom,custom', true],
       ['replay,custom', false],
     ]);
+  });
+});
+
+describe('pages', () => {
+  const pageview = (pv: string, url: string, t = 1): Ev => ({ t, type: 'pageview', pv, url });
+  const on = (pv: string, i: number): Ev => ev(i, { pv });
+
+  it('names the URL of every pageview the batch refers to, in every batch', async () => {
+    const { fn, calls } = mockFetch(202);
+    const { tr } = make({ fetch: fn, batchSize: 3 });
+    const a = 'https://shop.example/cart?utm_source=news#/step/2';
+    const b = 'https://shop.example/thanks';
+    tr.push(pageview('pvA', a));
+    tr.push(on('pvA', 1));
+    tr.push(on('pvA', 2)); // batch 0: the pageview and two of its events
+    tr.push(on('pvA', 3));
+    tr.push(pageview('pvB', b));
+    tr.push(on('pvB', 4)); // batch 1: both pageviews
+    tr.push(on('pvA', 5)); // batch 2: an event of A only (its pageview went long ago)
+    tr.flush();
+    await settle();
+    expect(calls.map((c) => c.batch.pages)).toEqual([{ pvA: a }, { pvA: a, pvB: b }, { pvA: a }]);
+  });
+
+  it('leaves out pageviews it has no URL for, and URLs the server would refuse', async () => {
+    const { fn, calls } = mockFetch(202);
+    const { tr } = make({ fetch: fn });
+    const long = 'https://shop.example/' + 'x'.repeat(MAX_URL);
+    const atLimit = long.slice(0, MAX_URL);
+    tr.push(pageview('pvLong', long));
+    tr.push(pageview('pvLimit', atLimit));
+    tr.push(pageview('pvBlank', 'about:blank'));
+    tr.push(pageview('pvFile', 'file:///tmp/page.html'));
+    tr.push(on('unknown', 1));
+    tr.flush();
+    await settle();
+    expect(calls[0].batch.pages).toEqual({ pvLimit: atLimit });
+    expect(calls[0].batch.events).toHaveLength(5);
+  });
+
+  it('keeps the first pageview (vitals come late) and the last batchSize ones', async () => {
+    const { fn, calls } = mockFetch(202);
+    const { tr } = make({ fetch: fn }); // batchSize 50
+    for (let i = 0; i < 200; i++) tr.push(pageview(`pv${i}`, `https://spa.example/p/${i}`));
+    tr.push(on('pv0', 1)); // the first pageview's LCP, reported at page hide
+    tr.push(on('pv199', 2));
+    tr.push(on('pv150', 3)); // the 50th last: still known
+    tr.push(on('pv149', 4)); // forgotten
+    tr.flush();
+    await settle();
+    expect(calls.map((c) => c.batch.events.length)).toEqual([50, 50, 50, 50, 4]);
+    expect(calls[4].batch.pages).toEqual({
+      pv0: 'https://spa.example/p/0',
+      pv199: 'https://spa.example/p/199',
+      pv150: 'https://spa.example/p/150',
+    });
+  });
+
+  it('counts the URLs in the batch size limit', async () => {
+    const { fn, calls } = mockFetch(202);
+    const { tr } = make({ fetch: fn, maxBytes: 3000 });
+    // every event on its own pageview with a 1 KB URL: the URLs, not the events, fill the batches
+    for (let i = 0; i < 6; i++) {
+      const pv = `pv${i}`;
+      tr.push(pageview(pv, `https://shop.example/${'a'.repeat(1000)}${i}`));
+      tr.push(on(pv, i));
+    }
+    tr.flush();
+    await settle();
+    expect(calls.length).toBeGreaterThan(2);
+    for (const c of calls) expect(String(c.init.body).length).toBeLessThanOrEqual(3000);
+    expect(calls.flatMap((c) => c.batch.events)).toHaveLength(12);
+  });
+
+  it('resends the same pages with a retried batch', async () => {
+    const { fn, calls } = mockFetch(503, 202);
+    const { tr } = make({ fetch: fn });
+    tr.push(pageview('pvA', 'https://shop.example/'));
+    tr.flush();
+    await settle();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(calls).toHaveLength(2);
+    expect(calls[1].batch.seq).toBe(calls[0].batch.seq);
+    expect(calls[1].batch.pages).toEqual({ pvA: 'https://shop.example/' });
   });
 });
 

@@ -4,16 +4,60 @@
 //! stored with each event; [`default_page_group`] folds id-like segments into `:id` so that
 //! `/order/8f14e45f…` and `/order/0c1d…` land in one group; [`PageGroups`] lets a site
 //! override that with its own `*` / `**` patterns. All of it is plain byte scanning.
+//!
+//! Hash-routed single-page apps (`/app/#/active`, `/app/#!/active`) keep their route: the
+//! stored path is the page path, then `#`, then the route normalised like a path
+//! (`/app#/active`). The route's root (`#/`) is the page itself (`/app`). This matches the
+//! tracker, which starts a new pageview when a `#/` or `#!/` route changes.
 
-/// Normalise a page path: input may be a full URL or a path. Drops the origin, query and
-/// fragment; decodes percent-escapes that form valid UTF-8 (except `/`, `?`, `#`, `%` and
+/// Separates the page path from a hash route in a normalised path. A `#` in the page itself
+/// stays escaped (`%23`), so the first `#` of a normalised path is always this.
+pub const ROUTE_SEPARATOR: char = '#';
+
+/// Normalise a page path: input may be a full URL or a path. Drops the origin and query;
+/// keeps a fragment that is a hash route (`#/…` or `#!/…`, see the module docs) and drops
+/// any other. Decodes percent-escapes that form valid UTF-8 (except `/`, `?`, `#`, `%` and
 /// control characters, which stay escaped); lowercases; collapses `//`; strips a trailing
-/// slash (except for the root). Always starts with `/`.
+/// slash (except for the root). Always starts with `/`. Idempotent.
 pub fn normalize_path(path_or_url: &str) -> String {
     let s = path_or_url.trim();
-    let path = strip_origin(s);
-    let path = &path[..path.find(['?', '#']).unwrap_or(path.len())];
+    let rest = strip_origin(s);
+    let (before_hash, fragment) = match rest.split_once('#') {
+        Some((before, fragment)) => (before, Some(fragment)),
+        None => (rest, None),
+    };
+    let path = &before_hash[..before_hash.find('?').unwrap_or(before_hash.len())];
+    let mut out = normalize_segments(path);
+    if let Some(route) = fragment.and_then(hash_route) {
+        let route = normalize_segments(route);
+        if route != "/" {
+            out.push(ROUTE_SEPARATOR);
+            out.push_str(&route);
+        }
+    }
+    out
+}
 
+/// The route of a fragment that is one: `/active?tab=2` or `!/active` → `/active` (the
+/// route's own query and any second fragment are dropped); `section`, `!x` → None.
+fn hash_route(fragment: &str) -> Option<&str> {
+    let route = fragment.strip_prefix('!').unwrap_or(fragment);
+    if !route.starts_with('/') {
+        return None;
+    }
+    Some(&route[..route.find(['?', '#']).unwrap_or(route.len())])
+}
+
+/// Splits a normalised path into its page path and its hash route (without the `#`).
+pub fn split_route(normalized_path: &str) -> (&str, Option<&str>) {
+    match normalized_path.split_once(ROUTE_SEPARATOR) {
+        Some((path, route)) => (path, Some(route)),
+        None => (normalized_path, None),
+    }
+}
+
+/// The path part of [`normalize_path`]: no query or fragment left in `path`.
+fn normalize_segments(path: &str) -> String {
     let mut out = String::with_capacity(path.len() + 1);
     out.push('/');
     let bytes = path.as_bytes();
@@ -113,9 +157,20 @@ fn push_escaped(out: &mut String, c: char) {
 /// of at least 8 that switches between letters and digits 4+ times (`dqw4w9wgxcq`); a token
 /// split by `-`/`_` that has digits but no word of 3+ letters (`2024-05-01`, `a1b2-c3d4`).
 /// Slugs with words stay: `/product/blue-shoes-42`, `/blog/top-10-tips`, `/iphone15`.
+/// A hash route is grouped the same way, after the page path: `/app#/todo/42` → `/app#/todo/:id`.
 pub fn default_page_group(normalized_path: &str) -> String {
-    let mut out = String::with_capacity(normalized_path.len() + 1);
-    for seg in normalized_path.split('/').filter(|s| !s.is_empty()) {
+    let (path, route) = split_route(normalized_path);
+    let mut out = group_segments(path);
+    if let Some(route) = route {
+        out.push(ROUTE_SEPARATOR);
+        out.push_str(&group_segments(route));
+    }
+    out
+}
+
+fn group_segments(path: &str) -> String {
+    let mut out = String::with_capacity(path.len() + 1);
+    for seg in path.split('/').filter(|s| !s.is_empty()) {
         out.push('/');
         if is_id_like(seg) {
             out.push_str(":id");
@@ -199,7 +254,9 @@ const MAX_PATTERN_CHARS: usize = 200;
 /// A pattern is a path whose segments are literals, `*` (exactly one segment) or a final
 /// `**` (zero or more remaining segments). Literals are compared with normalised paths
 /// (so `/Products/*` matches `/products/shoes`). The group name is the pattern as given
-/// (trimmed).
+/// (trimmed). A pattern may name a hash route (`/app#/todo/*`): `#` matches only the start
+/// of a route, `*` never does, and `**` spans it (`/app/**` also matches `/app#/todo/1`,
+/// `/app#/**` also matches `/app` itself, the route's root).
 #[derive(Debug, Clone, Default)]
 pub struct PageGroups {
     patterns: Vec<Pattern>,
@@ -217,6 +274,26 @@ struct Pattern {
 enum Segment {
     Literal(String),
     Any,
+    /// The start of a hash route.
+    Route,
+}
+
+/// Stands for the start of a hash route among the segments of a path (a real segment is
+/// never `#`: a `#` in a page path stays escaped).
+const ROUTE_SEGMENT: &str = "#";
+
+/// The segments of a normalised path, a hash route's after a `#` segment:
+/// `/app#/todo/1` → `app`, `#`, `todo`, `1`.
+fn segments(normalized_path: &str) -> impl Iterator<Item = &str> {
+    fn parts(p: &str) -> impl Iterator<Item = &str> {
+        p.split('/').filter(|s| !s.is_empty())
+    }
+    let (path, route) = split_route(normalized_path);
+    parts(path).chain(
+        route
+            .into_iter()
+            .flat_map(|r| std::iter::once(ROUTE_SEGMENT).chain(parts(r))),
+    )
 }
 
 /// A page-group pattern was rejected.
@@ -229,8 +306,8 @@ pub struct PatternError {
 
 impl PageGroups {
     /// Compile patterns: each must start with `/`, be at most 200 characters, contain no
-    /// query, fragment or whitespace, use `*`/`**` only as whole segments and `**` only
-    /// last; at most 50 patterns.
+    /// query, fragment (except a `#/` hash route) or whitespace, use `*`/`**` only as whole
+    /// segments and `**` only last; at most 50 patterns.
     pub fn new<I: IntoIterator<Item = S>, S: AsRef<str>>(
         patterns: I,
     ) -> Result<PageGroups, PatternError> {
@@ -279,42 +356,50 @@ impl Pattern {
         if raw.chars().count() > MAX_PATTERN_CHARS {
             return Err("longer than 200 characters");
         }
-        if raw.contains(['?', '#']) {
-            return Err("must not contain a query or fragment");
+        let other_fragment = raw
+            .split_once('#')
+            .is_some_and(|(_, f)| hash_route(f).is_none() || f.contains('#'));
+        if raw.contains('?') || other_fragment {
+            return Err("must not contain a query or fragment (a `#/` hash route is allowed)");
         }
         if raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err("must not contain whitespace or control characters");
         }
         let normalized = normalize_path(raw);
-        let mut segments = Vec::new();
+        let mut parts = Vec::new();
         let mut rest = false;
-        for seg in normalized.split('/').filter(|s| !s.is_empty()) {
+        for seg in segments(&normalized) {
             if rest {
                 return Err("'**' is only allowed as the last segment");
             }
             match seg {
+                ROUTE_SEGMENT => parts.push(Segment::Route),
                 "**" => rest = true,
-                "*" => segments.push(Segment::Any),
+                "*" => parts.push(Segment::Any),
                 s if s.contains('*') => return Err("'*' and '**' must be a whole segment"),
-                s => segments.push(Segment::Literal(s.to_owned())),
+                s => parts.push(Segment::Literal(s.to_owned())),
             }
         }
         Ok(Pattern {
             name: raw.to_owned(),
-            segments,
+            segments: parts,
             rest,
         })
     }
 
     fn matches(&self, path: &str) -> bool {
-        let mut segs = path.split('/').filter(|s| !s.is_empty());
-        for want in &self.segments {
+        let mut segs = segments(path);
+        for (i, want) in self.segments.iter().enumerate() {
             let Some(got) = segs.next() else {
-                return false;
+                // `/app#/**` matches `/app`: the page is its route's root.
+                return self.rest && *want == Segment::Route && i + 1 == self.segments.len();
             };
-            if let Segment::Literal(lit) = want
-                && lit != got
-            {
+            let ok = match want {
+                Segment::Literal(lit) => lit == got,
+                Segment::Any => got != ROUTE_SEGMENT,
+                Segment::Route => got == ROUTE_SEGMENT,
+            };
+            if !ok {
                 return false;
             }
         }
@@ -366,6 +451,113 @@ mod tests {
             let once = normalize_path(input);
             assert_eq!(normalize_path(&once), once, "{input:?}");
         }
+    }
+
+    #[test]
+    fn hash_routes_are_part_of_the_path() {
+        let cases = [
+            // the route after the page path, normalised like a path
+            ("https://todo.example/app/#/active", "/app#/active"),
+            ("https://todo.example/app#/active", "/app#/active"),
+            ("https://todo.example/app/#/Active/", "/app#/active"),
+            ("https://todo.example/app/#//a//b/", "/app#/a/b"),
+            ("https://todo.example/app/#/completed", "/app#/completed"),
+            // the route's root is the page itself
+            ("https://todo.example/app/#/", "/app"),
+            ("https://todo.example/app/#//", "/app"),
+            ("https://todo.example/app/#!/", "/app"),
+            ("https://todo.example/app/#", "/app"),
+            // hashbang routes are the same routes
+            ("https://todo.example/app/#!/active", "/app#/active"),
+            // at the site root
+            ("https://todo.example/#/active", "/#/active"),
+            ("https://todo.example#/active", "/#/active"),
+            ("https://todo.example/#/", "/"),
+            // the page's query goes, before the hash as after it
+            (
+                "https://todo.example/app/?utm_source=x#/active",
+                "/app#/active",
+            ),
+            ("/app?a=1&b=2#/search?q=Shoes", "/app#/search"),
+            ("/app#/search?q=x#again", "/app#/search"),
+            // percent-escapes are decoded in the route as in the path
+            ("/app#/caf%C3%A9/%41", "/app#/café/a"),
+            ("/app#/a%2Fb", "/app#/a%2fb"),
+            ("/app#/a%23b", "/app#/a%23b"), // an encoded # stays one segment
+            ("/a%23b#/x", "/a%23b#/x"),
+            ("/100%25#/50%25", "/100%25#/50%25"),
+            ("/app#/x%00y", "/app#/x%00y"),
+            // other fragments are dropped
+            ("/docs/intro#Install", "/docs/intro"),
+            ("/docs/intro#!install", "/docs/intro"),
+            ("/docs/intro#!", "/docs/intro"),
+            ("/docs/intro#%2Fx", "/docs/intro"),
+            ("/docs/intro# /x", "/docs/intro"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(normalize_path(input), want, "{input:?}");
+            let once = normalize_path(input);
+            assert_eq!(normalize_path(&once), once, "idempotent for {input:?}");
+        }
+        assert_eq!(split_route("/app#/todo/1"), ("/app", Some("/todo/1")));
+        assert_eq!(split_route("/#/x"), ("/", Some("/x")));
+        assert_eq!(split_route("/a%23b"), ("/a%23b", None));
+    }
+
+    #[test]
+    fn hash_routes_are_grouped_like_paths() {
+        let cases = [
+            ("/app#/active", "/app#/active"),
+            ("/app#/todo/42", "/app#/todo/:id"),
+            ("/app#/todo/8f14e45fceea167a/edit", "/app#/todo/:id/edit"),
+            ("/#/users/42", "/#/users/:id"),
+            // ids in the page path and in the route both fold; the `#` is never part of an id
+            ("/order/12345#/details", "/order/:id#/details"),
+            ("/order/12345#/items/7", "/order/:id#/items/:id"),
+            ("/app#/42", "/app#/:id"),
+            ("/app#/blue-shoes-42", "/app#/blue-shoes-42"),
+        ];
+        for (path, want) in cases {
+            assert_eq!(default_page_group(path), want, "{path:?}");
+        }
+        assert_eq!(
+            default_page_group(&normalize_path("https://todo.example/app/#!/Todo/42/")),
+            "/app#/todo/:id"
+        );
+    }
+
+    #[test]
+    fn patterns_with_hash_routes() {
+        let groups = PageGroups::new([
+            "/app/#/todo/*",
+            "/admin#!/**",
+            "/products/*",
+            "/docs/**",
+            "/*",
+        ])
+        .unwrap();
+        // a route in the pattern, as a browser writes it (`/app/#/`), normalised
+        assert_eq!(groups.group("/app#/todo/7"), "/app/#/todo/*");
+        assert_eq!(groups.group("/app#/todo/abc"), "/app/#/todo/*");
+        assert_eq!(groups.group("/app#/todo"), "/app#/todo");
+        assert_eq!(groups.group("/app#/todo/7/edit"), "/app#/todo/:id/edit");
+        // `#/**` is any route of the page, its root (the page itself) included
+        assert_eq!(groups.group("/admin#/users/1"), "/admin#!/**");
+        assert_eq!(groups.group("/admin"), "/admin#!/**");
+        // `*` is one segment of the path, never the start of a route
+        assert_eq!(groups.group("/products/shoes"), "/products/*");
+        assert_eq!(groups.group("/products#/shoes"), "/products#/shoes");
+        assert_eq!(
+            groups.group("/products/shoes#/reviews"),
+            "/products/shoes#/reviews"
+        );
+        // `**` spans the route
+        assert_eq!(groups.group("/docs/intro#/install"), "/docs/**");
+        // a page without a route does not match a pattern that has one
+        assert_eq!(groups.group("/app"), "/*");
+        assert_eq!(groups.group("/shop#/x"), "/shop#/x");
+        let all = PageGroups::new(["/**"]).unwrap();
+        assert_eq!(all.group("/#/x/y"), "/**");
     }
 
     #[test]
@@ -456,6 +648,11 @@ mod tests {
             ("/a/***", "whole segment"),
             ("/search?q=*", "query"),
             ("/page#top", "query or fragment"),
+            ("/page#!top", "query or fragment"),
+            ("/app#/a#b", "query or fragment"),
+            ("/app#/**/x", "last segment"),
+            ("/app/**#/x", "last segment"),
+            ("/app#/to*", "whole segment"),
             ("/a b", "whitespace"),
         ];
         for &(pattern, reason) in bad {

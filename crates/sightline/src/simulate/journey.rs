@@ -1,7 +1,7 @@
 //! One session: a visitor's way through the demo shop, page by page, as the events the tracker
 //! would send, cut into batches the way the tracker flushes them.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use rand::Rng;
 use serde_json::{Map, Value, json};
@@ -160,6 +160,14 @@ pub(super) fn generate(
     let ended_at = evs.last().map_or(start, |e| e.event.t);
     debug_assert!(ended_at < now_ms, "session {index} ends after now");
 
+    // Every batch names the page of each pageview its events refer to, as the tracker does.
+    let urls: HashMap<String, String> = evs
+        .iter()
+        .filter_map(|e| match &e.event.data {
+            EventData::Pageview(p) => Some((e.event.pv.clone(), p.url.clone())),
+            _ => None,
+        })
+        .collect();
     let mut batches: Vec<Batch> = Vec::new();
     let mut current: Vec<Event> = Vec::new();
     let mut first_t = 0;
@@ -167,17 +175,41 @@ pub(super) fn generate(
         if !current.is_empty()
             && (current.len() >= BATCH_EVENTS || event.t - first_t >= FLUSH_INTERVAL_MS)
         {
-            push_batch(&mut batches, &mut current, site_key, &sid, &vid, now_ms);
+            push_batch(
+                &mut batches,
+                &mut current,
+                &urls,
+                site_key,
+                &sid,
+                &vid,
+                now_ms,
+            );
         }
         if current.is_empty() {
             first_t = event.t;
         }
         current.push(event);
         if flush {
-            push_batch(&mut batches, &mut current, site_key, &sid, &vid, now_ms);
+            push_batch(
+                &mut batches,
+                &mut current,
+                &urls,
+                site_key,
+                &sid,
+                &vid,
+                now_ms,
+            );
         }
     }
-    push_batch(&mut batches, &mut current, site_key, &sid, &vid, now_ms);
+    push_batch(
+        &mut batches,
+        &mut current,
+        &urls,
+        site_key,
+        &sid,
+        &vid,
+        now_ms,
+    );
 
     let truth = SessionTruth {
         sid,
@@ -199,6 +231,7 @@ pub(super) fn generate(
 fn push_batch(
     batches: &mut Vec<Batch>,
     current: &mut Vec<Event>,
+    urls: &HashMap<String, String>,
     site: &str,
     sid: &str,
     vid: &str,
@@ -207,6 +240,10 @@ fn push_batch(
     if current.is_empty() {
         return;
     }
+    let pages: BTreeMap<String, String> = current
+        .iter()
+        .filter_map(|e| Some((e.pv.clone(), urls.get(&e.pv)?.clone())))
+        .collect();
     batches.push(Batch {
         v: WIRE_VERSION,
         site: site.to_string(),
@@ -214,7 +251,7 @@ fn push_batch(
         vid: Some(vid.to_string()),
         seq: batches.len() as u64,
         sent_at: now_ms,
-        pages: None,
+        pages: Some(pages),
         events: std::mem::take(current),
     });
 }

@@ -250,6 +250,34 @@ fn every_batch_is_valid_wire_format() {
 }
 
 #[test]
+fn every_batch_names_the_page_of_each_pageview_it_refers_to() {
+    for (truth, batches) in sample() {
+        let urls: HashMap<&str, &str> = events(batches)
+            .filter_map(|e| match &e.data {
+                EventData::Pageview(p) => Some((e.pv.as_str(), p.url.as_str())),
+                _ => None,
+            })
+            .collect();
+        for b in batches {
+            let pages = b.pages.as_ref().expect("the simulator sends pages");
+            let referred: std::collections::BTreeSet<&str> =
+                b.events.iter().map(|e| e.pv.as_str()).collect();
+            let named: std::collections::BTreeSet<&str> =
+                pages.keys().map(String::as_str).collect();
+            assert_eq!(named, referred, "session {} batch {}", truth.sid, b.seq);
+            for (pv, url) in pages {
+                assert_eq!(
+                    Some(&url.as_str()),
+                    urls.get(pv.as_str()),
+                    "session {}",
+                    truth.sid
+                );
+            }
+        }
+    }
+}
+
+#[test]
 fn truth_matches_the_events() {
     let mut seen: HashMap<&str, i64> = HashMap::new();
     for (truth, batches) in sample() {

@@ -160,7 +160,7 @@ pub fn validate_batch_with_max_age(batch: &Batch, received_at: i64, max_age_ms: 
     Ok(())
 }
 
-/// `pages`: at most [`MAX_PAGES_PER_BATCH`] entries, keys valid pageview ids, values http(s) URLs.
+/// `pages`: at most [`MAX_PAGES_PER_BATCH`] entries, keys valid pageview ids, values absolute URLs.
 fn validate_pages(pages: &BTreeMap<String, String>) -> Result {
     if pages.len() > MAX_PAGES_PER_BATCH {
         return Err(ValidationError::too_large(
@@ -184,19 +184,15 @@ fn validate_pages(pages: &BTreeMap<String, String>) -> Result {
         }
         let field = format!("pages[{pv:?}]");
         check_len(&field, url, MAX_URL_LEN)?;
-        if !is_page_url(url) {
+        // Any absolute URL, as `location.href` is (also `file:` or an app's own scheme).
+        if url::Url::parse(url).is_err() {
             return Err(ValidationError::invalid(
                 "invalid_url",
-                format!("`{field}` is not an absolute http(s) URL"),
+                format!("`{field}` is not an absolute URL"),
             ));
         }
     }
     Ok(())
-}
-
-/// An absolute `http`/`https` URL by the WHATWG URL rules (what `location.href` is on a web page).
-fn is_page_url(value: &str) -> bool {
-    url::Url::parse(value).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
 }
 
 fn validate_event(event: &Event, correction: i64, received_at: i64, max_age_ms: i64) -> Result {
@@ -496,16 +492,15 @@ mod tests {
     }
 
     #[test]
-    fn rejects_page_urls_that_are_not_http_urls() {
+    fn rejects_page_urls_that_are_not_absolute_urls() {
         for url in [
             "",
             "/relative/path",
             "a.example/x",
-            "javascript:alert(1)",
-            "about:blank",
-            "ftp://a.example/",
+            "//a.example/x",
             "https://",
             "http://exa mple.com/",
+            "http://[::1/",
         ] {
             let b = with_pages(serde_json::json!({ "p1": url })).expect("parses");
             let err = validate_batch(&b, NOW).expect_err("not a page URL");
@@ -520,6 +515,8 @@ mod tests {
             "http://localhost:8080/",
             "HTTPS://Shop.Example/Cart?x=1#/a",
             "https://xn--caf-dma.example/caf%C3%A9",
+            "file:///home/me/page.html",
+            "capacitor://localhost/app",
         ] {
             let b = with_pages(serde_json::json!({ "p1": url })).expect("parses");
             assert_eq!(validate_batch(&b, NOW), Ok(()), "{url:?}");

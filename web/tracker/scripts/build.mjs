@@ -18,10 +18,11 @@ await build({
   format: 'iife',
   minify: true,
   // Shortened in the self-contained snippet: private members (`_x`), and option / internal member
-  // names that never leave it (not wire fields, DOM or web-vitals names, snippet commands, or the
-  // replay hook's one-letter names, which dist/replay.js relies on).
+  // names that never leave it (not wire fields, DOM names, web-vitals names the tracker reads, snippet
+  // commands, or the replay hook's one-letter names, which dist/replay.js relies on), including
+  // web-vitals' own options and metric fields that the tracker never passes or reads (reportAllChanges … entries).
   mangleProps:
-    /^(_.*|endpoint|persistent|dnt|mask|vitals|transport|session|interval|batchSize|maxEvents|maxBytes|compress|beforeFlush|retryNow|touch|save|last|out|el)$/,
+    /^(_.*|endpoint|persistent|dnt|mask|vitals|transport|session|interval|batchSize|maxEvents|maxBytes|compress|beforeFlush|retryNow|touch|save|last|out|el|reportAllChanges|durationThreshold|firstHiddenTime|onHidden|navigationType|delta|entries)$/,
 });
 
 await build({

@@ -161,11 +161,8 @@ export function init(o: Options): Sightline {
     return [px, Math.min(100, round((px / (docHeight() || px || 1)) * 100))];
   }
 
-  function keyOf(): string {
-    const h = location.hash;
-    // a #/ or #!/ route is a page of its own, as the server stores it (`/app#/route`)
-    return location.pathname + location.search + (/^#!?\//.test(h) ? h : '');
-  }
+  /** The page's URL without a fragment that is not a `#/` or `#!/` route (the server keeps routes too). */
+  const keyOf = () => location.href.replace(/#(?!!?\/).*/, '');
 
   // ---- pageview / pageleave ---------------------------------------------------------------
   function pageview(ref: string): void {

@@ -97,8 +97,9 @@ export function transport(opts: TransportOptions): Transport {
   let hold = 0;
   let inflight: Batch | null = null;
   /**
-   * pageview id → URL, from the pageview events pushed. Bounded: enough for every pageview the
-   * queue can hold, and the first one is kept (page-load vitals refer to it later on).
+   * pageview id → URL, from the pageview events pushed, for each batch's `pages`. Bounded to
+   * batchSize: the first pageview (page-load vitals refer to it at page hide) and the latest ones,
+   * more than a queue can refer to (it is sent at batchSize events, a pageleave per navigation).
    */
   const urls = new Map<string, string>();
   let flushTimer: ReturnType<typeof setTimeout> | 0 = 0;
@@ -113,10 +114,9 @@ export function transport(opts: TransportOptions): Transport {
 
   function push(ev: Ev): void {
     const u = ev.url as string;
-    // only what the server accepts: one bad URL would refuse every batch of that pageview
-    if (ev.type == 'pageview' && u.length <= MAX_URL && /^https?:/i.test(u)) {
-      urls.set(ev.pv, u);
-      if (urls.size > batchSize + 1) urls.delete([...urls.keys()][1]);
+    // not over the server's limit: a URL it refuses would refuse every batch of that pageview
+    if (ev.type == 'pageview' && u.length <= MAX_URL && urls.set(ev.pv, u).size > batchSize) {
+      urls.delete([...urls.keys()][1]);
     }
     q.push(ev);
     // bound memory: drop the oldest events (never from the batch in flight)
@@ -144,11 +144,13 @@ export function transport(opts: TransportOptions): Transport {
       while (q.length && events.length < batchSize) {
         const pv = q[0].pv;
         const u = !pages[pv] && urls.get(pv);
-        const len = JSON.stringify(q[0]).length + 1 + (u ? u.length + pv.length + 6 : 0);
+        // the event and, the first time in this batch, its `"pv":"url"` in pages
+        const len = JSON.stringify([q[0], pv, u]).length;
         if (events.length && bytes + len > maxBytes) break;
         bytes += len;
         events.push(q.shift()!);
-        if (u) pages[pv] = u;
+        // (a pageview without a URL stays undefined here, which JSON leaves out)
+        pages[pv] ||= u as string;
         if (bytes > maxBytes) break;
       }
       out.push({ v: 1, site, sid: session.id, vid: session.vid, seq: session.seq(), pages, events });

@@ -143,37 +143,38 @@ describe('pages', () => {
     expect(calls.map((c) => c.batch.pages)).toEqual([{ pvA: a }, { pvA: a, pvB: b }, { pvA: a }]);
   });
 
-  it('leaves out pageviews it has no URL for, and URLs the server would refuse', async () => {
+  it('leaves out pageviews it has no URL for, and URLs over the server limit', async () => {
     const { fn, calls } = mockFetch(202);
     const { tr } = make({ fetch: fn });
     const long = 'https://shop.example/' + 'x'.repeat(MAX_URL);
     const atLimit = long.slice(0, MAX_URL);
     tr.push(pageview('pvLong', long));
     tr.push(pageview('pvLimit', atLimit));
-    tr.push(pageview('pvBlank', 'about:blank'));
     tr.push(pageview('pvFile', 'file:///tmp/page.html'));
     tr.push(on('unknown', 1));
+    tr.push(on('pvLimit', 2));
     tr.flush();
     await settle();
-    expect(calls[0].batch.pages).toEqual({ pvLimit: atLimit });
+    expect(calls[0].batch.pages).toEqual({ pvLimit: atLimit, pvFile: 'file:///tmp/page.html' });
+    expect(JSON.stringify(calls[0].batch.pages)).not.toContain('pvLong');
     expect(calls[0].batch.events).toHaveLength(5);
   });
 
-  it('keeps the first pageview (vitals come late) and the last batchSize ones', async () => {
+  it('keeps the first pageview (vitals come late) and the latest ones, batchSize in all', async () => {
     const { fn, calls } = mockFetch(202);
     const { tr } = make({ fetch: fn }); // batchSize 50
     for (let i = 0; i < 200; i++) tr.push(pageview(`pv${i}`, `https://spa.example/p/${i}`));
     tr.push(on('pv0', 1)); // the first pageview's LCP, reported at page hide
     tr.push(on('pv199', 2));
-    tr.push(on('pv150', 3)); // the 50th last: still known
-    tr.push(on('pv149', 4)); // forgotten
+    tr.push(on('pv151', 3)); // the 49th last: still known
+    tr.push(on('pv150', 4)); // forgotten
     tr.flush();
     await settle();
     expect(calls.map((c) => c.batch.events.length)).toEqual([50, 50, 50, 50, 4]);
     expect(calls[4].batch.pages).toEqual({
       pv0: 'https://spa.example/p/0',
       pv199: 'https://spa.example/p/199',
-      pv150: 'https://spa.example/p/150',
+      pv151: 'https://spa.example/p/151',
     });
   });
 

@@ -22,34 +22,16 @@ fn collect_breakdown(conn: &Connection, sql: &str, args: &[&dyn ToSql]) -> Resul
 }
 
 pub(super) fn overview(conn: &Connection, site_id: i64, query: &OverviewQuery) -> Result<Overview> {
-    // The report's sessions once (the filters may scan events), then every number from them.
     let report = report_sessions(site_id, query.from, query.to, &query.filters);
-    conn.execute(
+    let (visitors, sessions, pageviews, bounce_rate, avg_duration_ms) = conn.query_row(
         &format!(
-            "CREATE OR REPLACE TEMP TABLE overview_sessions AS
-             SELECT s.session, s.visitor_hash, s.pageviews, s.duration_ms, s.entry_page, s.exit_page, s.channel,
-                    s.device, s.browser
+            "SELECT count(DISTINCT s.visitor_hash), count(*), coalesce(sum(s.pageviews), 0)::BIGINT,
+                    coalesce(avg(CASE WHEN s.pageviews = 1 THEN 1.0 ELSE 0.0 END), 0),
+                    coalesce(avg(s.duration_ms), 0)
              {}",
             report.sql
         ),
         report.args().as_slice(),
-    )?;
-    let overview = overview_of_sessions(conn, site_id, query);
-    conn.execute_batch("DROP TABLE IF EXISTS overview_sessions")?;
-    overview
-}
-
-fn overview_of_sessions(
-    conn: &Connection,
-    site_id: i64,
-    query: &OverviewQuery,
-) -> Result<Overview> {
-    let (visitors, sessions, pageviews, bounce_rate, avg_duration_ms) = conn.query_row(
-        "SELECT count(DISTINCT s.visitor_hash), count(*), coalesce(sum(s.pageviews), 0)::BIGINT,
-                coalesce(avg(CASE WHEN s.pageviews = 1 THEN 1.0 ELSE 0.0 END), 0),
-                coalesce(avg(s.duration_ms), 0)
-         FROM overview_sessions s",
-        [],
         |r| {
             Ok((
                 r.get::<_, i64>(0)?,
@@ -65,18 +47,27 @@ fn overview_of_sessions(
         // `column` is one of our own fixed names, never user input.
         let sql = format!(
             "SELECT coalesce(s.{column}, '(none)') AS name, count(DISTINCT s.visitor_hash), sum(s.pageviews)
-             FROM overview_sessions s GROUP BY 1 ORDER BY 2 DESC, 3 DESC, 1 LIMIT ?"
+             {} GROUP BY 1 ORDER BY 2 DESC, 3 DESC, 1 LIMIT ?",
+            report.sql
         );
-        collect_breakdown(conn, &sql, &[&limit])
+        let mut args = report.args();
+        args.push(&limit);
+        collect_breakdown(conn, &sql, &args)
     };
     // Pageviews inside the range, of the report's sessions.
     let top_pages = {
-        let sql = "SELECT e.path, count(DISTINCT e.visitor), count(*)
+        let sql = format!(
+            "SELECT e.path, count(DISTINCT e.visitor), count(*)
              FROM events e
              WHERE e.site_id = ? AND e.ts >= ? AND e.ts < ? AND e.type = 'pageview'
-               AND e.session IN (SELECT session FROM overview_sessions)
-             GROUP BY 1 ORDER BY 2 DESC, 3 DESC, 1 LIMIT ?";
-        collect_breakdown(conn, sql, &[&site_id, &query.from, &query.to, &limit])?
+               AND e.session IN (SELECT s.session {})
+             GROUP BY 1 ORDER BY 2 DESC, 3 DESC, 1 LIMIT ?",
+            report.sql
+        );
+        let mut args: Vec<&dyn ToSql> = vec![&site_id, &query.from, &query.to];
+        args.extend(report.args());
+        args.push(&limit);
+        collect_breakdown(conn, &sql, &args)?
     };
     Ok(Overview {
         visitors: visitors.max(0) as u64,

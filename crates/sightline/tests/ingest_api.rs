@@ -269,47 +269,100 @@ fn sessions_split_after_thirty_idle_minutes_and_pages_come_with_each_batch() {
     let session = sid(7);
     let now = now_ms();
     let early = now - 50 * 60_000;
-    let pageview = |t: i64, pv: &str, path: &str| {
-        json!({"t": t, "type": "pageview", "pv": pv, "url": format!("https://shop.example{path}"), "vw": 1280, "vh": 800})
-    };
+    let pageview = |t: i64, pv: &str, path: &str| json!({"t": t, "type": "pageview", "pv": pv, "url": format!("https://shop.example{path}"), "vw": 1280, "vh": 800});
     let first = json!({"v": 1, "site": key, "sid": session, "seq": 0, "sent_at": now, "events": [
         pageview(early, "pv-a", "/cart"),
         {"t": early + 1_000, "type": "click", "pv": "pv-a", "sel": "#pay", "x": 10, "y": 10},
     ]});
-    assert_eq!(post_json(&agent, &server.url("/api/v1/batch"), &first).status, 202);
+    assert_eq!(
+        post_json(&agent, &server.url("/api/v1/batch"), &first).status,
+        202
+    );
     server.stop();
     let mut server = Server::start(dir.path());
     // After the restart, 40 minutes idle: a new pageview, and a late click on the first page in the same batch
     // (its pageview was stored before the restart: `pages` names it).
     let second = json!({"v": 1, "site": key, "sid": session, "seq": 1, "sent_at": now,
-        "pages": {"pv-a": "https://shop.example/cart", "pv-b": "https://shop.example/help"},
-        "events": [
-            {"t": early + 2_000, "type": "click", "pv": "pv-a", "sel": "#pay", "x": 10, "y": 10},
-            pageview(now - 5_000, "pv-b", "/help"),
-        ]});
-    assert_eq!(post_json(&agent, &server.url("/api/v1/batch"), &second).status, 202);
+    "pages": {"pv-a": "https://shop.example/cart", "pv-b": "https://shop.example/help"},
+    "events": [
+        {"t": early + 2_000, "type": "click", "pv": "pv-a", "sel": "#pay", "x": 10, "y": 10},
+        pageview(now - 5_000, "pv-b", "/help"),
+    ]});
+    assert_eq!(
+        post_json(&agent, &server.url("/api/v1/batch"), &second).status,
+        202
+    );
     let continuation = format!("{session}.{}", (now - 5_000) / 60_000);
     let deadline = Instant::now() + Duration::from_secs(5);
     let list = loop {
-        let reply = server.get(&agent, &format!("/api/v1/sites/{key}/sessions?from={}&sort=started&order=asc", now - 3_600_000));
+        let reply = server.get(
+            &agent,
+            &format!(
+                "/api/v1/sites/{key}/sessions?from={}&sort=started&order=asc",
+                now - 3_600_000
+            ),
+        );
         assert_eq!(reply.status, 200, "{}", reply.body);
         if reply.body["total"] == 2 || Instant::now() > deadline {
             break reply.body;
         }
         std::thread::sleep(Duration::from_millis(100));
     };
-    let ids: Vec<&str> = list["sessions"].as_array().expect("list").iter().filter_map(|s| s["session"].as_str()).collect();
+    let ids: Vec<&str> = list["sessions"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|s| s["session"].as_str())
+        .collect();
     assert_eq!(ids.len(), 2, "{list}");
-    assert!(ids.contains(&session.as_str()) && ids.contains(&continuation.as_str()), "{ids:?}");
-    let first_session = list["sessions"].as_array().expect("list").iter().find(|s| s["session"] == session.as_str()).expect("first");
-    assert_eq!((first_session["clicks"].as_u64(), first_session["pageviews"].as_u64()), (Some(2), Some(1)));
+    assert!(
+        ids.contains(&session.as_str()) && ids.contains(&continuation.as_str()),
+        "{ids:?}"
+    );
+    let first_session = list["sessions"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|s| s["session"] == session.as_str())
+        .expect("first");
+    assert_eq!(
+        (
+            first_session["clicks"].as_u64(),
+            first_session["pageviews"].as_u64()
+        ),
+        (Some(2), Some(1))
+    );
     assert_eq!(first_session["duration_ms"], 2_000);
-    let events = server.get(&agent, &format!("/api/v1/sites/{key}/sessions/{session}/events"));
-    let paths: Vec<&str> = events.body.as_array().expect("events").iter().filter_map(|e| e["path"].as_str()).collect();
-    assert_eq!(paths, ["/cart", "/cart", "/cart"], "the late click has its page");
-    let later = server.get(&agent, &format!("/api/v1/sites/{key}/sessions/{continuation}/events"));
+    let events = server.get(
+        &agent,
+        &format!("/api/v1/sites/{key}/sessions/{session}/events"),
+    );
+    let paths: Vec<&str> = events
+        .body
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter_map(|e| e["path"].as_str())
+        .collect();
+    assert_eq!(
+        paths,
+        ["/cart", "/cart", "/cart"],
+        "the late click has its page"
+    );
+    let later = server.get(
+        &agent,
+        &format!("/api/v1/sites/{key}/sessions/{continuation}/events"),
+    );
     assert_eq!(later.status, 200, "{}", later.body);
     assert_eq!(later.body[0]["path"], "/help");
-    assert_eq!(server.get(&agent, &format!("/api/v1/sites/{key}/sessions/{session}.x/events")).status, 400);
+    assert_eq!(
+        server
+            .get(
+                &agent,
+                &format!("/api/v1/sites/{key}/sessions/{session}.x/events")
+            )
+            .status,
+        400
+    );
     server.stop();
 }

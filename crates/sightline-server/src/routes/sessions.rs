@@ -136,10 +136,11 @@ pub async fn list(
 
 /// A session id: a tracker `sid`, or `<sid>.<n>` for a continuation after 30 minutes idle.
 fn check_session_id(session: &str) -> Result<(), ApiError> {
-    let (sid, continuation) = match session.split_once(sightline_insight::session::CONTINUATION_SEPARATOR) {
-        Some((sid, n)) => (sid, Some(n)),
-        None => (session, None),
-    };
+    let (sid, continuation) =
+        match session.split_once(sightline_insight::session::CONTINUATION_SEPARATOR) {
+            Some((sid, n)) => (sid, Some(n)),
+            None => (session, None),
+        };
     let valid_sid = !sid.is_empty() && sid.len() <= MAX_ID_LEN && sid.bytes().all(is_id_char);
     let valid_continuation = continuation.is_none_or(|n| n.parse::<u32>().is_ok_and(|n| n > 0));
     if !valid_sid || !valid_continuation {

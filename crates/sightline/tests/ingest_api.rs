@@ -337,8 +337,7 @@ fn sessions_split_after_thirty_idle_minutes_and_pages_come_with_each_batch() {
         &agent,
         &format!("/api/v1/sites/{key}/sessions/{session}/events"),
     );
-    let paths: Vec<&str> = events
-        .body
+    let paths: Vec<&str> = events.body["events"]
         .as_array()
         .expect("events")
         .iter()
@@ -354,7 +353,7 @@ fn sessions_split_after_thirty_idle_minutes_and_pages_come_with_each_batch() {
         &format!("/api/v1/sites/{key}/sessions/{continuation}/events"),
     );
     assert_eq!(later.status, 200, "{}", later.body);
-    assert_eq!(later.body[0]["path"], "/help");
+    assert_eq!(later.body["events"][0]["path"], "/help");
     assert_eq!(
         server
             .get(

@@ -1,4 +1,4 @@
-//! Sightline's wire format (v1, see `shared/WIRE.md`) and domain types. No I/O here.
+//! Sightline's wire format (v1, see `docs/wire.md`) and domain types. No I/O here.
 
 pub mod limits;
 pub mod row;

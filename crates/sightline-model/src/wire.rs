@@ -1,4 +1,5 @@
-//! Wire format v1: the tracker → server batch (`POST /api/v1/batch`). Keep in step with `shared/WIRE.md`.
+//! Wire format v1: the tracker → server batch (`POST /api/v1/batch`). Keep in step with `docs/wire.md`
+//! (its examples are checked by `crates/sightline-ingest/tests/wire_doc.rs`).
 //! Unknown fields are ignored (adding optional fields is allowed within v1); unknown event types are not.
 
 use std::collections::BTreeMap;

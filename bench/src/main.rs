@@ -42,6 +42,9 @@ struct Args {
     /// Events for the query benchmark (0 skips it).
     #[arg(long, default_value_t = 10_000_000)]
     query_events: u64,
+    /// Keep the query benchmark's data set in this directory and reuse it on later runs.
+    #[arg(long)]
+    query_data: Option<std::path::PathBuf>,
     /// Skip the HTTP ingest benchmark.
     #[arg(long)]
     no_ingest: bool,
@@ -427,7 +430,7 @@ fn main() -> Result<()> {
         store_bench::write_throughput(args.store_rows)?;
     }
     if args.query_events > 0 {
-        store_bench::overview_latency(args.query_events)?;
+        store_bench::overview_latency(args.query_events, args.query_data.as_deref())?;
     }
     if args.no_ingest {
         return Ok(());

@@ -131,14 +131,27 @@ pub fn write_throughput(rows: usize) -> Result<()> {
     Ok(())
 }
 
-/// Overview latency over `events` generated events (30 days), unfiltered and filtered.
-pub fn overview_latency(events: u64) -> Result<()> {
-    let dir = std::env::temp_dir().join(format!("sightline-query-bench-{}", std::process::id()));
+/// Overview and sessions-list latency over `events` generated events (30 days), unfiltered and filtered. With
+/// `keep`, the data set lives in that directory and is reused by later runs (loading 100 M events takes long).
+pub fn overview_latency(events: u64, keep: Option<&std::path::Path>) -> Result<()> {
+    let dir = keep.map_or_else(
+        || std::env::temp_dir().join(format!("sightline-query-bench-{}", std::process::id())),
+        std::path::Path::to_path_buf,
+    );
     std::fs::create_dir_all(&dir)?;
     let store = DuckDbEventStore::open(&dir.join("events.duckdb"))?;
     let mut rng = rand::rngs::StdRng::seed_from_u64(11);
-    let end = now_ms();
-    let (mut written, mut session, mut chunk) = (0u64, 0u64, 0u64);
+    let end_file = dir.join("end-ms");
+    let reused = std::fs::read_to_string(&end_file)
+        .ok()
+        .and_then(|s| s.trim().parse::<i64>().ok())
+        .filter(|_| store.count_events(1).is_ok_and(|n| n >= events));
+    let end = reused.unwrap_or_else(now_ms);
+    let (mut written, mut session, mut chunk) = if reused.is_some() {
+        (store.count_events(1)?, 0, 0)
+    } else {
+        (0u64, 0u64, 0u64)
+    };
     let load_started = Instant::now();
     while written < events {
         let rows = generate(&mut rng, session, 5_000, 30, end);
@@ -156,10 +169,18 @@ pub fn overview_latency(events: u64) -> Result<()> {
             ..Default::default()
         })?;
     }
-    println!(
-        "query data set: {written} events, {session} sessions (loaded in {:.1} s)",
-        load_started.elapsed().as_secs_f64()
-    );
+    if reused.is_some() {
+        println!(
+            "query data set: {written} events (reused from {})",
+            dir.display()
+        );
+    } else {
+        std::fs::write(&end_file, end.to_string())?;
+        println!(
+            "query data set: {written} events, {session} sessions (loaded in {:.1} s)",
+            load_started.elapsed().as_secs_f64()
+        );
+    }
     let query = |filters: SessionFilters| OverviewQuery {
         from: end - 30 * DAY_MS,
         to: end + 1,
@@ -227,6 +248,8 @@ pub fn overview_latency(events: u64) -> Result<()> {
         println!("{label}: median {:.0} ms over {written} events", times[1]);
     }
     drop(store);
-    let _ = std::fs::remove_dir_all(&dir);
+    if keep.is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     Ok(())
 }

@@ -528,6 +528,14 @@ fn incremental_sessions(store: &dyn EventStore) {
     };
     assert_eq!(of_kind(VisitorType::New), ["k1"]);
     assert_eq!(of_kind(VisitorType::Returning), ["k2"]);
+    let from_midnight = store
+        .overview(3, &query(midnight, midnight + 3 * DAY))
+        .expect("overview");
+    assert_eq!(
+        (from_midnight.sessions, names(&from_midnight.top_pages)),
+        (1, vec![("/", 1, 1)]),
+        "k1's /checkout at 00:01 belongs to a session that started before the range"
+    );
     let overview = store
         .overview(3, &query(T0, midnight + 3 * DAY))
         .expect("overview");

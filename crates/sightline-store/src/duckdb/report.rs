@@ -2,9 +2,9 @@
 //! report (overview, series, sessions list) reads the `sessions` table through this; events only where a filter
 //! is about events (viewed a page, clicked an element).
 
-use duckdb::ToSql;
+use duckdb::{Connection, ToSql};
 
-use crate::{SessionFilters, VisitorType};
+use crate::{Result, SessionFilters, VisitorType};
 
 /// A `FROM sessions s WHERE …` clause and its arguments, in order.
 pub(super) struct ReportSessions {
@@ -18,12 +18,73 @@ impl ReportSessions {
     }
 }
 
-/// Sessions of `site_id` that started in `[from, to)`, had a pageview and match `f`.
+/// The report's sessions for a request that reads them several times: a filter on events (viewed a page,
+/// clicked an element) is evaluated once into the connection's `report_keys` table instead of once per query.
+/// Call [`end_report`] after the last query.
+pub(super) fn begin_report(
+    conn: &Connection,
+    site_id: i64,
+    from: i64,
+    to: i64,
+    f: &SessionFilters,
+) -> Result<ReportSessions> {
+    let Some((sql, args)) = event_filter(site_id, from, f) else {
+        return Ok(report_sessions(site_id, from, to, f, None));
+    };
+    let args: Vec<&dyn ToSql> = args.iter().map(|a| a.as_ref()).collect();
+    conn.execute(
+        &format!("CREATE OR REPLACE TEMP TABLE report_keys AS {sql}"),
+        args.as_slice(),
+    )?;
+    Ok(report_sessions(
+        site_id,
+        from,
+        to,
+        f,
+        Some("SELECT session FROM report_keys"),
+    ))
+}
+
+pub(super) fn end_report(conn: &Connection) -> Result<()> {
+    conn.execute_batch("DROP TABLE IF EXISTS report_keys")?;
+    Ok(())
+}
+
+type Select = (String, Vec<Box<dyn ToSql>>);
+
+/// The session keys the filters on events select (`SELECT session …`), if there are such filters.
+fn event_filter(site_id: i64, from: i64, f: &SessionFilters) -> Option<Select> {
+    // A session's events are no older than its start, so `ts >= from` prunes the scan to the range.
+    let events: [(&str, &str, &Option<String>); 2] = [
+        ("pageview", "path", &f.page),
+        ("click", "selector", &f.clicked),
+    ];
+    let mut selects = Vec::new();
+    let mut args: Vec<Box<dyn ToSql>> = Vec::new();
+    for (event_type, column, value) in events {
+        if let Some(value) = value {
+            selects.push(format!(
+                "SELECT DISTINCT session FROM events
+                 WHERE site_id = ? AND ts >= ? AND type = '{event_type}' AND {column} = ?"
+            ));
+            args.extend([
+                Box::new(site_id) as Box<dyn ToSql>,
+                Box::new(from),
+                Box::new(value.clone()),
+            ]);
+        }
+    }
+    (!selects.is_empty()).then(|| (selects.join(" INTERSECT "), args))
+}
+
+/// Sessions of `site_id` that started in `[from, to)`, had a pageview and match `f`; `keys` selects the session
+/// keys the event filters chose, when [`begin_report`] stored them (else those filters are evaluated inline).
 pub(super) fn report_sessions(
     site_id: i64,
     from: i64,
     to: i64,
     f: &SessionFilters,
+    keys: Option<&str>,
 ) -> ReportSessions {
     let mut sql = String::from(
         "FROM sessions s WHERE s.site_id = ? AND s.started >= ? AND s.started < ? AND s.pageviews > 0",
@@ -46,23 +107,13 @@ pub(super) fn report_sessions(
             args.push(Box::new(value.clone()));
         }
     }
-    // A session's events are no older than its start, so `ts >= from` prunes the scan to the range.
-    let events: [(&str, &str, &Option<String>); 2] = [
-        ("pageview", "path", &f.page),
-        ("click", "selector", &f.clicked),
-    ];
-    for (event_type, column, value) in events {
-        if let Some(value) = value {
-            sql.push_str(&format!(
-                " AND s.session IN (SELECT session FROM events
-                    WHERE site_id = ? AND ts >= ? AND type = '{event_type}' AND {column} = ?)"
-            ));
-            args.extend([
-                Box::new(site_id) as Box<dyn ToSql>,
-                Box::new(from),
-                Box::new(value.clone()),
-            ]);
+    match (keys, event_filter(site_id, from, f)) {
+        (Some(keys), _) => sql.push_str(&format!(" AND s.session IN ({keys})")),
+        (None, Some((select, select_args))) => {
+            sql.push_str(&format!(" AND s.session IN ({select})"));
+            args.extend(select_args);
         }
+        (None, None) => {}
     }
     let flags: [(&str, Option<bool>); 3] = [
         ("s.errors > 0", f.had_error),

@@ -2,11 +2,21 @@
 
 use duckdb::{Connection, ToSql};
 
-use super::report::report_sessions;
+use super::report::{ReportSessions, begin_report, end_report};
 use crate::{Result, SessionPage, SessionQuery, SessionSummary};
 
 pub(super) fn list(conn: &Connection, site_id: i64, query: &SessionQuery) -> Result<SessionPage> {
-    let report = report_sessions(site_id, query.from, query.to, &query.filters);
+    let report = begin_report(conn, site_id, query.from, query.to, &query.filters)?;
+    let page = page_of(conn, query, &report);
+    end_report(conn)?;
+    page
+}
+
+fn page_of(
+    conn: &Connection,
+    query: &SessionQuery,
+    report: &ReportSessions,
+) -> Result<SessionPage> {
     let total: i64 = conn.query_row(
         &format!("SELECT count(*) {}", report.sql),
         report.args().as_slice(),

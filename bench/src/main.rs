@@ -2,6 +2,7 @@
 //! Loopback only, bounded in time. Prints numbers; it is not a test.
 
 mod store_bench;
+mod writer_bench;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -39,6 +40,9 @@ struct Args {
     /// Rows for the store write benchmark (0 skips it).
     #[arg(long, default_value_t = 1_000_000)]
     store_rows: usize,
+    /// Events for the writer benchmark, spool → events + sessions without HTTP (0 skips it).
+    #[arg(long, default_value_t = 2_000_000)]
+    writer_events: u64,
     /// Events for the query benchmark (0 skips it).
     #[arg(long, default_value_t = 10_000_000)]
     query_events: u64,
@@ -135,6 +139,24 @@ fn add_site(bin: &Path, data_dir: &Path) -> Result<String> {
 /// filled per request.
 fn batch_template(site: &str, events: usize) -> (String, String, String) {
     let t = now_ms() - 1_000;
+    let events = batch_events(t, events).to_string();
+    (
+        format!(r#"{{"v":1,"site":"{site}","sid":""#),
+        r#"","vid":null,"seq":"#.to_string(),
+        format!(r#","sent_at":{t},"events":{events}}}"#),
+    )
+}
+
+/// One whole batch body (for filling a spool directly).
+fn batch_json(site: &str, sid: &str, seq: u64, t: i64, events: usize) -> String {
+    json!({"v": 1, "site": site, "sid": sid, "vid": null, "seq": seq, "sent_at": t,
+        "pages": {"pv1": "https://shop.example/product/42?utm_source=newsletter&utm_medium=email"},
+        "events": batch_events(t, events)})
+    .to_string()
+}
+
+/// `events` events of one pageview from `t`: the pageview, then clicks, scrolls, hovers and moves.
+fn batch_events(t: i64, events: usize) -> Value {
     let mut list = vec![
         json!({"t": t, "type": "pageview", "pv": "pv1", "url": "https://shop.example/product/42?utm_source=newsletter&utm_medium=email",
         "ref": "https://mail.google.com/", "title": "Blue shoes", "vw": 390, "vh": 844, "sw": 390, "sh": 844, "dh": 4200, "lang": "en", "tz": "Europe/Paris"}),
@@ -149,12 +171,7 @@ fn batch_template(site: &str, events: usize) -> (String, String, String) {
             _ => json!({"t": t, "type": "move", "pv": "pv1", "points": [[100, 200, 0], [120, 210, 100], [160, 260, 200]]}),
         });
     }
-    let events = Value::Array(list).to_string();
-    (
-        format!(r#"{{"v":1,"site":"{site}","sid":""#),
-        r#"","vid":null,"seq":"#.to_string(),
-        format!(r#","sent_at":{t},"events":{events}}}"#),
-    )
+    Value::Array(list)
 }
 
 fn agent() -> ureq::Agent {
@@ -428,6 +445,9 @@ fn main() -> Result<()> {
     let args = Args::parse();
     if args.store_rows > 0 {
         store_bench::write_throughput(args.store_rows)?;
+    }
+    if args.writer_events > 0 {
+        writer_bench::writer_throughput(args.writer_events, args.batch_events)?;
     }
     if args.query_events > 0 {
         store_bench::overview_latency(args.query_events, args.query_data.as_deref())?;

@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use sightline_insight::session::{IDLE_MS, SidSessions, continuation_of, session_key, sid_of};
+use sightline_insight::session::{IDLE_MS, SidSessions, continuation_of, sid_of};
 use sightline_store::{EventStore, SessionSpan};
 
 /// `sid`s remembered; two generations of this many (the older is dropped when the younger fills).
@@ -95,30 +95,29 @@ impl SessionDirectory {
         Ok(())
     }
 
-    /// The session key of an event at `t` of `sid`'s batch, and the session's visitor (`visitor` when the
-    /// session is new). [`Self::load`] must have seen the batch.
-    pub fn place(
-        &mut self,
+    /// The session (continuation number, see `session_key`) of an event at `t` of `sid`'s batch, and the
+    /// session's visitor (`visitor` when the session is new). [`Self::load`] must have seen the batch.
+    pub fn place<'a>(
+        &'a mut self,
         site_id: i64,
         sid: &str,
         first_batch: bool,
         t: i64,
-        visitor: &str,
-    ) -> (String, String) {
+        visitor: &'a str,
+    ) -> (u32, &'a str) {
         let key = (site_id, sid.to_string());
         if self.get_mut(&key).is_none() {
             self.insert(key.clone(), SidState::default());
         }
         let Some(state) = self.young.get_mut(&key) else {
-            return (session_key(sid, 0), visitor.to_string());
+            return (0, visitor);
         };
         let n = state.sessions.place(t, first_batch);
         let visitor = state
             .visitors
             .entry(n)
-            .or_insert_with(|| visitor.to_string())
-            .clone();
-        (session_key(sid, n), visitor)
+            .or_insert_with(|| visitor.to_string());
+        (n, visitor.as_str())
     }
 }
 
@@ -135,7 +134,7 @@ fn remember(state: &mut SidState, span: &SessionSpan) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sightline_insight::session::rows_of;
+    use sightline_insight::session::{rows_of, session_key};
     use sightline_model::EventRow;
     use sightline_store::duckdb::DuckDbEventStore;
     use sightline_store::{SpoolPosition, WriteBatch};
@@ -196,12 +195,12 @@ mod tests {
             .expect("load");
         assert_eq!(
             directory.place(1, "sid-a", false, T + 5_000, "visitor-today"),
-            ("sid-a".to_string(), "visitor-yesterday".to_string())
+            (0, "visitor-yesterday")
         );
         // 40 minutes later: a continuation, keyed by its first minute, with the new visitor id.
         let later = T + 45 * 60_000;
-        let (key, visitor) = directory.place(1, "sid-a", false, later, "visitor-today");
-        assert_eq!(key, format!("sid-a.{}", later / 60_000));
+        let (n, visitor) = directory.place(1, "sid-a", false, later, "visitor-today");
+        assert_eq!(session_key("sid-a", n), format!("sid-a.{}", later / 60_000));
         assert_eq!(visitor, "visitor-today");
     }
 
@@ -215,9 +214,9 @@ mod tests {
         directory
             .load(&store, &[pending("sid-b", false, vec![far])])
             .expect("load");
-        let (key, _) = directory.place(1, "sid-b", false, far, "v");
+        let (n, _) = directory.place(1, "sid-b", false, far, "v");
         assert_eq!(
-            key,
+            session_key("sid-b", n),
             format!("sid-b.{}", far / 60_000),
             "never the stored session's key"
         );
@@ -225,6 +224,6 @@ mod tests {
         fresh
             .load(&store, &[pending("sid-c", true, vec![T])])
             .expect("load");
-        assert_eq!(fresh.place(1, "sid-c", true, T, "v").0, "sid-c");
+        assert_eq!(fresh.place(1, "sid-c", true, T, "v").0, 0);
     }
 }

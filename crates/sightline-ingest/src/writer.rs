@@ -491,26 +491,31 @@ impl Worker {
         let first_batch = batch.seq == 0;
         let mut order: Vec<usize> = (0..rows.len()).collect();
         order.sort_by_key(|&i| rows[i].ts);
+        // Rows come keyed by the sid with the batch's visitor: most need no change (no allocation per row).
         for i in order {
-            let (session, visitor) = self.sessions.place(
+            let (n, visitor) = self.sessions.place(
                 header.site_id,
                 &batch.sid,
                 first_batch,
                 rows[i].ts,
                 &header.visitor,
             );
-            rows[i].session = session;
-            rows[i].visitor = visitor;
+            if rows[i].visitor != visitor {
+                rows[i].visitor = visitor.to_string();
+            }
+            if n != 0 {
+                rows[i].session = session::session_key(&batch.sid, n);
+            }
         }
         for blob in blobs {
-            let (session, _) = self.sessions.place(
+            let (n, _) = self.sessions.place(
                 header.site_id,
                 &batch.sid,
                 first_batch,
                 blob.t,
                 &header.visitor,
             );
-            blob.chunk.session = session;
+            blob.chunk.session = session::session_key(&batch.sid, n);
         }
     }
 }

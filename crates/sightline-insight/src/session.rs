@@ -117,7 +117,7 @@ pub fn rows_of(events: &[EventRow]) -> Vec<SessionRow> {
                 rows.push(empty_row(event));
                 rows.len() - 1
             });
-        merge(&mut rows[i], &row_of(event));
+        add_event(&mut rows[i], event);
     }
     rows
 }
@@ -128,7 +128,7 @@ pub fn add_replay(row: &mut SessionRow, bytes: u64) {
     row.replay_bytes += i64::try_from(bytes).unwrap_or(i64::MAX);
 }
 
-/// A row with a session's identity and none of its facts, to merge facts into.
+/// A row with a session's identity and none of its facts, to add events to.
 fn empty_row(event: &EventRow) -> SessionRow {
     SessionRow {
         site_id: event.site_id,
@@ -144,38 +144,63 @@ fn empty_row(event: &EventRow) -> SessionRow {
     }
 }
 
-/// The facts of one event.
-fn row_of(event: &EventRow) -> SessionRow {
-    let mut row = empty_row(event);
-    row.events = 1;
+/// Adds one event's facts to its session's row: the same as merging the row of that event alone, without
+/// building it (this runs for every stored event).
+fn add_event(row: &mut SessionRow, event: &EventRow) {
+    let first = (event.ts, event.visitor.as_str(), event.device)
+        < (row.started, row.visitor.as_str(), row.device.as_str());
+    if first {
+        row.visitor.clone_from(&event.visitor);
+        event.device.clone_into(&mut row.device);
+        row.browser.clone_from(&event.browser);
+        row.os.clone_from(&event.os);
+    }
+    row.started = row.started.min(event.ts);
+    row.ended = row.ended.max(event.ts);
+    row.received_at = row.received_at.max(event.received_at);
+    row.events += 1;
     match event.event_type {
         "pageview" => {
-            row.pageviews = 1;
-            row.entry_ts = Some(event.ts);
-            row.entry_page = event.path.clone();
-            row.entry_group = event.page_group.clone();
-            row.exit_ts = Some(event.ts);
-            row.exit_page = event.path.clone();
-            row.exit_group = event.page_group.clone();
-            row.channel = event.channel.map(str::to_string);
-            row.referrer = event.referrer.clone();
-            row.utm_source = event.utm_source.clone();
-            row.utm_medium = event.utm_medium.clone();
-            row.utm_campaign = event.utm_campaign.clone();
-            row.utm_term = event.utm_term.clone();
-            row.utm_content = event.utm_content.clone();
+            row.pageviews += 1;
+            let page = (Some(event.ts), &event.path);
+            if first_pageview(page, (row.entry_ts, &row.entry_page)) {
+                row.entry_ts = Some(event.ts);
+                row.entry_page.clone_from(&event.path);
+                row.entry_group.clone_from(&event.page_group);
+                row.channel = event.channel.map(str::to_string);
+                row.referrer.clone_from(&event.referrer);
+                row.utm_source.clone_from(&event.utm_source);
+                row.utm_medium.clone_from(&event.utm_medium);
+                row.utm_campaign.clone_from(&event.utm_campaign);
+                row.utm_term.clone_from(&event.utm_term);
+                row.utm_content.clone_from(&event.utm_content);
+            }
+            let later = match row.exit_ts {
+                None => true,
+                Some(exit) => (exit, &row.exit_page) < (event.ts, &event.path),
+            };
+            if later {
+                row.exit_ts = Some(event.ts);
+                row.exit_page.clone_from(&event.path);
+                row.exit_group.clone_from(&event.page_group);
+            }
         }
-        "pageleave" => row.active_ms = event.value.map_or(0, |v| v.max(0.0) as i64),
-        "click" => row.clicks = 1,
-        "error" => row.errors = 1,
-        "identify" => row.user_id = event.user_id.clone(),
+        "pageleave" => row.active_ms += event.value.map_or(0, |v| v.max(0.0) as i64),
+        "click" => row.clicks += 1,
+        "error" => row.errors += 1,
+        "identify" => {
+            if let Some(user) = &event.user_id
+                && row.user_id.as_ref().is_none_or(|known| known < user)
+            {
+                row.user_id = Some(user.clone());
+            }
+        }
         _ => {}
     }
     if let Some(revenue) = event.revenue {
-        row.revenue = revenue;
-        row.conversions = i64::from(revenue > 0.0);
+        row.revenue += revenue;
+        row.conversions += i64::from(revenue > 0.0);
     }
-    row
 }
 
 /// Merges `other` into `into` (two rows of one session). Commutative and associative, so rows merge in any

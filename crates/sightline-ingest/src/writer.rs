@@ -201,69 +201,130 @@ impl DeadLetters {
     }
 }
 
+/// One write built from spool records, not yet committed.
+struct Built {
+    records: Vec<(Vec<u8>, SpoolPosition)>,
+    position: SpoolPosition,
+    write: WriteBatch,
+    blobs: Vec<PendingBlob>,
+}
+
 impl Worker {
+    /// Commits each write while the next one is read and built, so decoding and sessionizing (a core) overlap
+    /// with DuckDB's append (the other core).
     fn run(mut self, start: SpoolPosition) {
-        let durable = self.spool.durable();
         let mut reader = self.spool.reader(start);
         let mut last_commit = Instant::now();
+        let mut pending: Option<Built> = None;
         loop {
-            let stopping = self.stop.load(Ordering::SeqCst);
-            let mut limit = durable.wait_past(reader.position(), POLL);
-            if reader.position() >= limit {
-                if stopping {
-                    break;
+            let Some(current) = pending.take() else {
+                match self.next_write(&mut reader, &mut last_commit, true) {
+                    NextWrite::Built(built) => pending = Some(built),
+                    NextWrite::Nothing => {}
+                    NextWrite::Stop => break,
                 }
                 continue;
-            }
-            let since = last_commit.elapsed();
-            if !stopping
-                && since < MIN_COMMIT_INTERVAL
-                && self.spool.pending_bytes(reader.position()) < MAX_COMMIT_BYTES as u64 / 2
-            {
-                std::thread::sleep(MIN_COMMIT_INTERVAL - since);
-                limit = durable.get();
-            }
-            last_commit = Instant::now();
-            let records = match reader.read(limit, MAX_COMMIT_BYTES) {
-                Ok(records) => records,
-                Err(e) => {
-                    self.fail(&format!("reading the spool: {e}"));
-                    reader = self.spool.reader(self.committed());
-                    continue;
-                }
             };
-            let position = records.last().map_or(reader.position(), |(_, end)| *end);
-            let (write, blobs) = match self.build(&records, position) {
-                Ok(built) => built,
-                Err(e) => {
-                    // The store could not say which sessions the events continue: retry, never guess.
-                    self.fail(&format!("looking up sessions: {e}"));
-                    std::thread::sleep(RETRY_BACKOFF);
-                    reader = self.spool.reader(self.committed());
-                    continue;
-                }
-            };
-            if let Err(e) = self.try_commit(&write, &blobs) {
-                self.fail(&format!("committing {} rows: {e}", write.rows.len()));
+            let (store, blob_store) = (self.store.clone(), self.blobs.clone());
+            let (committed, next) = std::thread::scope(|scope| {
+                let commit = scope
+                    .spawn(|| commit_write(&*store, &*blob_store, &current.write, &current.blobs));
+                let next = self.next_write(&mut reader, &mut last_commit, false);
+                let committed = commit
+                    .join()
+                    .unwrap_or_else(|_| Err(CommitError::Store("the commit panicked".into())));
+                (committed, next)
+            });
+            if let Err(e) = committed {
+                self.fail(&format!(
+                    "committing {} rows: {e}",
+                    current.write.rows.len()
+                ));
                 // Find out whether one record cannot be stored or the store is failing: one record at a time.
+                // The next write was built on top of this one: build it again afterwards.
                 let from = self.committed();
-                if !self.commit_one_by_one(&records, from) {
+                if !self.commit_one_by_one(&current.records, from) {
                     // Stopping: the uncommitted records stay in the spool and are written at the next start.
                     return;
                 }
+                reader = self.spool.reader(current.position);
+                self.after_commit(current.position, current.write.rows.len());
+                continue;
             }
-            self.committed_at(position, write.rows.len());
-            if let Err(e) = self.spool.remove_consumed(position) {
-                tracing::warn!(error = %e, "could not delete consumed spool segments");
+            self.after_commit(current.position, current.write.rows.len());
+            if let NextWrite::Built(built) = next {
+                pending = Some(built);
+            }
+        }
+    }
+
+    fn after_commit(&mut self, position: SpoolPosition, rows: usize) {
+        self.committed_at(position, rows);
+        if let Err(e) = self.spool.remove_consumed(position) {
+            tracing::warn!(error = %e, "could not delete consumed spool segments");
+        }
+    }
+
+    /// Reads and builds the next write. With `wait`, waits for records (and for more of them, up to
+    /// `MIN_COMMIT_INTERVAL`, while few are pending); without, takes only what is durable now.
+    fn next_write(
+        &mut self,
+        reader: &mut crate::spool::SpoolReader,
+        last_commit: &mut Instant,
+        wait: bool,
+    ) -> NextWrite {
+        let durable = self.spool.durable();
+        let stopping = self.stop.load(Ordering::SeqCst);
+        let mut limit = if wait {
+            durable.wait_past(reader.position(), POLL)
+        } else {
+            durable.get()
+        };
+        if reader.position() >= limit {
+            return if stopping && wait {
+                NextWrite::Stop
+            } else {
+                NextWrite::Nothing
+            };
+        }
+        let since = last_commit.elapsed();
+        if wait
+            && !stopping
+            && since < MIN_COMMIT_INTERVAL
+            && self.spool.pending_bytes(reader.position()) < MAX_COMMIT_BYTES as u64 / 2
+        {
+            std::thread::sleep(MIN_COMMIT_INTERVAL - since);
+            limit = durable.get();
+        }
+        *last_commit = Instant::now();
+        let records = match reader.read(limit, MAX_COMMIT_BYTES) {
+            Ok(records) => records,
+            Err(e) => {
+                self.fail(&format!("reading the spool: {e}"));
+                *reader = self.spool.reader(self.committed());
+                return NextWrite::Nothing;
+            }
+        };
+        let position = records.last().map_or(reader.position(), |(_, end)| *end);
+        match self.build(&records, position) {
+            Ok((write, blobs)) => NextWrite::Built(Built {
+                records,
+                position,
+                write,
+                blobs,
+            }),
+            Err(e) => {
+                // The store could not say which sessions the events continue: retry, never guess.
+                self.fail(&format!("looking up sessions: {e}"));
+                std::thread::sleep(RETRY_BACKOFF);
+                *reader = self.spool.reader(self.committed());
+                NextWrite::Nothing
             }
         }
     }
 
     fn try_commit(&self, write: &WriteBatch, blobs: &[PendingBlob]) -> Result<(), CommitError> {
-        self.store_blobs(blobs).map_err(CommitError::Blobs)?;
-        self.store
-            .commit(write)
-            .map_err(|e| CommitError::Store(e.to_string()))
+        commit_write(&*self.store, &*self.blobs, write, blobs)
     }
 
     fn committed_at(&mut self, position: SpoolPosition, rows: usize) {
@@ -375,15 +436,6 @@ impl Worker {
             .last_error
             .lock()
             .unwrap_or_else(|p| p.into_inner()) = Some(message.to_string());
-    }
-
-    fn store_blobs(&self, blobs: &[PendingBlob]) -> Result<(), String> {
-        for blob in blobs {
-            self.blobs
-                .put(&blob.key, &blob.bytes)
-                .map_err(|e| e.to_string())?;
-        }
-        Ok(())
     }
 
     /// The write for `records`: their rows and replay chunks, each placed in its session, and those sessions'
@@ -518,6 +570,31 @@ impl Worker {
             blob.chunk.session = session::session_key(&batch.sid, n);
         }
     }
+}
+
+enum NextWrite {
+    Built(Built),
+    /// Nothing to write now (or a failure, already reported).
+    Nothing,
+    /// Stopping, and everything durable is written.
+    Stop,
+}
+
+/// Stores a write's replay blobs, then the write itself (which points at them).
+fn commit_write(
+    store: &dyn EventStore,
+    blob_store: &dyn BlobStore,
+    write: &WriteBatch,
+    blobs: &[PendingBlob],
+) -> Result<(), CommitError> {
+    for blob in blobs {
+        blob_store
+            .put(&blob.key, &blob.bytes)
+            .map_err(|e| CommitError::Blobs(e.to_string()))?;
+    }
+    store
+        .commit(write)
+        .map_err(|e| CommitError::Store(e.to_string()))
 }
 
 /// The row of a session whose batch held only replay chunks (dated by the replay event, not rrweb's clock).

@@ -108,18 +108,38 @@ impl SidSessions {
 
 /// One row per session of `events` (each row holds only these events' facts; see [`merge`]).
 pub fn rows_of(events: &[EventRow]) -> Vec<SessionRow> {
-    let mut rows: Vec<SessionRow> = Vec::new();
-    let mut index: HashMap<(i64, &str), usize> = HashMap::new();
+    let mut rows = SessionRows::default();
     for event in events {
-        let i = *index
-            .entry((event.site_id, event.session.as_str()))
-            .or_insert_with(|| {
-                rows.push(empty_row(event));
-                rows.len() - 1
-            });
-        add_event(&mut rows[i], event);
+        rows.add(event);
     }
-    rows
+    rows.into_rows()
+}
+
+/// Session rows built one event at a time (for events streamed from a store, never all in memory).
+#[derive(Default)]
+pub struct SessionRows {
+    rows: Vec<SessionRow>,
+    /// Site → session → index in `rows` (two levels, so a lookup needs no owned key).
+    index: HashMap<i64, HashMap<String, usize>>,
+}
+
+impl SessionRows {
+    pub fn add(&mut self, event: &EventRow) {
+        let sessions = self.index.entry(event.site_id).or_default();
+        let i = match sessions.get(event.session.as_str()) {
+            Some(&i) => i,
+            None => {
+                self.rows.push(empty_row(event));
+                sessions.insert(event.session.clone(), self.rows.len() - 1);
+                self.rows.len() - 1
+            }
+        };
+        add_event(&mut self.rows[i], event);
+    }
+
+    pub fn into_rows(self) -> Vec<SessionRow> {
+        self.rows
+    }
 }
 
 /// Adds one stored replay chunk of `bytes` to its session's row.

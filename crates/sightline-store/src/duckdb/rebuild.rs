@@ -5,13 +5,13 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use duckdb::{Connection, params};
-use sightline_insight::session::{add_replay, rows_of};
+use sightline_insight::session::{SessionRows, add_replay};
 use sightline_model::{EventRow, SessionRow};
 
 use super::session_rows::append_rows;
 use crate::Result;
 
-/// Events per slice: bounds the rows held at once (a few hundred bytes each).
+/// Events per slice: each slice is one scan of the events; its sessions' rows are held until appended.
 const EVENTS_PER_SLICE: i64 = 1_000_000;
 
 /// Stored strings the event row keeps as `&'static str` (event types, devices, channels): a handful of distinct
@@ -102,10 +102,10 @@ fn slice_sessions(
                 utm_medium, utm_campaign, utm_term, utm_content, device, browser, os, value, revenue, received_at
          FROM events WHERE hash(session) % ? = ?",
     )?;
-    let mut events = Vec::new();
+    let mut sessions = SessionRows::default();
     let mut rows = stmt.query(params![slices, slice])?;
     while let Some(r) = rows.next()? {
-        events.push(EventRow {
+        sessions.add(&EventRow {
             site_id: r.get(0)?,
             ts: r.get(1)?,
             session: r.get(2)?,
@@ -130,5 +130,5 @@ fn slice_sessions(
             ..EventRow::default()
         });
     }
-    Ok(rows_of(&events))
+    Ok(sessions.into_rows())
 }

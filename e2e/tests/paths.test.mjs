@@ -41,11 +41,24 @@ test(
   },
 );
 
-test('an event stored before its pageview arrives is given the page afterwards', async () => {
+test('an event stored before its pageview gets its page from the batch it came in', async () => {
   const sid = `e2e-late-${Date.now()}`;
   const pv = 'e2e-pv-late-00000000001';
   const t = Date.now() - 5000;
-  await post({ sid, seq: 1, events: [{ t: t + 3000, type: 'vital', pv, name: 'LCP', value: 900, rating: 'good' }] });
+  const url = `${demo.server.base}/demo/cart.html`;
+  // The exit beacon is stored on its own first: its `pages` names the page (stored rows are never rewritten).
+  await post({ sid, seq: 1, pages: { [pv]: url }, events: [{ t: t + 3000, type: 'vital', pv, name: 'LCP', value: 900, rating: 'good' }] });
+  const early = await waitForEvents(demo.server, sid, (ev) => ev.length >= 1, { what: 'the early vital' });
+  assert.equal(early[0].path, '/demo/cart.html');
+  await post({ sid, seq: 0, events: [{ t, type: 'pageview', pv, url, ref: '', title: 'Cart', vw: 1280, vh: 800 }] });
+  const events = await waitForEvents(
+    demo.server,
+    sid,
+    (ev) => ev.length >= 2 && ev.every((e) => e.path === '/demo/cart.html'),
+    { what: 'both events with the cart path, in one session' },
+  );
+  assert.equal(ofType(events, 'vital')[0].page_group, '/demo/cart.html');
+});
   // Stored on its own first (no page known yet) ...
   await waitForEvents(demo.server, sid, (ev) => ev.length >= 1, { what: 'the early vital' });
   // ... then the pageview arrives in a later write and fills the page in.

@@ -29,7 +29,7 @@ pub struct SessionDirectory {
 pub struct Pending<'a> {
     pub site_id: i64,
     pub sid: &'a str,
-    /// The `sid`'s first batch: nothing of it can be stored yet.
+    /// The `sid`'s first batch (`seq` 0, stored once): nothing of the sid is stored yet, no need to ask.
     pub first_batch: bool,
     /// Event times of the batch (any order).
     pub times: Vec<i64>,
@@ -101,7 +101,6 @@ impl SessionDirectory {
         &'a mut self,
         site_id: i64,
         sid: &str,
-        first_batch: bool,
         t: i64,
         visitor: &'a str,
     ) -> (u32, &'a str) {
@@ -112,7 +111,9 @@ impl SessionDirectory {
         let Some(state) = self.young.get_mut(&key) else {
             return (0, visitor);
         };
-        let n = state.sessions.place(t, first_batch);
+        // The sid's own key is known to be free unless a session holds it: remembered, or loaded (the store is
+        // asked for the session keyed by the sid wherever it lies), so any new session may take it.
+        let n = state.sessions.place(t, true);
         let visitor = state
             .visitors
             .entry(n)
@@ -194,12 +195,12 @@ mod tests {
             .load(&store, &[pending("sid-a", false, vec![T + 5_000])])
             .expect("load");
         assert_eq!(
-            directory.place(1, "sid-a", false, T + 5_000, "visitor-today"),
+            directory.place(1, "sid-a", T + 5_000, "visitor-today"),
             (0, "visitor-yesterday")
         );
         // 40 minutes later: a continuation, keyed by its first minute, with the new visitor id.
         let later = T + 45 * 60_000;
-        let (n, visitor) = directory.place(1, "sid-a", false, later, "visitor-today");
+        let (n, visitor) = directory.place(1, "sid-a", later, "visitor-today");
         assert_eq!(session_key("sid-a", n), format!("sid-a.{}", later / 60_000));
         assert_eq!(visitor, "visitor-today");
     }
@@ -214,7 +215,7 @@ mod tests {
         directory
             .load(&store, &[pending("sid-b", false, vec![far])])
             .expect("load");
-        let (n, _) = directory.place(1, "sid-b", false, far, "v");
+        let (n, _) = directory.place(1, "sid-b", far, "v");
         assert_eq!(
             session_key("sid-b", n),
             format!("sid-b.{}", far / 60_000),
@@ -224,6 +225,22 @@ mod tests {
         fresh
             .load(&store, &[pending("sid-c", true, vec![T])])
             .expect("load");
-        assert_eq!(fresh.place(1, "sid-c", true, T, "v").0, 0);
+        assert_eq!(fresh.place(1, "sid-c", T, "v").0, 0);
+    }
+
+    #[test]
+    fn a_batch_that_overtakes_the_first_one_still_opens_the_sid_itself() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = DuckDbEventStore::open(&dir.path().join("e.duckdb")).expect("store");
+        let mut directory = SessionDirectory::default();
+        directory
+            .load(&store, &[pending("sid-d", false, vec![T + 3_000])])
+            .expect("load");
+        assert_eq!(directory.place(1, "sid-d", T + 3_000, "v").0, 0);
+        assert_eq!(
+            directory.place(1, "sid-d", T, "v").0,
+            0,
+            "then the first batch joins it"
+        );
     }
 }

@@ -546,18 +546,13 @@ impl Worker {
         rows: &mut [EventRow],
         blobs: &mut [PendingBlob],
     ) {
-        let first_batch = batch.seq == 0;
         let mut order: Vec<usize> = (0..rows.len()).collect();
         order.sort_by_key(|&i| rows[i].ts);
         // Rows come keyed by the sid with the batch's visitor: most need no change (no allocation per row).
         for i in order {
-            let (n, visitor) = self.sessions.place(
-                header.site_id,
-                &batch.sid,
-                first_batch,
-                rows[i].ts,
-                &header.visitor,
-            );
+            let (n, visitor) =
+                self.sessions
+                    .place(header.site_id, &batch.sid, rows[i].ts, &header.visitor);
             if rows[i].visitor != visitor {
                 rows[i].visitor = visitor.to_string();
             }
@@ -566,13 +561,9 @@ impl Worker {
             }
         }
         for blob in blobs {
-            let (n, _) = self.sessions.place(
-                header.site_id,
-                &batch.sid,
-                first_batch,
-                blob.t,
-                &header.visitor,
-            );
+            let (n, _) = self
+                .sessions
+                .place(header.site_id, &batch.sid, blob.t, &header.visitor);
             blob.chunk.session = session::session_key(&batch.sid, n);
         }
     }

@@ -58,8 +58,9 @@ pub trait EventStore: Send + Sync {
     -> Result<bool>;
     /// Forgets the keys of batches received before `before_ms` (retries that old are refused anyway).
     fn delete_batch_keys_before(&self, before_ms: i64) -> Result<u64>;
-    /// The stored sessions of `sids` on a site that lie within `[from, to]` (ms) at least in part, for placing
-    /// new events of those `sid`s (`sightline_insight::session::SidSessions`).
+    /// The stored sessions of `sids` on a site that lie within `[from, to]` (ms) at least in part, and the session
+    /// keyed by each sid itself wherever it lies: what placing new events of those `sid`s needs
+    /// (`sightline_insight::session::SidSessions`).
     fn session_spans(
         &self,
         site_id: i64,

@@ -525,15 +525,18 @@ impl EventStore for DuckDbEventStore {
         }
         self.read(|conn| {
             let mut spans = Vec::new();
-            // The time bounds prune the scan to recent row groups (zonemaps on `started` / `ended`).
+            // Asked only for sids the writer does not remember (after a restart, or a batch that overtook the
+            // sid's first one), so the scan of the session column is rare.
             for chunk in sids.chunks(SPAN_LOOKUP_SIDS) {
                 let placeholders = vec!["?"; chunk.len()].join(", ");
                 let mut stmt = conn.prepare(&format!(
                     "SELECT session, started, ended, visitor FROM sessions
-                     WHERE site_id = ? AND ended >= ? AND started <= ?
-                       AND split_part(session, '.', 1) IN ({placeholders})"
+                     WHERE site_id = ? AND (session IN ({placeholders})
+                        OR (ended >= ? AND started <= ? AND split_part(session, '.', 1) IN ({placeholders})))"
                 ))?;
-                let mut args: Vec<&dyn duckdb::ToSql> = vec![&site_id, &from, &to];
+                let mut args: Vec<&dyn duckdb::ToSql> = vec![&site_id];
+                args.extend(chunk.iter().map(|s| s as &dyn duckdb::ToSql));
+                args.extend([&from as &dyn duckdb::ToSql, &to]);
                 args.extend(chunk.iter().map(|s| s as &dyn duckdb::ToSql));
                 let found = stmt.query_map(args.as_slice(), |r| {
                     Ok(SessionSpan {

@@ -67,7 +67,7 @@ bench: $(DUCKDB_LIB) web
 soak: $(DUCKDB_LIB) web
 	$(CARGO) build --release -p sightline -p sightline-bench
 	cp $(DUCKDB_LIB) target/release/
-	./target/release/sightline-bench --bin target/release/sightline --store-rows 0 --query-events 0 --soak-secs 600
+	./target/release/sightline-bench --bin target/release/sightline --store-rows 0 --query-events 0 --writer-events 0 --soak-secs 600
 
 # After changing the HTTP API: refresh the dashboard's copy of the OpenAPI document and its generated types.
 openapi: $(DUCKDB_LIB)

@@ -171,45 +171,24 @@ pub(super) fn generate(
     let mut batches: Vec<Batch> = Vec::new();
     let mut current: Vec<Event> = Vec::new();
     let mut first_t = 0;
+    let flush_into = |batches: &mut Vec<Batch>, current: &mut Vec<Event>| {
+        push_batch(batches, current, &urls, site_key, &sid, &vid, now_ms)
+    };
     for Ev { event, flush } in evs {
         if !current.is_empty()
             && (current.len() >= BATCH_EVENTS || event.t - first_t >= FLUSH_INTERVAL_MS)
         {
-            push_batch(
-                &mut batches,
-                &mut current,
-                &urls,
-                site_key,
-                &sid,
-                &vid,
-                now_ms,
-            );
+            flush_into(&mut batches, &mut current);
         }
         if current.is_empty() {
             first_t = event.t;
         }
         current.push(event);
         if flush {
-            push_batch(
-                &mut batches,
-                &mut current,
-                &urls,
-                site_key,
-                &sid,
-                &vid,
-                now_ms,
-            );
+            flush_into(&mut batches, &mut current);
         }
     }
-    push_batch(
-        &mut batches,
-        &mut current,
-        &urls,
-        site_key,
-        &sid,
-        &vid,
-        now_ms,
-    );
+    flush_into(&mut batches, &mut current);
 
     let truth = SessionTruth {
         sid,

@@ -182,6 +182,10 @@ fn add_event(row: &mut SessionRow, event: &EventRow) {
     match event.event_type {
         "pageview" => {
             row.pageviews += 1;
+            if let Some(path) = &event.path {
+                let at = row.page_paths.partition_point(|p| p < path);
+                row.page_paths.insert(at, path.clone());
+            }
             let page = (Some(event.ts), &event.path);
             if first_pageview(page, (row.entry_ts, &row.entry_page)) {
                 row.entry_ts = Some(event.ts);
@@ -275,6 +279,10 @@ pub fn merge(into: &mut SessionRow, other: &SessionRow) {
     into.replay_chunks += other.replay_chunks;
     into.replay_bytes += other.replay_bytes;
     into.received_at = into.received_at.max(other.received_at);
+    if !other.page_paths.is_empty() {
+        into.page_paths.extend(other.page_paths.iter().cloned());
+        into.page_paths.sort_unstable();
+    }
 }
 
 /// Whether pageview `a` (time, path) comes strictly before `b`; a missing pageview comes after every other.

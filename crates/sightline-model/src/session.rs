@@ -54,6 +54,9 @@ pub struct SessionRow {
     pub replay_bytes: i64,
     /// Latest arrival at the server (ms): retention deletes a session once all of it is older than its cutoff.
     pub received_at: i64,
+    /// The path of each pageview, sorted (repeats kept): merged as a sorted union, so reports filter by page
+    /// and count top pages from sessions without joining their events.
+    pub page_paths: Vec<String>,
 }
 
 impl SessionRow {

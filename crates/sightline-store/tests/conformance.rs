@@ -212,10 +212,10 @@ fn duckdb_upgrade_builds_the_sessions_of_stored_events() {
             ..EventRow::default()
         })
         .collect();
-    // An old release's file: migrations 1-3 and their rows, no sessions table.
-    let old = dir.path().join("old.duckdb");
-    {
-        let conn = duckdb::Connection::open(&old).expect("old");
+    // Old releases' files: migrations 1-3 (no sessions table) and 1-4 (sessions without page paths, holding a
+    // stale row the upgrade must replace), with their events.
+    let write_old = |old: &std::path::Path, sessions_table: bool| {
+        let conn = duckdb::Connection::open(old).expect("old");
         conn.execute_batch(
             "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, applied_at TIMESTAMP DEFAULT current_timestamp);",
         )
@@ -224,7 +224,11 @@ fn duckdb_upgrade_builds_the_sessions_of_stored_events() {
             (1, include_str!("../migrations/duckdb/0001_events.sql")),
             (2, include_str!("../migrations/duckdb/0002_replay.sql")),
             (3, include_str!("../migrations/duckdb/0003_received_at.sql")),
-        ] {
+            (4, include_str!("../migrations/duckdb/0004_sessions.sql")),
+        ]
+        .into_iter()
+        .take(if sessions_table { 4 } else { 3 })
+        {
             conn.execute_batch(sql).expect("migration");
             conn.execute(
                 "INSERT INTO schema_migrations (version) VALUES (?)",
@@ -258,8 +262,15 @@ fn duckdb_upgrade_builds_the_sessions_of_stored_events() {
                 ])
                 .expect("row");
         }
-    }
-    let upgraded = DuckDbEventStore::open(&old).expect("upgrade");
+        if sessions_table {
+            conn.execute_batch(
+                "INSERT INTO sessions VALUES (1, 's0', 'v0', 0, NULL, 0, 0, 0, 0, 99, 99, NULL, NULL, NULL,
+                 NULL, NULL, NULL, 'mobile', 'Safari', 'iOS', NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0,
+                 0, 0, 0, 0)",
+            )
+            .expect("stale session");
+        }
+    };
     let incremental = DuckDbEventStore::open(&dir.path().join("new.duckdb")).expect("new");
     for (i, part) in rows.chunks(7).enumerate() {
         incremental
@@ -283,20 +294,45 @@ fn duckdb_upgrade_builds_the_sessions_of_stored_events() {
         limit: 10,
         offset: 0,
     };
-    let built = upgraded.sessions(1, &query).expect("upgraded");
-    assert_eq!(built.total, 4);
-    assert_eq!(built, incremental.sessions(1, &query).expect("incremental"));
-    assert_eq!(built.sessions.iter().map(|s| s.revenue).sum::<f64>(), 12.5);
-    assert_eq!(
-        built
-            .sessions
-            .iter()
-            .map(|s| s.pageviews + s.clicks)
-            .sum::<u64>(),
-        40
-    );
-    drop(upgraded);
-    // Built once: reopening does not add them again.
-    let reopened = DuckDbEventStore::open(&old).expect("reopen");
-    assert_eq!(reopened.sessions(1, &query).expect("again").total, 4);
+    let overview_query = |page: Option<&str>| sightline_store::OverviewQuery {
+        from: t0,
+        to: t0 + 86_400_000,
+        filters: SessionFilters {
+            page: page.map(str::to_string),
+            ..SessionFilters::default()
+        },
+        limit: 10,
+    };
+    for (name, sessions_table) in [("v3.duckdb", false), ("v4.duckdb", true)] {
+        let old = dir.path().join(name);
+        write_old(&old, sessions_table);
+        let upgraded = DuckDbEventStore::open(&old).expect("upgrade");
+        let built = upgraded.sessions(1, &query).expect("upgraded");
+        assert_eq!(built.total, 4);
+        assert_eq!(built, incremental.sessions(1, &query).expect("incremental"));
+        assert_eq!(built.sessions.iter().map(|s| s.revenue).sum::<f64>(), 12.5);
+        assert_eq!(
+            built
+                .sessions
+                .iter()
+                .map(|s| s.pageviews + s.clicks)
+                .sum::<u64>(),
+            40
+        );
+        for page in [None, Some("/page0"), Some("/page3")] {
+            assert_eq!(
+                upgraded
+                    .overview(1, &overview_query(page))
+                    .expect("upgraded"),
+                incremental
+                    .overview(1, &overview_query(page))
+                    .expect("incremental"),
+                "{name}: overview for page {page:?}"
+            );
+        }
+        drop(upgraded);
+        // Built once: reopening does not add them again.
+        let reopened = DuckDbEventStore::open(&old).expect("reopen");
+        assert_eq!(reopened.sessions(1, &query).expect("again").total, 4);
+    }
 }

@@ -80,6 +80,7 @@ fn a_sessions_facts_from_its_events() {
     assert_eq!(row.active_ms, 65_000);
     assert_eq!(row.entry_page.as_deref(), Some("/"));
     assert_eq!(row.exit_page.as_deref(), Some("/product/:id"));
+    assert_eq!(row.page_paths, ["/", "/product/:id"]);
     assert_eq!(
         row.channel.as_deref(),
         Some("organic_search"),
@@ -120,6 +121,19 @@ fn rows_of_any_split_of_the_events_merge_into_the_whole_row_in_any_order() {
         merge(&mut one_by_one, &whole(std::slice::from_ref(e)));
     }
     assert_eq!(one_by_one, expected, "a late event updates its session");
+}
+
+#[test]
+fn page_paths_keep_every_pageview_sorted_whichever_part_holds_it() {
+    let events = [
+        pageview(MIDNIGHT, "/b"),
+        pageview(MIDNIGHT + 1_000, "/a"),
+        pageview(MIDNIGHT + 2_000, "/b"),
+    ];
+    let mut late = whole(&events[2..]);
+    merge(&mut late, &whole(&events[..2]));
+    assert_eq!(late.page_paths, ["/a", "/b", "/b"]);
+    assert_eq!(late, whole(&events));
 }
 
 #[test]

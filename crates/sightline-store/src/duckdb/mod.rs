@@ -28,10 +28,15 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../../migrations/duckdb/0003_received_at.sql"),
     ),
     (4, include_str!("../../migrations/duckdb/0004_sessions.sql")),
+    (
+        5,
+        include_str!("../../migrations/duckdb/0005_session_pages.sql"),
+    ),
 ];
 
-/// The migration that added the `sessions` table: a store older than it gets its sessions built once.
-const SESSIONS_MIGRATION: i64 = 4;
+/// The latest migration that changed how session rows are built: it empties `sessions`, and the same
+/// transaction builds them again from the stored events (a crash midway leaves the migration to redo).
+const SESSIONS_REBUILD_MIGRATION: i64 = 5;
 
 /// DuckDB's memory budget (buffer manager) and worker threads, for the whole database.
 const MEMORY_LIMIT_MB: u32 = 192;
@@ -118,10 +123,7 @@ impl DuckDbEventStore {
 
     fn from_connection(conn: Connection, path: Option<PathBuf>) -> Result<Self> {
         configure(&conn)?;
-        let applied_before = migrate(&conn)?;
-        if applied_before < SESSIONS_MIGRATION {
-            rebuild::build_sessions(&conn)?;
-        }
+        migrate(&conn)?;
         Ok(Self {
             path,
             swap: RwLock::new(()),
@@ -217,7 +219,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// Applies the pending migrations; returns the version the store was at before.
-fn migrate(conn: &Connection) -> Result<i64> {
+fn migrate(conn: &Connection) -> Result<()> {
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TIMESTAMP DEFAULT current_timestamp)",
     )?;
@@ -227,16 +229,33 @@ fn migrate(conn: &Connection) -> Result<i64> {
         |r| r.get(0),
     )?;
     for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > applied) {
-        in_transaction(conn, || {
-            conn.execute_batch(sql)?;
-            conn.execute(
-                "INSERT INTO schema_migrations (version) VALUES (?)",
-                params![version],
-            )
-        })?;
+        conn.execute_batch("BEGIN TRANSACTION")?;
+        let migrated = conn
+            .execute_batch(sql)
+            .map_err(StoreError::from)
+            .and_then(|()| {
+                if *version == SESSIONS_REBUILD_MIGRATION {
+                    rebuild::build_sessions(conn)?;
+                }
+                Ok(())
+            })
+            .and_then(|()| {
+                conn.execute(
+                    "INSERT INTO schema_migrations (version) VALUES (?)",
+                    params![version],
+                )?;
+                Ok(())
+            });
+        match migrated {
+            Ok(()) => conn.execute_batch("COMMIT")?,
+            Err(e) => {
+                conn.execute_batch("ROLLBACK")?;
+                return Err(e);
+            }
+        }
         tracing::info!(version, "applied events schema migration");
     }
-    Ok(applied)
+    Ok(())
 }
 
 /// Appends rows column by column through Arrow: several times faster than row-wise `append_row`.

@@ -3,7 +3,7 @@
 use duckdb::{Connection, ToSql};
 
 use super::report::{ReportSessions, begin_report, end_report, report_sessions};
-use crate::{Breakdown, Overview, OverviewQuery, Result, SeriesPoint, SessionFilters};
+use crate::{Breakdown, Overview, OverviewQuery, Result, SeriesPoint};
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -23,7 +23,7 @@ fn collect_breakdown(conn: &Connection, sql: &str, args: &[&dyn ToSql]) -> Resul
 
 pub(super) fn overview(conn: &Connection, site_id: i64, query: &OverviewQuery) -> Result<Overview> {
     let report = begin_report(conn, site_id, query.from, query.to, &query.filters)?;
-    let overview = overview_of(conn, site_id, query, &report);
+    let overview = overview_of(conn, query, &report);
     end_report(conn)?;
     overview
 }
@@ -33,7 +33,6 @@ const BREAKDOWNS: [&str; 5] = ["entry_page", "exit_page", "channel", "device", "
 
 fn overview_of(
     conn: &Connection,
-    site_id: i64,
     query: &OverviewQuery,
     report: &ReportSessions,
 ) -> Result<Overview> {
@@ -108,33 +107,16 @@ fn overview_of(
         }
     }
     let [entry_pages, exit_pages, channels, devices, browsers] = breakdowns;
-    // Pageviews inside the range, of the report's sessions. Unfiltered, those are all pageviews in the range but
-    // the few of sessions that started before it: excluding those is cheaper than matching 400 k sessions.
-    let top_pages = if query.filters == SessionFilters::default() {
-        collect_breakdown(
-            conn,
-            "SELECT e.path, count(DISTINCT e.visitor), count(*)
-             FROM events e
-             WHERE e.site_id = $1 AND e.ts >= $2 AND e.ts < $3 AND e.type = 'pageview'
-               AND e.session NOT IN (SELECT session FROM sessions
-                                     WHERE site_id = $1 AND started < $2 AND ended >= $2)
-             GROUP BY 1 ORDER BY 2 DESC, 3 DESC, 1 LIMIT $4",
-            &[&site_id, &query.from, &query.to, &limit],
-        )?
-    } else {
-        let sql = format!(
-            "SELECT e.path, count(DISTINCT e.visitor), count(*)
-             FROM events e
-             WHERE e.site_id = ? AND e.ts >= ? AND e.ts < ? AND e.type = 'pageview'
-               AND e.session IN (SELECT s.session {})
-             GROUP BY 1 ORDER BY 2 DESC, 3 DESC, 1 LIMIT ?",
-            report.sql
-        );
-        let mut args: Vec<&dyn ToSql> = vec![&site_id, &query.from, &query.to];
-        args.extend(report.args());
-        args.push(&limit);
-        collect_breakdown(conn, &sql, &args)?
-    };
+    // The pageviews of the report's sessions (all of them, as the totals count them), from their sessions' rows.
+    let sql = format!(
+        "SELECT path, count(DISTINCT visitor_hash), count(*)
+         FROM (SELECT s.visitor_hash, unnest(s.page_paths) AS path {})
+         GROUP BY 1 ORDER BY 2 DESC, 3 DESC, 1 LIMIT ?",
+        report.sql
+    );
+    let mut args = report.args();
+    args.push(&limit);
+    let top_pages = collect_breakdown(conn, &sql, &args)?;
     Ok(Overview {
         visitors: visitors.max(0) as u64,
         sessions: sessions.max(0) as u64,

@@ -31,7 +31,8 @@ impl Interner {
     }
 }
 
-/// Builds the sessions of every stored event (the `sessions` table must be empty), then `visitors`.
+/// Builds the sessions of every stored event (`sessions` and `visitors` must be empty), inside the caller's
+/// transaction.
 pub(super) fn build_sessions(conn: &Connection) -> Result<()> {
     let events: i64 = conn.query_row("SELECT count(*) FROM events", [], |r| r.get(0))?;
     if events == 0 {
@@ -69,7 +70,7 @@ pub(super) fn build_sessions(conn: &Connection) -> Result<()> {
                 add_replay(&mut rows[i], bytes.max(0) as u64);
             }
         }
-        super::in_transaction(conn, || append_rows(conn, "sessions", &rows))?;
+        append_rows(conn, "sessions", &rows)?;
         sessions += rows.len();
         tracing::info!(
             slice = slice + 1,

@@ -1,6 +1,6 @@
 //! The sessions a report covers: `FROM sessions s WHERE …` for one site, a time range and the filters. Every
 //! report (overview, series, sessions list) reads the `sessions` table through this; events only where a filter
-//! is about events (viewed a page, clicked an element).
+//! is about events (clicked an element).
 
 use duckdb::{Connection, ToSql};
 
@@ -18,8 +18,8 @@ impl ReportSessions {
     }
 }
 
-/// The report's sessions for a request that reads them several times: a filter on events (viewed a page,
-/// clicked an element) is evaluated once into the connection's `report_keys` table instead of once per query.
+/// The report's sessions for a request that reads them several times: a filter on events (clicked an
+/// element) is evaluated once into the connection's `report_keys` table instead of once per query.
 /// Call [`end_report`] after the last query.
 pub(super) fn begin_report(
     conn: &Connection,
@@ -55,10 +55,7 @@ type Select = (String, Vec<Box<dyn ToSql>>);
 /// The session keys the filters on events select (`SELECT session …`), if there are such filters.
 fn event_filter(site_id: i64, from: i64, f: &SessionFilters) -> Option<Select> {
     // A session's events are no older than its start, so `ts >= from` prunes the scan to the range.
-    let events: [(&str, &str, &Option<String>); 2] = [
-        ("pageview", "path", &f.page),
-        ("click", "selector", &f.clicked),
-    ];
+    let events: [(&str, &str, &Option<String>); 1] = [("click", "selector", &f.clicked)];
     let mut selects = Vec::new();
     let mut args: Vec<Box<dyn ToSql>> = Vec::new();
     for (event_type, column, value) in events {
@@ -106,6 +103,10 @@ pub(super) fn report_sessions(
             sql.push_str(&format!(" AND s.{column} = ?"));
             args.push(Box::new(value.clone()));
         }
+    }
+    if let Some(page) = &f.page {
+        sql.push_str(" AND list_contains(s.page_paths, ?)");
+        args.push(Box::new(page.clone()));
     }
     match (keys, event_filter(site_id, from, f)) {
         (Some(keys), _) => sql.push_str(&format!(" AND s.session IN ({keys})")),

@@ -6,7 +6,9 @@
 use std::sync::{Arc, LazyLock};
 
 use duckdb::Connection;
-use duckdb::arrow::array::{ArrayRef, Float64Array, Int64Array, StringArray, UInt64Array};
+use duckdb::arrow::array::{
+    ArrayRef, Float64Array, Int64Array, ListBuilder, StringArray, StringBuilder, UInt64Array,
+};
 use duckdb::arrow::record_batch::RecordBatch;
 use sightline_insight::session::IDLE_MS;
 use sightline_model::SessionRow;
@@ -18,8 +20,8 @@ pub(super) fn visitor_hash(visitor: &str) -> u64 {
     })
 }
 
-/// Columns of `sessions` (migrations/duckdb/0004_sessions.sql) in table order.
-const COLUMNS: [&str; 34] = [
+/// Columns of `sessions` (migrations/duckdb/0004_sessions.sql, 0005_session_pages.sql) in table order.
+const COLUMNS: [&str; 35] = [
     "site_id",
     "session",
     "visitor",
@@ -54,6 +56,7 @@ const COLUMNS: [&str; 34] = [
     "replay_chunks",
     "replay_bytes",
     "received_at",
+    "page_paths",
 ];
 
 fn arrow_batch(rows: &[SessionRow]) -> duckdb::Result<RecordBatch> {
@@ -106,6 +109,7 @@ fn arrow_batch(rows: &[SessionRow]) -> duckdb::Result<RecordBatch> {
         int(rows, |r| Some(r.replay_chunks)),
         int(rows, |r| Some(r.replay_bytes)),
         int(rows, |r| Some(r.received_at)),
+        page_paths(rows),
     ];
     let named = COLUMNS
         .iter()
@@ -113,6 +117,17 @@ fn arrow_batch(rows: &[SessionRow]) -> duckdb::Result<RecordBatch> {
         .map(|(name, array)| (*name, array));
     RecordBatch::try_from_iter(named)
         .map_err(|e| duckdb::Error::ToSqlConversionFailure(Box::new(e)))
+}
+
+fn page_paths(rows: &[SessionRow]) -> ArrayRef {
+    let mut lists = ListBuilder::new(StringBuilder::new());
+    for row in rows {
+        for path in &row.page_paths {
+            lists.values().append_value(path);
+        }
+        lists.append(true);
+    }
+    Arc::new(lists.finish())
 }
 
 /// `a` comes before `b` for columns taken "of the earliest part" (ties broken by value, as in `merge`).
@@ -179,6 +194,7 @@ static MERGE_SESSIONS: LazyLock<String> = LazyLock::new(|| {
         set.push(format!("{column} = s.{column} + p.{column}"));
     }
     set.push("received_at = greatest(s.received_at, p.received_at)".into());
+    set.push("page_paths = list_sort(list_concat(s.page_paths, p.page_paths))".into());
     let columns = COLUMNS.join(", ");
     let values = COLUMNS
         .iter()
@@ -244,6 +260,10 @@ mod tests {
         let conn = Connection::open_in_memory().expect("db");
         conn.execute_batch(include_str!("../../migrations/duckdb/0004_sessions.sql"))
             .expect("schema");
+        conn.execute_batch(include_str!(
+            "../../migrations/duckdb/0005_session_pages.sql"
+        ))
+        .expect("schema");
         let mut stmt = conn
             .prepare("SELECT column_name FROM information_schema.columns WHERE table_name = 'sessions' ORDER BY ordinal_position")
             .expect("columns");

@@ -1,4 +1,5 @@
-//! Pure analysis over stored rows: the sessionizer today; detectors and statistics next. No I/O here: the
-//! writer and the stores call these functions and keep the results.
+//! Pure analysis over stored rows: the sessionizer, the frustration detectors; statistics next. No I/O here:
+//! the writer and the stores call these functions and keep the results.
 
+pub mod detect;
 pub mod session;

@@ -216,7 +216,10 @@ pub fn detect(events: &[EventRow], t: &Thresholds) -> Vec<Detection> {
     rows.sort_by(|a, b| cmp_rows(a, b));
     let mut pageviews: BTreeMap<&str, Vec<&EventRow>> = BTreeMap::new();
     for row in &rows {
-        pageviews.entry(row.pageview.as_str()).or_default().push(row);
+        pageviews
+            .entry(row.pageview.as_str())
+            .or_default()
+            .push(row);
     }
     let mut out = Vec::new();
     for events in pageviews.values() {
@@ -244,8 +247,22 @@ fn cmp_f64(a: Option<f64>, b: Option<f64>) -> Ordering {
 
 /// A total order on everything the detectors read, so that the input order never changes the output.
 fn cmp_rows(a: &EventRow, b: &EventRow) -> Ordering {
-    (a.ts, a.event_type, &a.pageview, &a.selector, &a.name, &a.tag)
-        .cmp(&(b.ts, b.event_type, &b.pageview, &b.selector, &b.name, &b.tag))
+    (
+        a.ts,
+        a.event_type,
+        &a.pageview,
+        &a.selector,
+        &a.name,
+        &a.tag,
+    )
+        .cmp(&(
+            b.ts,
+            b.event_type,
+            &b.pageview,
+            &b.selector,
+            &b.name,
+            &b.tag,
+        ))
         .then_with(|| cmp_f64(a.x, b.x))
         .then_with(|| cmp_f64(a.y, b.y))
         .then_with(|| cmp_f64(a.value, b.value))

@@ -34,7 +34,10 @@ pub(super) fn u_turns(rows: &[&EventRow], t: &Thresholds, out: &mut Vec<Detectio
 /// `events`: one pageview's events, in time order.
 pub(super) fn detect_in_pageview(events: &[&EventRow], t: &Thresholds, out: &mut Vec<Detection>) {
     excessive_scroll(events, t, out);
-    let first_input = events.iter().find(|e| e.event_type == "input").map(|e| e.ts);
+    let first_input = events
+        .iter()
+        .find(|e| e.event_type == "input")
+        .map(|e| e.ts);
     for &row in events {
         match row.event_type {
             "input" if row.name.as_deref() == Some("abandon") => {

@@ -61,9 +61,11 @@ fn points<'a>(events: &[&'a EventRow]) -> Vec<Point<'a>> {
             continue;
         };
         for sample in samples {
-            let coords = sample
-                .as_array()
-                .map(|a| a.iter().filter_map(serde_json::Value::as_f64).collect::<Vec<_>>());
+            let coords = sample.as_array().map(|a| {
+                a.iter()
+                    .filter_map(serde_json::Value::as_f64)
+                    .collect::<Vec<_>>()
+            });
             if let Some(&[x, y, dt]) = coords.as_deref()
                 && dt.is_finite()
             {
@@ -86,8 +88,8 @@ fn velocity(a: &Point, b: &Point, t: &Thresholds) -> Option<(f64, f64)> {
     if dt <= 0 || dt > t.thrashed_cursor_max_sample_gap_ms {
         return None;
     }
-    let s = dt as f64 / 1_000.0;
-    Some(((b.x - a.x) / s, (b.y - a.y) / s))
+    let per_s = 1_000.0 / dt as f64;
+    Some(((b.x - a.x) * per_s, (b.y - a.y) * per_s))
 }
 
 /// Whether velocity component `a` turns into `b` (opposite signs), both at least `min` px/s.

@@ -76,8 +76,8 @@ fn rage_clicks(
 ) {
     let n = t.rage_click_min_clicks.max(2);
     let at = |k: usize| clicks[candidates[k]];
-    let mut i = 0;
-    while i + n <= candidates.len() {
+    let mut i = 0usize;
+    while i.saturating_add(n) <= candidates.len() {
         let first = at(i);
         let near = |k: usize| distance(first, at(k)) <= t.rage_click_radius_px;
         let starts = (i + 1..i + n).all(near)

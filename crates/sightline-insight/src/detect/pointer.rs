@@ -112,8 +112,8 @@ fn thrashed_cursor(events: &[&EventRow], t: &Thresholds, out: &mut Vec<Detection
         })
         .collect();
     let n = t.thrashed_cursor_min_reversals.max(1);
-    let mut i = 0;
-    while i + n <= reversals.len() {
+    let mut i = 0usize;
+    while i.saturating_add(n) <= reversals.len() {
         let within = |last: usize| {
             reversals[last].t.saturating_sub(reversals[last + 1 - n].t)
                 <= t.thrashed_cursor_window_ms

@@ -988,3 +988,48 @@ fn friction_combines_kinds_as_independent_chances_and_caps_each_kind_at_three() 
     );
     assert_eq!(friction_score(&d[..2], &odd), 0.0);
 }
+
+#[test]
+fn extreme_thresholds_never_panic() {
+    let events = shop_session();
+    let huge = Thresholds {
+        rage_click_min_clicks: usize::MAX,
+        thrashed_cursor_min_reversals: usize::MAX,
+        rage_click_window_ms: i64::MAX,
+        error_click_window_ms: i64::MAX,
+        u_turn_max_ms: i64::MAX,
+        thrashed_cursor_window_ms: i64::MAX,
+        thrashed_cursor_max_sample_gap_ms: i64::MAX,
+        excessive_scroll_min_direction_changes: u64::MAX,
+        ..Thresholds::default()
+    };
+    let found = detect(&events, &huge);
+    assert!(!kinds(&found).contains(&Kind::RageClick));
+    assert!(kinds(&found).contains(&Kind::UTurn));
+    let odd = Thresholds {
+        rage_click_min_clicks: 0,
+        thrashed_cursor_min_reversals: 0,
+        rage_click_window_ms: i64::MIN,
+        rage_click_radius_px: f64::NAN,
+        error_click_window_ms: -1,
+        u_turn_max_ms: i64::MIN,
+        excessive_scroll_min_direction_changes: 0,
+        excessive_scroll_max_progress_pct: f64::NAN,
+        thrashed_cursor_min_speed_px_s: f64::NAN,
+        thrashed_cursor_max_sample_gap_ms: i64::MIN,
+        thrashed_cursor_window_ms: i64::MIN,
+        hesitation_min_ms: f64::INFINITY,
+        slow_page_lcp_ms: f64::NAN,
+    };
+    let found = kinds(&detect(&events, &odd));
+    for never in [
+        Kind::RageClick,
+        Kind::ErrorClick,
+        Kind::UTurn,
+        Kind::ExcessiveScroll,
+        Kind::ThrashedCursor,
+        Kind::Hesitation,
+    ] {
+        assert!(!found.contains(&never), "{never}");
+    }
+}

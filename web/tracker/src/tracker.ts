@@ -60,6 +60,15 @@ const PASSIVE = /^(error|request|vital|layout|pageleave|replay)$/;
 /** Form fields (not buttons) whose focus, blur, change, submit and abandonment are recorded. */
 const isField = (el: EventTarget | null): el is HTMLInputElement =>
   el instanceof Element && el.matches('input,select,textarea') && !/^(submit|button|reset|image|hidden)$/.test((el as HTMLInputElement).type);
+/**
+ * Fields whose use can be abandoned: entries, not state toggles (checkbox, radio, range, color,
+ * file, and a select outside a form, e.g. a filter or a sort order).
+ */
+const isEntry = (el: HTMLInputElement) =>
+  !/^(checkbox|radio|range|color|file)$/.test(el.type) && (!!el.form || el.localName != 'select');
+
+/** DOM events of form fields → `input` event action (`input` itself only marks the field used). */
+const FIELD_EVENTS: Record<string, string> = { focusin: 'focus', focusout: 'blur', change: 'change', input: '' };
 
 type Hover = { el: Element; t: number; clicked: boolean; sel?: string };
 
@@ -117,9 +126,12 @@ export function init(o: Options): Sightline {
   let lastMove = 0;
   // clicks, hovers, forms, layout
   let pointer = 'mouse';
+  /** Focus moved since the last pointerdown (a field focused by the press, a native select opened). */
+  let focusMoved = false;
   const pending: Ev[] = [];
   let hover: Hover | null = null;
-  const used = new Map<Element, Element>();
+  /** Form (or field without a form) → its last used entry field, until submitted or taken. */
+  const used = new Map<Element, HTMLInputElement>();
   let layoutWidth = 0;
   let layoutTimer: ReturnType<typeof setTimeout> | 0 = 0;
   let resizeTimer: ReturnType<typeof setTimeout> | 0 = 0;
@@ -227,15 +239,18 @@ export function init(o: Options): Sightline {
       });
     }
     if (final) {
-      used.forEach((el) => emit('input', { sel: selector(el), action: 'abandon', field: fieldType(el) }));
+      // a field empty again was taken by the app (added, sent) or cleared by the user
+      used.forEach((el) => el.value && inputEvent(el, 'abandon'));
       used.clear();
     }
   }
 
-  /** History navigation: a new pageview when path, query (or a #/ route) changed. */
+  /** History navigation (a click's effect, even to a fragment): a new pageview when path, query (or a #/ route) changed. */
   function nav(): void {
-    if (stopped || keyOf() === pageKey) return;
     markChanged();
+    if (!stopped && keyOf() !== pageKey) newPage();
+  }
+  function newPage(): void {
     const ref = href;
     leave(true);
     pageview(ref);
@@ -290,7 +305,8 @@ export function init(o: Options): Sightline {
         rx: rel(e.clientX - r.left, r.width),
         ry: rel(e.clientY - r.top, r.height),
         pointer: (e as PointerEvent).pointerType || pointer,
-        changed: false,
+        // the press moved focus (before this click event): that is its effect
+        changed: focusMoved,
       },
       t,
     );
@@ -340,7 +356,7 @@ export function init(o: Options): Sightline {
     const t = now();
     lastScroll = t;
     active(t);
-    if (pending.length) markChanged();
+    markChanged();
     const y = scrollY;
     if (Math.abs(y - lastY) >= 30) {
       const d = y > lastY ? 1 : -1;
@@ -373,20 +389,33 @@ export function init(o: Options): Sightline {
   function fieldType(el: Element): string {
     return (el as HTMLInputElement).type || el.localName;
   }
-  function field(action: string) {
-    return (e: Event) => {
-      const el = e.target;
-      if (!isField(el)) return;
-      if (action === 'input' || action === 'change') used.set(el.form || el, el);
-      if (action === 'input') return;
-      emit('input', { sel: selector(el), action, field: fieldType(el) });
-    };
+  function inputEvent(el: Element, action: string, field = fieldType(el)): void {
+    emit('input', { sel: selector(el), action, field });
+  }
+  function onField(e: Event): void {
+    const el = e.target;
+    const type = e.type;
+    // focus moved after a click: its effect
+    if (type[0] == 'f') markChanged();
+    if (!isField(el)) return;
+    // a press that focuses a field (or opens a native select) worked, though the focus came
+    // before the click event; not a blur (any press elsewhere blurs) nor a focused button or link
+    if (type == 'focusin') focusMoved = true;
+    if (type[0] != 'f' && isEntry(el)) used.set(el.form || el, el);
+    if (type != 'input') inputEvent(el, FIELD_EVENTS[type]);
   }
   function onSubmit(e: Event): void {
     const f = e.target;
     if (!(f instanceof HTMLFormElement)) return;
     used.delete(f);
-    emit('input', { sel: selector(f), action: 'submit', field: 'form' });
+    inputEvent(f, 'submit', 'form');
+  }
+  function onKey(e: KeyboardEvent): void {
+    active();
+    const el = e.target;
+    // Enter in a field without a form commits it (a todo added, a search run, an edit saved);
+    // in a form only a submit does (an Enter the browser's validation stopped is not one)
+    if (e.key == 'Enter' && isField(el) && !el.form) used.delete(el);
   }
 
   // ---- layout -----------------------------------------------------------------------------
@@ -506,29 +535,20 @@ export function init(o: Options): Sightline {
 
   // ---- listeners --------------------------------------------------------------------------
   on(win, 'popstate', nav); // also fires on #fragment navigation
+  on(win, 'hashchange', nav);
   on(doc, 'pointerdown', (e: PointerEvent) => {
     pointer = e.pointerType || 'mouse';
+    focusMoved = false;
     active();
   });
-  on(doc, 'keydown', () => active());
+  on(doc, 'keydown', onKey);
   on(doc, 'click', onClick);
   on(doc, 'pointerover', onOver);
   on(doc, 'pointerout', (e: PointerEvent) => e.relatedTarget || endHover());
   on(doc, 'pointermove', onMove);
   on(win, 'scroll', onScroll);
   on(win, 'resize', onResize);
-  const onFocus = field('focus');
-  const onBlur = field('blur');
-  on(doc, 'focusin', (e: FocusEvent) => {
-    if (pending.length) markChanged();
-    onFocus(e);
-  });
-  on(doc, 'focusout', (e: FocusEvent) => {
-    if (pending.length) markChanged();
-    onBlur(e);
-  });
-  on(doc, 'change', field('change'));
-  on(doc, 'input', field('input'));
+  for (const type in FIELD_EVENTS) on(doc, type, onField);
   on(doc, 'submit', onSubmit);
   // bubble phase on document: runs after web-vitals' own (window, capture) hidden handlers,
   // so final vitals are queued before the beacon leaves
@@ -583,11 +603,7 @@ export function init(o: Options): Sightline {
     consent(granted) {
       sess.consent(!!granted);
     },
-    page() {
-      const ref = href;
-      leave(true);
-      pageview(ref);
-    },
+    page: newPage,
     flush() {
       tr.flush();
     },

@@ -126,8 +126,14 @@ export function init(o: Options): Sightline {
   let lastMove = 0;
   // clicks, hovers, forms, layout
   let pointer = 'mouse';
-  /** Focus moved since the last pointerdown (a field focused by the press, a native select opened). */
-  let focusMoved = false;
+  /**
+   * A press (pointerdown) waiting for its click: 0 none, 1 pressing, 2 pressing and the press
+   * focused a form field (a native select opened). Focus changes during a press are its own
+   * (the browser focuses on pointerdown, before the click), not an effect of earlier clicks. A
+   * press without a click stays set until the next click (mostly a touch scroll, whose scrolling
+   * counts as the pending clicks' change anyway).
+   */
+  let press = 0;
   const pending: Ev[] = [];
   let hover: Hover | null = null;
   /** Form (or field without a form) → its last used entry field, until submitted or taken. */
@@ -149,10 +155,7 @@ export function init(o: Options): Sightline {
   }
   function emit(type: string, f: Props, t?: number): void {
     if (stopped) return;
-    if (type === 'error' || type === 'request') {
-      caps[type] = (caps[type] || 0) + 1;
-      if (caps[type] > PER_PAGE_CAP) return;
-    }
+    if (/^(error|request)$/.test(type) && (caps[type] = (caps[type] || 0) + 1) > PER_PAGE_CAP) return;
     tr.push(make(type, f, t));
   }
 
@@ -245,7 +248,10 @@ export function init(o: Options): Sightline {
     }
   }
 
-  /** History navigation (a click's effect, even to a fragment): a new pageview when path, query (or a #/ route) changed. */
+  /**
+   * History navigation, hash changes included: a click's effect (even to a fragment of the same
+   * page); a new pageview when path, query (or a #/ route) changed.
+   */
   function nav(): void {
     markChanged();
     if (!stopped && keyOf() !== pageKey) newPage();
@@ -285,6 +291,8 @@ export function init(o: Options): Sightline {
   const rel = (d: number, w: number) => (w > 0 ? Math.min(1, Math.max(0, round((d / w) * 1000) / 1000)) : 0);
 
   function onClick(e: MouseEvent): void {
+    const focused = press > 1;
+    press = 0;
     // detail 0: keyboard activation or a scripted el.click(), without a pointer position
     if (!e.detail || !(e.target instanceof Element)) return;
     const t = now();
@@ -298,15 +306,15 @@ export function init(o: Options): Sightline {
         sel: selector(el),
         tag: el.localName,
         text: textOf(el, mask),
-        href: typeof h == 'string' && h ? h : undefined,
+        href: (typeof h == 'string' && h) || undefined,
         interactive,
         x: round(e.pageX),
         y: round(e.pageY),
         rx: rel(e.clientX - r.left, r.width),
         ry: rel(e.clientY - r.top, r.height),
         pointer: (e as PointerEvent).pointerType || pointer,
-        // the press moved focus (before this click event): that is its effect
-        changed: focusMoved,
+        // the press focused a field (before this click event): that is its effect
+        changed: focused,
       },
       t,
     );
@@ -395,12 +403,13 @@ export function init(o: Options): Sightline {
   function onField(e: Event): void {
     const el = e.target;
     const type = e.type;
-    // focus moved after a click: its effect
-    if (type[0] == 'f') markChanged();
+    // focus moved after a click: its effect; during a press: the press worked if it focused a
+    // field, not when it only blurred one (any press elsewhere does) or focused a button or link
+    if (type[0] == 'f') {
+      if (!press) markChanged();
+      else if (type == 'focusin' && isField(el)) press = 2;
+    }
     if (!isField(el)) return;
-    // a press that focuses a field (or opens a native select) worked, though the focus came
-    // before the click event; not a blur (any press elsewhere blurs) nor a focused button or link
-    if (type == 'focusin') focusMoved = true;
     if (type[0] != 'f' && isEntry(el)) used.set(el.form || el, el);
     if (type != 'input') inputEvent(el, FIELD_EVENTS[type]);
   }
@@ -414,8 +423,9 @@ export function init(o: Options): Sightline {
     active();
     const el = e.target;
     // Enter in a field without a form commits it (a todo added, a search run, an edit saved);
-    // in a form only a submit does (an Enter the browser's validation stopped is not one)
-    if (e.key == 'Enter' && isField(el) && !el.form) used.delete(el);
+    // in a form only a submit does (an Enter the browser's validation stopped is not one).
+    // Only used fields and forms are keys of `used`: any other target deletes nothing.
+    if (e.key == 'Enter' && !(el as HTMLInputElement).form) used.delete(el as Element);
   }
 
   // ---- layout -----------------------------------------------------------------------------
@@ -423,22 +433,18 @@ export function init(o: Options): Sightline {
     if (stopped) return;
     layoutWidth = innerWidth;
     const zones: Props[] = [];
-    const seen = new Set<Element>();
-    for (const q of ['[data-sl-zone]', INTERACTIVE]) {
-      for (const el of doc.querySelectorAll(q)) {
-        if (zones.length >= MAX_ZONES) break;
-        if (seen.has(el)) continue;
-        seen.add(el);
-        const r = el.getBoundingClientRect();
-        if (!r.width || !r.height) continue;
-        zones.push({
-          sel: selector(el),
-          x: round(r.left + scrollX),
-          y: round(r.top + scrollY),
-          w: round(r.width),
-          h: round(r.height),
-        });
-      }
+    // zones first, then interactive elements that are not zones themselves
+    for (const el of new Set([...doc.querySelectorAll('[data-sl-zone]'), ...doc.querySelectorAll(INTERACTIVE)])) {
+      if (zones.length >= MAX_ZONES) break;
+      const r = el.getBoundingClientRect();
+      if (!r.width || !r.height) continue;
+      zones.push({
+        sel: selector(el),
+        x: round(r.left + scrollX),
+        y: round(r.top + scrollY),
+        w: round(r.width),
+        h: round(r.height),
+      });
     }
     emit('layout', { zones });
   }
@@ -477,50 +483,47 @@ export function init(o: Options): Sightline {
       emit('request', { url, method: method.toUpperCase(), status, duration_ms: round(performance.now() - t0) }, t);
     }
   }
+  // (fetch and XMLHttpRequest exist in every browser the tracker runs in; the transport needs fetch)
   const origFetch = win.fetch;
-  if (origFetch) {
-    win.fetch = function (this: unknown, input: RequestInfo | URL, init?: RequestInit) {
+  win.fetch = function (this: unknown, input: RequestInfo | URL, init?: RequestInit) {
+    const t = now();
+    const t0 = performance.now();
+    const url = stripQuery((input as Request).url || String(input));
+    const method = (init && init.method) || (input as Request).method || 'GET';
+    // eslint-disable-next-line prefer-rest-params
+    const p = origFetch.apply(this, arguments as any);
+    p.then(
+      (r) => request(url, method, r.status, t, t0),
+      (err) => err && err.name !== 'AbortError' && request(url, method, 0, t, t0),
+    );
+    return p;
+  } as typeof fetch;
+  const xhr = XMLHttpRequest.prototype;
+  const open = xhr.open;
+  const send = xhr.send;
+  const meta = new WeakMap<XMLHttpRequest, [string, string]>();
+  xhr.open = function (this: XMLHttpRequest, m: string, u: string | URL) {
+    meta.set(this, [m, stripQuery(u)]);
+    // eslint-disable-next-line prefer-rest-params
+    return open.apply(this, arguments as any);
+  } as typeof open;
+  xhr.send = function (this: XMLHttpRequest) {
+    const m = meta.get(this);
+    if (m) {
       const t = now();
       const t0 = performance.now();
-      const url = stripQuery((input as Request).url || String(input));
-      const method = (init && init.method) || (input as Request).method || 'GET';
-      // eslint-disable-next-line prefer-rest-params
-      const p = origFetch.apply(this, arguments as any);
-      p.then(
-        (r) => request(url, method, r.status, t, t0),
-        (err) => err && err.name !== 'AbortError' && request(url, method, 0, t, t0),
-      );
-      return p;
-    } as typeof fetch;
-    restore.push(() => (win.fetch = origFetch));
-  }
-  const xhr = win.XMLHttpRequest && XMLHttpRequest.prototype;
-  if (xhr) {
-    const open = xhr.open;
-    const send = xhr.send;
-    const meta = new WeakMap<XMLHttpRequest, [string, string]>();
-    xhr.open = function (this: XMLHttpRequest, m: string, u: string | URL) {
-      meta.set(this, [m, stripQuery(u)]);
-      // eslint-disable-next-line prefer-rest-params
-      return open.apply(this, arguments as any);
-    } as typeof open;
-    xhr.send = function (this: XMLHttpRequest) {
-      const m = meta.get(this);
-      if (m) {
-        const t = now();
-        const t0 = performance.now();
-        let aborted = false;
-        this.addEventListener('abort', () => (aborted = true));
-        this.addEventListener('loadend', () => aborted || request(m[1], m[0], this.status, t, t0));
-      }
-      // eslint-disable-next-line prefer-rest-params
-      return send.apply(this, arguments as any);
-    };
-    restore.push(() => {
-      xhr.open = open;
-      xhr.send = send;
-    });
-  }
+      let aborted = false;
+      on(this, 'abort', () => (aborted = true));
+      on(this, 'loadend', () => aborted || request(m[1], m[0], this.status, t, t0));
+    }
+    // eslint-disable-next-line prefer-rest-params
+    return send.apply(this, arguments as any);
+  };
+  restore.push(() => {
+    win.fetch = origFetch;
+    xhr.open = open;
+    xhr.send = send;
+  });
 
   // ---- history (SPA) ----------------------------------------------------------------------
   for (const k of ['pushState', 'replaceState'] as const) {
@@ -538,7 +541,7 @@ export function init(o: Options): Sightline {
   on(win, 'hashchange', nav);
   on(doc, 'pointerdown', (e: PointerEvent) => {
     pointer = e.pointerType || 'mouse';
-    focusMoved = false;
+    press = 1;
     active();
   });
   on(doc, 'keydown', onKey);
@@ -561,7 +564,7 @@ export function init(o: Options): Sightline {
   // ---- session replay loader --------------------------------------------------------------
   // (after the first pageview, so that the session is this page's: a session sampled out asks no more)
   const origin = o.origin;
-  if (origin && origFetch && sess.r !== 0) {
+  if (origin && sess.r !== 0) {
     // site keys are [A-Za-z0-9_-]: nothing to encode
     origFetch(origin + '/api/v1/tracker-config?site=' + o.site)
       .then((r) => r.ok && r.json())
@@ -613,10 +616,9 @@ export function init(o: Options): Sightline {
       tr.flush();
       stopped = true;
       rh?.n?.('');
-      ac.abort();
-      mo.disconnect();
+      ac.abort(); // (the mutation observer stopped when leave() settled the last pending click)
       tr.stop();
-      [layoutTimer, resizeTimer, scrollTimer].forEach((t) => clearTimeout(t));
+      [layoutTimer, resizeTimer, scrollTimer].forEach(clearTimeout);
       restore.forEach((f) => f());
     },
   };

@@ -17,9 +17,9 @@ afterEach(() => {
 });
 
 /** A pointer press as browsers run it: pointerdown, the default focus change, then the click. */
-function press(el: HTMLElement, focuses = el): void {
+function press(el: HTMLElement, focusChange = () => el.focus()): void {
   el.dispatchEvent(new PointerEvent('pointerdown', { bubbles: true, pointerType: 'mouse' }));
-  focuses.focus();
+  focusChange();
   el.dispatchEvent(new PointerEvent('click', { bubbles: true, detail: 1, pointerType: 'mouse' }));
 }
 const settled = () => vi.advanceTimersByTimeAsync(CLICK_WINDOW_MS + 1);
@@ -52,6 +52,23 @@ describe('dead clicks: what counts as a reaction', () => {
     expect(ofType(await t.events(), 'click').map((c) => [c.sel, c.changed])).toEqual([
       ['#buy', false],
       ['#fake', false],
+    ]);
+  });
+
+  it("the focus change of a later press is that press's, not an effect of a click still pending", async () => {
+    document.body.innerHTML = `<div id="dead">Sale</div><input id="q"><div id="also-dead">Free</div>`;
+    const t = start();
+    sl = t.sl;
+    click($('#dead'));
+    await vi.advanceTimersByTimeAsync(300);
+    press($('#q')); // focuses the field, within #dead's window
+    await vi.advanceTimersByTimeAsync(300);
+    press($('#also-dead'), () => $('#q').blur()); // the div is not focusable: the field just blurs
+    await settled();
+    expect(ofType(await t.events(), 'click').map((c) => [c.sel, c.changed])).toEqual([
+      ['#dead', false],
+      ['#q', true],
+      ['#also-dead', false],
     ]);
   });
 

@@ -25,8 +25,7 @@ export function maskSelector(extra?: string | null): string {
 
 /** Visible text of a click target, whitespace-collapsed, trimmed, ≤ 120 chars, masked. */
 export function textOf(el: Element, mask: string): string | undefined {
-  const tag = el.localName;
-  if (tag === 'input' || tag === 'select' || tag === 'textarea' || tag === 'option') return undefined;
+  if (el.matches('input,select,textarea,option')) return undefined;
   const text = (el.textContent || '').replace(/\s+/g, ' ').trim().slice(0, 120);
   if (!text) return undefined;
   if ((el as HTMLElement).isContentEditable || el.closest(mask) || el.querySelector(mask)) {

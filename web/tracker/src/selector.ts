@@ -71,24 +71,18 @@ function step(el: Element): string {
     if (cls.length < 2 && stableClass(c)) cls.push(c);
   }
   let s = tag + cls.map((c) => '.' + c).join('');
-  const parent = el.parentElement;
-  if (parent) {
-    let n = 0;
-    let ambiguous = false;
-    for (const sib of parent.children) {
-      if (sib.localName !== tag) continue;
-      n++;
-      if (sib === el) break;
-    }
-    for (const sib of parent.children) {
-      if (sib !== el && sib.localName === tag && cls.every((c) => sib.classList.contains(c))) {
-        ambiguous = true;
-        break;
-      }
-    }
-    if (ambiguous) s += `:nth-of-type(${n})`;
+  // one pass over the siblings of the same tag: el's position among them, and whether another
+  // one also has all of el's classes
+  let n = 0;
+  let i = 0;
+  let ambiguous = false;
+  for (const sib of el.parentElement ? el.parentElement.children : []) {
+    if (sib.localName !== tag) continue;
+    i++;
+    if (sib === el) n = i;
+    else if (cls.every((c) => sib.classList.contains(c))) ambiguous = true;
   }
-  return s;
+  return ambiguous ? s + `:nth-of-type(${n})` : s;
 }
 
 /** Selector for `el`: anchored at the nearest anchored ancestor, at most MAX_DEPTH levels. */

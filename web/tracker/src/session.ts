@@ -14,7 +14,7 @@ export class Session {
   id = '';
   last = 0;
   n = 0;
-  vid: string | null = null;
+  vid: string | null;
   /** Session replay sampling decision of this session (1 in, 0 out), made once per session. */
   r?: number;
   private _ss: Store;
@@ -24,7 +24,8 @@ export class Session {
     this._ss = store('sessionStorage');
     this._ls = store('localStorage');
     try {
-      const s = JSON.parse(this._ss.get(SESSION_KEY) || 'null');
+      // (JSON.parse(null) is null: nothing stored)
+      const s = JSON.parse(this._ss.get(SESSION_KEY) as string);
       if (s && typeof s.i === 'string') {
         this.id = s.i;
         this.last = +s.l || 0;
@@ -40,17 +41,15 @@ export class Session {
     if (persistent) this.consent(true);
   }
 
-  /** Records activity at `t`; returns true when this started a new session. */
-  touch(t: number): boolean {
-    const fresh = !this.id || t - this.last > IDLE_MS;
-    if (fresh) {
+  /** Records activity at `t`: a new session (saved) when there is none or it has been idle too long. */
+  touch(t: number): void {
+    if (!this.id || t - this.last > IDLE_MS) {
       this.id = rid();
       this.n = 0;
       this.r = undefined;
-    }
-    this.last = Math.max(this.last, t);
-    if (fresh) this.save();
-    return fresh;
+      this.last = t;
+      this.save();
+    } else this.last = Math.max(this.last, t);
   }
 
   /** Takes the next batch number of the session. */
@@ -66,9 +65,7 @@ export class Session {
 
   /** Persistent visitor id on consent; cookieless (`null`, stored id deleted) on refusal. */
   consent(granted: boolean): void {
-    let v: string | null = null;
-    if (granted && !(v = this._ls.get(VISITOR_KEY))) this._ls.set(VISITOR_KEY, (v = rid()));
-    if (!granted) this._ls.set(VISITOR_KEY, null);
-    this.vid = v;
+    // (a stored id is written again as it is)
+    this._ls.set(VISITOR_KEY, (this.vid = granted ? this._ls.get(VISITOR_KEY) || rid() : null));
   }
 }

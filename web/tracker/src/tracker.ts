@@ -60,6 +60,15 @@ const PASSIVE = /^(error|request|vital|layout|pageleave|replay)$/;
 /** Form fields (not buttons) whose focus, blur, change, submit and abandonment are recorded. */
 const isField = (el: EventTarget | null): el is HTMLInputElement =>
   el instanceof Element && el.matches('input,select,textarea') && !/^(submit|button|reset|image|hidden)$/.test((el as HTMLInputElement).type);
+/**
+ * Fields whose use can be abandoned: entries, not state toggles (checkbox, radio, range, color,
+ * file, and a select outside a form, e.g. a filter or a sort order).
+ */
+const isEntry = (el: HTMLInputElement) =>
+  !/^(checkbox|radio|range|color|file)$/.test(el.type) && (!!el.form || el.localName != 'select');
+
+/** DOM events of form fields → `input` event action (`input` itself only marks the field used). */
+const FIELD_EVENTS: Record<string, string> = { focusin: 'focus', focusout: 'blur', change: 'change', input: '' };
 
 type Hover = { el: Element; t: number; clicked: boolean; sel?: string };
 
@@ -117,9 +126,18 @@ export function init(o: Options): Sightline {
   let lastMove = 0;
   // clicks, hovers, forms, layout
   let pointer = 'mouse';
+  /**
+   * A press (pointerdown) waiting for its click: 0 none, 1 pressing, 2 pressing and the press
+   * focused a form field (a native select opened). Focus changes during a press are its own
+   * (the browser focuses on pointerdown, before the click), not an effect of earlier clicks. A
+   * press without a click stays set until the next click (mostly a touch scroll, whose scrolling
+   * counts as the pending clicks' change anyway).
+   */
+  let press = 0;
   const pending: Ev[] = [];
   let hover: Hover | null = null;
-  const used = new Map<Element, Element>();
+  /** Form (or field without a form) → its last used entry field, until submitted or taken. */
+  const used = new Map<Element, HTMLInputElement>();
   let layoutWidth = 0;
   let layoutTimer: ReturnType<typeof setTimeout> | 0 = 0;
   let resizeTimer: ReturnType<typeof setTimeout> | 0 = 0;
@@ -137,10 +155,7 @@ export function init(o: Options): Sightline {
   }
   function emit(type: string, f: Props, t?: number): void {
     if (stopped) return;
-    if (type === 'error' || type === 'request') {
-      caps[type] = (caps[type] || 0) + 1;
-      if (caps[type] > PER_PAGE_CAP) return;
-    }
+    if (/^(error|request)$/.test(type) && (caps[type] = (caps[type] || 0) + 1) > PER_PAGE_CAP) return;
     tr.push(make(type, f, t));
   }
 
@@ -227,15 +242,21 @@ export function init(o: Options): Sightline {
       });
     }
     if (final) {
-      used.forEach((el) => emit('input', { sel: selector(el), action: 'abandon', field: fieldType(el) }));
+      // a field empty again was taken by the app (added, sent) or cleared by the user
+      used.forEach((el) => el.value && inputEvent(el, 'abandon'));
       used.clear();
     }
   }
 
-  /** History navigation: a new pageview when path, query (or a #/ route) changed. */
+  /**
+   * History navigation, hash changes included: a click's effect (even to a fragment of the same
+   * page); a new pageview when path, query (or a #/ route) changed.
+   */
   function nav(): void {
-    if (stopped || keyOf() === pageKey) return;
     markChanged();
+    if (!stopped && keyOf() !== pageKey) newPage();
+  }
+  function newPage(): void {
     const ref = href;
     leave(true);
     pageview(ref);
@@ -270,6 +291,8 @@ export function init(o: Options): Sightline {
   const rel = (d: number, w: number) => (w > 0 ? Math.min(1, Math.max(0, round((d / w) * 1000) / 1000)) : 0);
 
   function onClick(e: MouseEvent): void {
+    const focused = press > 1;
+    press = 0;
     // detail 0: keyboard activation or a scripted el.click(), without a pointer position
     if (!e.detail || !(e.target instanceof Element)) return;
     const t = now();
@@ -283,14 +306,15 @@ export function init(o: Options): Sightline {
         sel: selector(el),
         tag: el.localName,
         text: textOf(el, mask),
-        href: typeof h == 'string' && h ? h : undefined,
+        href: (typeof h == 'string' && h) || undefined,
         interactive,
         x: round(e.pageX),
         y: round(e.pageY),
         rx: rel(e.clientX - r.left, r.width),
         ry: rel(e.clientY - r.top, r.height),
         pointer: (e as PointerEvent).pointerType || pointer,
-        changed: false,
+        // the press focused a field (before this click event): that is its effect
+        changed: focused,
       },
       t,
     );
@@ -340,7 +364,7 @@ export function init(o: Options): Sightline {
     const t = now();
     lastScroll = t;
     active(t);
-    if (pending.length) markChanged();
+    markChanged();
     const y = scrollY;
     if (Math.abs(y - lastY) >= 30) {
       const d = y > lastY ? 1 : -1;
@@ -373,20 +397,35 @@ export function init(o: Options): Sightline {
   function fieldType(el: Element): string {
     return (el as HTMLInputElement).type || el.localName;
   }
-  function field(action: string) {
-    return (e: Event) => {
-      const el = e.target;
-      if (!isField(el)) return;
-      if (action === 'input' || action === 'change') used.set(el.form || el, el);
-      if (action === 'input') return;
-      emit('input', { sel: selector(el), action, field: fieldType(el) });
-    };
+  function inputEvent(el: Element, action: string, field = fieldType(el)): void {
+    emit('input', { sel: selector(el), action, field });
+  }
+  function onField(e: Event): void {
+    const el = e.target;
+    const type = e.type;
+    // focus moved after a click: its effect; during a press: the press worked if it focused a
+    // field, not when it only blurred one (any press elsewhere does) or focused a button or link
+    if (type[0] == 'f') {
+      if (!press) markChanged();
+      else if (type == 'focusin' && isField(el)) press = 2;
+    }
+    if (!isField(el)) return;
+    if (type[0] != 'f' && isEntry(el)) used.set(el.form || el, el);
+    if (type != 'input') inputEvent(el, FIELD_EVENTS[type]);
   }
   function onSubmit(e: Event): void {
     const f = e.target;
     if (!(f instanceof HTMLFormElement)) return;
     used.delete(f);
-    emit('input', { sel: selector(f), action: 'submit', field: 'form' });
+    inputEvent(f, 'submit', 'form');
+  }
+  function onKey(e: KeyboardEvent): void {
+    active();
+    const el = e.target;
+    // Enter in a field without a form commits it (a todo added, a search run, an edit saved);
+    // in a form only a submit does (an Enter the browser's validation stopped is not one).
+    // Only used fields and forms are keys of `used`: any other target deletes nothing.
+    if (e.key == 'Enter' && !(el as HTMLInputElement).form) used.delete(el as Element);
   }
 
   // ---- layout -----------------------------------------------------------------------------
@@ -394,22 +433,18 @@ export function init(o: Options): Sightline {
     if (stopped) return;
     layoutWidth = innerWidth;
     const zones: Props[] = [];
-    const seen = new Set<Element>();
-    for (const q of ['[data-sl-zone]', INTERACTIVE]) {
-      for (const el of doc.querySelectorAll(q)) {
-        if (zones.length >= MAX_ZONES) break;
-        if (seen.has(el)) continue;
-        seen.add(el);
-        const r = el.getBoundingClientRect();
-        if (!r.width || !r.height) continue;
-        zones.push({
-          sel: selector(el),
-          x: round(r.left + scrollX),
-          y: round(r.top + scrollY),
-          w: round(r.width),
-          h: round(r.height),
-        });
-      }
+    // zones first, then interactive elements that are not zones themselves
+    for (const el of new Set([...doc.querySelectorAll('[data-sl-zone]'), ...doc.querySelectorAll(INTERACTIVE)])) {
+      if (zones.length >= MAX_ZONES) break;
+      const r = el.getBoundingClientRect();
+      if (!r.width || !r.height) continue;
+      zones.push({
+        sel: selector(el),
+        x: round(r.left + scrollX),
+        y: round(r.top + scrollY),
+        w: round(r.width),
+        h: round(r.height),
+      });
     }
     emit('layout', { zones });
   }
@@ -448,50 +483,47 @@ export function init(o: Options): Sightline {
       emit('request', { url, method: method.toUpperCase(), status, duration_ms: round(performance.now() - t0) }, t);
     }
   }
+  // (fetch and XMLHttpRequest exist in every browser the tracker runs in; the transport needs fetch)
   const origFetch = win.fetch;
-  if (origFetch) {
-    win.fetch = function (this: unknown, input: RequestInfo | URL, init?: RequestInit) {
+  win.fetch = function (this: unknown, input: RequestInfo | URL, init?: RequestInit) {
+    const t = now();
+    const t0 = performance.now();
+    const url = stripQuery((input as Request).url || String(input));
+    const method = (init && init.method) || (input as Request).method || 'GET';
+    // eslint-disable-next-line prefer-rest-params
+    const p = origFetch.apply(this, arguments as any);
+    p.then(
+      (r) => request(url, method, r.status, t, t0),
+      (err) => err && err.name !== 'AbortError' && request(url, method, 0, t, t0),
+    );
+    return p;
+  } as typeof fetch;
+  const xhr = XMLHttpRequest.prototype;
+  const open = xhr.open;
+  const send = xhr.send;
+  const meta = new WeakMap<XMLHttpRequest, [string, string]>();
+  xhr.open = function (this: XMLHttpRequest, m: string, u: string | URL) {
+    meta.set(this, [m, stripQuery(u)]);
+    // eslint-disable-next-line prefer-rest-params
+    return open.apply(this, arguments as any);
+  } as typeof open;
+  xhr.send = function (this: XMLHttpRequest) {
+    const m = meta.get(this);
+    if (m) {
       const t = now();
       const t0 = performance.now();
-      const url = stripQuery((input as Request).url || String(input));
-      const method = (init && init.method) || (input as Request).method || 'GET';
-      // eslint-disable-next-line prefer-rest-params
-      const p = origFetch.apply(this, arguments as any);
-      p.then(
-        (r) => request(url, method, r.status, t, t0),
-        (err) => err && err.name !== 'AbortError' && request(url, method, 0, t, t0),
-      );
-      return p;
-    } as typeof fetch;
-    restore.push(() => (win.fetch = origFetch));
-  }
-  const xhr = win.XMLHttpRequest && XMLHttpRequest.prototype;
-  if (xhr) {
-    const open = xhr.open;
-    const send = xhr.send;
-    const meta = new WeakMap<XMLHttpRequest, [string, string]>();
-    xhr.open = function (this: XMLHttpRequest, m: string, u: string | URL) {
-      meta.set(this, [m, stripQuery(u)]);
-      // eslint-disable-next-line prefer-rest-params
-      return open.apply(this, arguments as any);
-    } as typeof open;
-    xhr.send = function (this: XMLHttpRequest) {
-      const m = meta.get(this);
-      if (m) {
-        const t = now();
-        const t0 = performance.now();
-        let aborted = false;
-        this.addEventListener('abort', () => (aborted = true));
-        this.addEventListener('loadend', () => aborted || request(m[1], m[0], this.status, t, t0));
-      }
-      // eslint-disable-next-line prefer-rest-params
-      return send.apply(this, arguments as any);
-    };
-    restore.push(() => {
-      xhr.open = open;
-      xhr.send = send;
-    });
-  }
+      let aborted = false;
+      on(this, 'abort', () => (aborted = true));
+      on(this, 'loadend', () => aborted || request(m[1], m[0], this.status, t, t0));
+    }
+    // eslint-disable-next-line prefer-rest-params
+    return send.apply(this, arguments as any);
+  };
+  restore.push(() => {
+    win.fetch = origFetch;
+    xhr.open = open;
+    xhr.send = send;
+  });
 
   // ---- history (SPA) ----------------------------------------------------------------------
   for (const k of ['pushState', 'replaceState'] as const) {
@@ -506,29 +538,20 @@ export function init(o: Options): Sightline {
 
   // ---- listeners --------------------------------------------------------------------------
   on(win, 'popstate', nav); // also fires on #fragment navigation
+  on(win, 'hashchange', nav);
   on(doc, 'pointerdown', (e: PointerEvent) => {
     pointer = e.pointerType || 'mouse';
+    press = 1;
     active();
   });
-  on(doc, 'keydown', () => active());
+  on(doc, 'keydown', onKey);
   on(doc, 'click', onClick);
   on(doc, 'pointerover', onOver);
   on(doc, 'pointerout', (e: PointerEvent) => e.relatedTarget || endHover());
   on(doc, 'pointermove', onMove);
   on(win, 'scroll', onScroll);
   on(win, 'resize', onResize);
-  const onFocus = field('focus');
-  const onBlur = field('blur');
-  on(doc, 'focusin', (e: FocusEvent) => {
-    if (pending.length) markChanged();
-    onFocus(e);
-  });
-  on(doc, 'focusout', (e: FocusEvent) => {
-    if (pending.length) markChanged();
-    onBlur(e);
-  });
-  on(doc, 'change', field('change'));
-  on(doc, 'input', field('input'));
+  for (const type in FIELD_EVENTS) on(doc, type, onField);
   on(doc, 'submit', onSubmit);
   // bubble phase on document: runs after web-vitals' own (window, capture) hidden handlers,
   // so final vitals are queued before the beacon leaves
@@ -541,7 +564,7 @@ export function init(o: Options): Sightline {
   // ---- session replay loader --------------------------------------------------------------
   // (after the first pageview, so that the session is this page's: a session sampled out asks no more)
   const origin = o.origin;
-  if (origin && origFetch && sess.r !== 0) {
+  if (origin && sess.r !== 0) {
     // site keys are [A-Za-z0-9_-]: nothing to encode
     origFetch(origin + '/api/v1/tracker-config?site=' + o.site)
       .then((r) => r.ok && r.json())
@@ -583,11 +606,7 @@ export function init(o: Options): Sightline {
     consent(granted) {
       sess.consent(!!granted);
     },
-    page() {
-      const ref = href;
-      leave(true);
-      pageview(ref);
-    },
+    page: newPage,
     flush() {
       tr.flush();
     },
@@ -597,10 +616,9 @@ export function init(o: Options): Sightline {
       tr.flush();
       stopped = true;
       rh?.n?.('');
-      ac.abort();
-      mo.disconnect();
+      ac.abort(); // (the mutation observer stopped when leave() settled the last pending click)
       tr.stop();
-      [layoutTimer, resizeTimer, scrollTimer].forEach((t) => clearTimeout(t));
+      [layoutTimer, resizeTimer, scrollTimer].forEach(clearTimeout);
       restore.forEach((f) => f());
     },
   };

@@ -1,5 +1,9 @@
-//! Pure analysis over stored rows: the sessionizer, the frustration detectors; statistics next. No I/O here:
-//! the writer and the stores call these functions and keep the results.
+//! Pure analysis over stored rows: the sessionizer, the frustration detectors, the cost of problems and their
+//! hypotheses, web-vitals ratings. No I/O here: the writer, the analysis pass and the stores call these functions
+//! and keep the results.
 
+pub mod cost;
 pub mod detect;
+pub mod hypothesis;
 pub mod session;
+pub mod vitals;

@@ -10,12 +10,14 @@
 //! ClickHouse / PostgreSQL / S3 backends are added as new modules implementing the same traits and must pass
 //! [`conformance`].
 
+mod analysis_types;
 pub mod conformance;
 pub mod duckdb;
 pub mod fs;
 pub mod sqlite;
 mod types;
 
+pub use analysis_types::*;
 pub use types::*;
 
 #[derive(Debug, thiserror::Error)]
@@ -90,6 +92,28 @@ pub trait EventStore: Send + Sync {
     fn delete_visitor(&self, site_id: i64, visitor: &str) -> Result<Deleted>;
     /// Visitors per day (UTC) for the overview chart.
     fn overview_series(&self, site_id: i64, query: &OverviewQuery) -> Result<Vec<SeriesPoint>>;
+
+    /// Analysis pass: sessions whose row changed after their last analysis (or never analysed), received in
+    /// `(since, until]`, oldest first, at most `limit`.
+    fn changed_sessions(&self, since: i64, until: i64, limit: usize)
+    -> Result<Vec<SessionVersion>>;
+    /// The events of `sessions` with what the detectors read, grouped by session in time order.
+    fn analysis_events(
+        &self,
+        sessions: &[SessionVersion],
+    ) -> Result<Vec<sightline_model::EventRow>>;
+    /// Replaces what earlier analyses of these sessions found, atomically.
+    fn store_analyses(&self, analyses: &[AnalyzedSession]) -> Result<()>;
+    /// The detections of one session in time order.
+    fn session_detections(&self, site_id: i64, session: &str) -> Result<Vec<StoredDetection>>;
+    /// Counts behind the problems report, per problem and stratum (the most affected problems first).
+    fn problem_counts(&self, site_id: i64, query: &ProblemQuery) -> Result<Vec<ProblemCounts>>;
+    /// JS errors in the range grouped by fingerprint, most sessions first.
+    fn error_groups(&self, site_id: i64, query: &OverviewQuery) -> Result<Vec<IssueGroup>>;
+    /// Failed requests in the range grouped by method and URL pattern, most sessions first.
+    fn failed_requests(&self, site_id: i64, query: &OverviewQuery) -> Result<Vec<IssueGroup>>;
+    /// Web vitals in the range per page group, device class and metric.
+    fn vitals(&self, site_id: i64, query: &OverviewQuery) -> Result<Vec<VitalStats>>;
 }
 
 /// Metadata: sites, keys, origins, page-group patterns, visitor-hash salts.

@@ -266,7 +266,7 @@ fn duckdb_upgrade_builds_the_sessions_of_stored_events() {
             conn.execute_batch(
                 "INSERT INTO sessions VALUES (1, 's0', 'v0', 0, NULL, 0, 0, 0, 0, 99, 99, NULL, NULL, NULL,
                  NULL, NULL, NULL, 'mobile', 'Safari', 'iOS', NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0,
-                 0, 0, 0, 0)",
+                 0, 0, 0, 0); CHECKPOINT;",
             )
             .expect("stale session");
         }

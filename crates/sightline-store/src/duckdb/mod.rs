@@ -1,7 +1,11 @@
 //! Embedded event store on a DuckDB file. One writer connection (appender + transaction per write batch) and
 //! a small pool of reader connections; DuckDB gives readers a consistent snapshot while the writer appends.
 
+mod analysis;
+mod experience;
+mod interner;
 mod overview;
+mod problems;
 mod rebuild;
 mod report;
 mod session_rows;
@@ -14,9 +18,10 @@ use duckdb::{Connection, params};
 use sightline_model::EventRow;
 
 use crate::{
-    BatchKey, Deleted, EventStore, Overview, OverviewQuery, ReplayChunk, Result, SeriesPoint,
-    SessionPage, SessionQuery, SessionSpan, SpoolPosition, StoreError, StoredCount, StoredEvent,
-    WriteBatch,
+    AnalyzedSession, BatchKey, Deleted, EventStore, IssueGroup, Overview, OverviewQuery,
+    ProblemCounts, ProblemQuery, ReplayChunk, Result, SeriesPoint, SessionPage, SessionQuery,
+    SessionSpan, SessionVersion, SpoolPosition, StoreError, StoredCount, StoredDetection,
+    StoredEvent, VitalStats, WriteBatch,
 };
 
 /// Versioned schema migrations, applied in order once each.
@@ -32,6 +37,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         5,
         include_str!("../../migrations/duckdb/0005_session_pages.sql"),
     ),
+    (6, include_str!("../../migrations/duckdb/0006_analysis.sql")),
 ];
 
 /// The latest migration that changed how session rows are built: it empties `sessions`, and the same
@@ -675,10 +681,18 @@ impl EventStore for DuckDbEventStore {
             // A session goes once all of it arrived before the cutoff.
             let older = "site_id = ? AND received_at < ?";
             let args = params![site_id, before_ms];
+            // What the analysis found in a session goes with it (before it, while its key is known).
+            let of_older = "site_id = ? AND session IN (SELECT session FROM sessions WHERE site_id = ? AND received_at < ?)";
+            let of_older_args = params![site_id, site_id, before_ms];
             Ok(delete_rows(
                 conn,
                 (older, args),
-                &[("events", older, args), ("sessions", older, args)],
+                &[
+                    ("events", older, args),
+                    ("detections", of_older, of_older_args),
+                    ("session_analysis", of_older, of_older_args),
+                    ("sessions", older, args),
+                ],
             )?)
         })
     }
@@ -717,6 +731,8 @@ impl EventStore for DuckDbEventStore {
         let deleted = self.with_writer(|conn| {
             let of_visitor = params![site_id, visitor];
             let hash = session_rows::visitor_hash(visitor);
+            let of_sessions = "site_id = ? AND session IN (SELECT session FROM sessions WHERE site_id = ? AND visitor = ?)";
+            let of_sessions_args = params![site_id, site_id, visitor];
             Ok(delete_rows(
                 conn,
                 (
@@ -725,6 +741,8 @@ impl EventStore for DuckDbEventStore {
                 ),
                 &[
                     ("events", "site_id = ? AND visitor = ?", of_visitor),
+                    ("detections", of_sessions, of_sessions_args),
+                    ("session_analysis", of_sessions, of_sessions_args),
                     ("sessions", "site_id = ? AND visitor = ?", of_visitor),
                     ("visitors", "site_id = ? AND visitor_hash = ?", params![site_id, hash]),
                 ],
@@ -744,5 +762,51 @@ impl EventStore for DuckDbEventStore {
 
     fn overview_series(&self, site_id: i64, query: &OverviewQuery) -> Result<Vec<SeriesPoint>> {
         self.read(|conn| overview::series(conn, site_id, query))
+    }
+
+    fn changed_sessions(
+        &self,
+        since: i64,
+        until: i64,
+        limit: usize,
+    ) -> Result<Vec<SessionVersion>> {
+        self.read(|conn| analysis::changed_sessions(conn, since, until, limit))
+    }
+
+    fn analysis_events(&self, sessions: &[SessionVersion]) -> Result<Vec<EventRow>> {
+        self.read(|conn| analysis::session_events(conn, sessions))
+    }
+
+    fn store_analyses(&self, analyses: &[AnalyzedSession]) -> Result<()> {
+        self.with_writer(|conn| {
+            conn.execute_batch("BEGIN TRANSACTION")?;
+            match analysis::replace(conn, analyses) {
+                Ok(()) => Ok(conn.execute_batch("COMMIT")?),
+                Err(e) => {
+                    conn.execute_batch("ROLLBACK")?;
+                    Err(e)
+                }
+            }
+        })
+    }
+
+    fn session_detections(&self, site_id: i64, session: &str) -> Result<Vec<StoredDetection>> {
+        self.read(|conn| analysis::of_session(conn, site_id, session))
+    }
+
+    fn problem_counts(&self, site_id: i64, query: &ProblemQuery) -> Result<Vec<ProblemCounts>> {
+        self.read(|conn| problems::problem_counts(conn, site_id, query))
+    }
+
+    fn error_groups(&self, site_id: i64, query: &OverviewQuery) -> Result<Vec<IssueGroup>> {
+        self.read(|conn| experience::error_groups(conn, site_id, query))
+    }
+
+    fn failed_requests(&self, site_id: i64, query: &OverviewQuery) -> Result<Vec<IssueGroup>> {
+        self.read(|conn| experience::failed_requests(conn, site_id, query))
+    }
+
+    fn vitals(&self, site_id: i64, query: &OverviewQuery) -> Result<Vec<VitalStats>> {
+        self.read(|conn| experience::vitals(conn, site_id, query))
     }
 }

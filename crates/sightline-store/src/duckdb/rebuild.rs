@@ -8,28 +8,12 @@ use duckdb::{Connection, params};
 use sightline_insight::session::{SessionRows, add_replay};
 use sightline_model::{EventRow, SessionRow};
 
+use super::interner::intern;
 use super::session_rows::append_rows;
 use crate::Result;
 
 /// Events per slice: each slice is one scan of the events; its sessions' rows are held until appended.
 const EVENTS_PER_SLICE: i64 = 1_000_000;
-
-/// Stored strings the event row keeps as `&'static str` (event types, devices, channels): a handful of distinct
-/// values, interned once for the whole rebuild.
-#[derive(Default)]
-struct Interner(HashMap<String, &'static str>);
-
-impl Interner {
-    fn get(&mut self, value: String) -> &'static str {
-        if let Some(known) = self.0.get(&value) {
-            return known;
-        }
-        // Leaked once per distinct value (a few dozen at most), for the life of the process.
-        let leaked: &'static str = Box::leak(value.clone().into_boxed_str());
-        self.0.insert(value, leaked);
-        leaked
-    }
-}
 
 /// Builds the sessions of every stored event (`sessions` and `visitors` must be empty), inside the caller's
 /// transaction.
@@ -45,10 +29,9 @@ pub(super) fn build_sessions(conn: &Connection) -> Result<()> {
         slices,
         "building the sessions table from the stored events (once, after an upgrade)"
     );
-    let mut interner = Interner::default();
     let mut sessions = 0usize;
     for slice in 0..slices {
-        let mut rows = slice_sessions(conn, slices, slice, &mut interner)?;
+        let mut rows = slice_sessions(conn, slices, slice)?;
         let mut stmt = conn.prepare(
             "SELECT site_id, session, bytes FROM replay_chunks WHERE hash(session) % ? = ?",
         )?;
@@ -92,12 +75,7 @@ pub(super) fn build_sessions(conn: &Connection) -> Result<()> {
 }
 
 /// The sessions of one slice (by hash of the session id) of the stored events.
-fn slice_sessions(
-    conn: &Connection,
-    slices: i64,
-    slice: i64,
-    interner: &mut Interner,
-) -> Result<Vec<SessionRow>> {
+fn slice_sessions(conn: &Connection, slices: i64, slice: i64) -> Result<Vec<SessionRow>> {
     let mut stmt = conn.prepare(
         "SELECT site_id, ts, session, visitor, user_id, type, path, page_group, referrer, channel, utm_source,
                 utm_medium, utm_campaign, utm_term, utm_content, device, browser, os, value, revenue, received_at
@@ -112,17 +90,17 @@ fn slice_sessions(
             session: r.get(2)?,
             visitor: r.get(3)?,
             user_id: r.get(4)?,
-            event_type: interner.get(r.get(5)?),
+            event_type: intern(r.get(5)?),
             path: r.get(6)?,
             page_group: r.get(7)?,
             referrer: r.get(8)?,
-            channel: r.get::<_, Option<String>>(9)?.map(|c| interner.get(c)),
+            channel: r.get::<_, Option<String>>(9)?.map(intern),
             utm_source: r.get(10)?,
             utm_medium: r.get(11)?,
             utm_campaign: r.get(12)?,
             utm_term: r.get(13)?,
             utm_content: r.get(14)?,
-            device: interner.get(r.get(15)?),
+            device: intern(r.get(15)?),
             browser: r.get(16)?,
             os: r.get(17)?,
             value: r.get(18)?,

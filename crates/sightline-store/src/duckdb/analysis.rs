@@ -1,0 +1,288 @@
+//! The analysis pass's tables: which sessions changed since their last analysis, their events, and replacing
+//! what an older analysis of them found (`detections`, `session_analysis`).
+
+use std::sync::Arc;
+
+use duckdb::arrow::array::{
+    ArrayRef, Float64Array, Int64Array, ListBuilder, StringArray, StringBuilder,
+};
+use duckdb::arrow::record_batch::RecordBatch;
+use duckdb::{Connection, params};
+use sightline_model::EventRow;
+
+use super::interner::intern;
+use crate::{AnalyzedSession, Result, SessionVersion, StoredDetection};
+
+/// Sessions whose row changed after their analysis (or that were never analysed), received in `(since, until]`,
+/// oldest first.
+pub(super) fn changed_sessions(
+    conn: &Connection,
+    since: i64,
+    until: i64,
+    limit: usize,
+) -> Result<Vec<SessionVersion>> {
+    let mut stmt = conn.prepare(
+        "SELECT s.site_id, s.session, s.received_at FROM sessions s
+         LEFT JOIN session_analysis a ON a.site_id = s.site_id AND a.session = s.session
+         WHERE s.received_at > ? AND s.received_at <= ? AND (a.received_at IS NULL OR a.received_at < s.received_at)
+         ORDER BY s.received_at, s.site_id, s.session LIMIT ?",
+    )?;
+    let rows = stmt
+        .query_map(params![since, until, limit as i64], |r| {
+            Ok(SessionVersion {
+                site_id: r.get(0)?,
+                session: r.get(1)?,
+                received_at: r.get(2)?,
+            })
+        })?
+        .collect::<duckdb::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// Stages `sessions`' keys in the connection's `analysis_keys` table.
+fn stage_keys(conn: &Connection, sessions: &[SessionVersion]) -> duckdb::Result<()> {
+    conn.execute_batch(
+        "CREATE TEMP TABLE IF NOT EXISTS analysis_keys (site_id BIGINT, session VARCHAR, received_at BIGINT);
+         DELETE FROM analysis_keys;",
+    )?;
+    let batch = RecordBatch::try_from_iter([
+        (
+            "site_id",
+            Arc::new(sessions.iter().map(|s| s.site_id).collect::<Int64Array>()) as ArrayRef,
+        ),
+        (
+            "session",
+            Arc::new(
+                sessions
+                    .iter()
+                    .map(|s| Some(s.session.as_str()))
+                    .collect::<StringArray>(),
+            ),
+        ),
+        (
+            "received_at",
+            Arc::new(
+                sessions
+                    .iter()
+                    .map(|s| s.received_at)
+                    .collect::<Int64Array>(),
+            ),
+        ),
+    ])
+    .map_err(|e| duckdb::Error::ToSqlConversionFailure(Box::new(e)))?;
+    let mut app = conn.appender("analysis_keys")?;
+    app.append_record_batch(batch)?;
+    app.flush()
+}
+
+/// The events of `sessions` with the columns the detectors read, by session in time order.
+pub(super) fn session_events(
+    conn: &Connection,
+    sessions: &[SessionVersion],
+) -> Result<Vec<EventRow>> {
+    if sessions.is_empty() {
+        return Ok(Vec::new());
+    }
+    stage_keys(conn, sessions)?;
+    // The sessions' earliest start bounds the scan to the recent row groups (events are stored in arrival order).
+    let mut stmt = conn.prepare(
+        "SELECT e.site_id, e.session, e.ts, e.pageview, e.type, e.path, e.page_group, e.device, e.channel,
+                e.selector, e.tag, e.x, e.y, e.scroll_pct, e.value, e.name, e.props, e.error_fingerprint,
+                e.interactive, e.changed, e.revenue
+         FROM events e JOIN analysis_keys k ON e.site_id = k.site_id AND e.session = k.session
+         WHERE e.ts >= (SELECT min(s.started) FROM sessions s
+                        JOIN analysis_keys k ON s.site_id = k.site_id AND s.session = k.session)
+         ORDER BY e.site_id, e.session, e.ts",
+    )?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok(EventRow {
+                site_id: r.get(0)?,
+                session: r.get(1)?,
+                ts: r.get(2)?,
+                pageview: r.get(3)?,
+                event_type: intern(r.get(4)?),
+                path: r.get(5)?,
+                page_group: r.get(6)?,
+                device: intern(r.get(7)?),
+                channel: r.get::<_, Option<String>>(8)?.map(intern),
+                selector: r.get(9)?,
+                tag: r.get(10)?,
+                x: r.get(11)?,
+                y: r.get(12)?,
+                scroll_pct: r.get(13)?,
+                value: r.get(14)?,
+                name: r.get(15)?,
+                props: r.get(16)?,
+                error_fingerprint: r.get(17)?,
+                interactive: r.get(18)?,
+                changed: r.get(19)?,
+                revenue: r.get(20)?,
+                ..EventRow::default()
+            })
+        })?
+        .collect::<duckdb::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// Replaces the detections and analysis rows of `analyses`' sessions, inside the caller's transaction.
+pub(super) fn replace(conn: &Connection, analyses: &[AnalyzedSession]) -> Result<()> {
+    if analyses.is_empty() {
+        return Ok(());
+    }
+    let versions: Vec<SessionVersion> = analyses.iter().map(|a| a.version.clone()).collect();
+    stage_keys(conn, &versions)?;
+    conn.execute_batch(
+        "DELETE FROM detections d USING analysis_keys k WHERE d.site_id = k.site_id AND d.session = k.session;
+         DELETE FROM session_analysis a USING analysis_keys k WHERE a.site_id = k.site_id AND a.session = k.session;",
+    )?;
+    append(conn, "session_analysis", analysis_batch(analyses)?)?;
+    let detections = detection_batch(analyses)?;
+    if detections.num_rows() > 0 {
+        append(conn, "detections", detections)?;
+    }
+    Ok(())
+}
+
+fn append(conn: &Connection, table: &str, batch: RecordBatch) -> duckdb::Result<()> {
+    let mut app = conn.appender(table)?;
+    app.append_record_batch(batch)?;
+    app.flush()
+}
+
+fn arrow_error(e: duckdb::arrow::error::ArrowError) -> duckdb::Error {
+    duckdb::Error::ToSqlConversionFailure(Box::new(e))
+}
+
+fn analysis_batch(analyses: &[AnalyzedSession]) -> duckdb::Result<RecordBatch> {
+    let mut groups = ListBuilder::new(StringBuilder::new());
+    for a in analyses {
+        for g in &a.page_groups {
+            groups.values().append_value(g);
+        }
+        groups.append(true);
+    }
+    RecordBatch::try_from_iter([
+        (
+            "site_id",
+            Arc::new(
+                analyses
+                    .iter()
+                    .map(|a| a.version.site_id)
+                    .collect::<Int64Array>(),
+            ) as ArrayRef,
+        ),
+        (
+            "session",
+            Arc::new(
+                analyses
+                    .iter()
+                    .map(|a| Some(a.version.session.as_str()))
+                    .collect::<StringArray>(),
+            ),
+        ),
+        (
+            "received_at",
+            Arc::new(
+                analyses
+                    .iter()
+                    .map(|a| a.version.received_at)
+                    .collect::<Int64Array>(),
+            ),
+        ),
+        (
+            "friction",
+            Arc::new(
+                analyses
+                    .iter()
+                    .map(|a| a.friction)
+                    .collect::<Float64Array>(),
+            ),
+        ),
+        ("page_groups", Arc::new(groups.finish())),
+    ])
+    .map_err(arrow_error)
+}
+
+fn detection_batch(analyses: &[AnalyzedSession]) -> duckdb::Result<RecordBatch> {
+    let rows: Vec<(&AnalyzedSession, &sightline_insight::detect::Detection)> = analyses
+        .iter()
+        .flat_map(|a| a.detections.iter().map(move |d| (a, d)))
+        .collect();
+    let text = |f: &dyn Fn(&sightline_insight::detect::Detection) -> Option<&str>| -> ArrayRef {
+        Arc::new(rows.iter().map(|(_, d)| f(d)).collect::<StringArray>())
+    };
+    let evidence: Vec<String> = rows
+        .iter()
+        .map(|(_, d)| serde_json::to_string(&d.evidence).unwrap_or_else(|_| "[]".into()))
+        .collect();
+    RecordBatch::try_from_iter([
+        (
+            "site_id",
+            Arc::new(
+                rows.iter()
+                    .map(|(a, _)| a.version.site_id)
+                    .collect::<Int64Array>(),
+            ) as ArrayRef,
+        ),
+        (
+            "session",
+            Arc::new(
+                rows.iter()
+                    .map(|(a, _)| Some(a.version.session.as_str()))
+                    .collect::<StringArray>(),
+            ),
+        ),
+        ("kind", text(&|d| Some(d.kind.as_str()))),
+        (
+            "ts",
+            Arc::new(rows.iter().map(|(_, d)| d.ts).collect::<Int64Array>()),
+        ),
+        ("pageview", text(&|d| Some(d.pageview.as_str()))),
+        ("path", text(&|d| d.path.as_deref())),
+        ("page_group", text(&|d| d.page_group.as_deref())),
+        ("element", text(&|d| d.element.as_deref())),
+        (
+            "value",
+            Arc::new(rows.iter().map(|(_, d)| d.value).collect::<Float64Array>()),
+        ),
+        (
+            "evidence",
+            Arc::new(
+                evidence
+                    .iter()
+                    .map(|e| Some(e.as_str()))
+                    .collect::<StringArray>(),
+            ),
+        ),
+    ])
+    .map_err(arrow_error)
+}
+
+/// The detections of one session in time order.
+pub(super) fn of_session(
+    conn: &Connection,
+    site_id: i64,
+    session: &str,
+) -> Result<Vec<StoredDetection>> {
+    let mut stmt = conn.prepare(
+        "SELECT kind, ts, pageview, path, page_group, element, value, evidence FROM detections
+         WHERE site_id = ? AND session = ? ORDER BY ts, kind, element",
+    )?;
+    let rows = stmt
+        .query_map(params![site_id, session], |r| {
+            let evidence: String = r.get(7)?;
+            Ok(StoredDetection {
+                kind: r.get(0)?,
+                ts: r.get(1)?,
+                pageview: r.get(2)?,
+                path: r.get(3)?,
+                page_group: r.get(4)?,
+                element: r.get(5)?,
+                value: r.get(6)?,
+                evidence: serde_json::from_str(&evidence).unwrap_or(serde_json::Value::Null),
+            })
+        })?
+        .collect::<duckdb::Result<Vec<_>>>()?;
+    Ok(rows)
+}

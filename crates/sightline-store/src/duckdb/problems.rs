@@ -1,0 +1,164 @@
+//! The counts behind the problems report: per problem (kind × page group × element) and stratum (device class ×
+//! channel), the report's sessions affected by it and those that saw its page. The statistics on these counts
+//! (stratified difference, interval, cost) are `sightline_insight::cost`.
+
+use std::collections::HashMap;
+
+use duckdb::{Connection, ToSql};
+
+use super::report::{begin_report, end_report};
+use crate::{ProblemCounts, ProblemQuery, ProblemStratum, Result};
+
+/// Problems counted per report, the most affected first: the long tail of one-off selectors costs time and
+/// ranks last anyway.
+pub const MAX_PROBLEMS: usize = 500;
+
+pub(super) fn problem_counts(
+    conn: &Connection,
+    site_id: i64,
+    query: &ProblemQuery,
+) -> Result<Vec<ProblemCounts>> {
+    let report = begin_report(conn, site_id, query.from, query.to, &query.filters)?;
+    let sql = format!(
+        "CREATE OR REPLACE TEMP TABLE problem_sessions AS
+         SELECT s.site_id, s.session, s.device, coalesce(s.channel, '') AS channel, s.conversions > 0 AS converted,
+                s.revenue, s.replay_chunks > 0 AS has_replay {}",
+        report.sql
+    );
+    let made = conn.execute(&sql, report.args().as_slice());
+    end_report(conn)?;
+    made?;
+    let counts = counts(conn, site_id, query);
+    conn.execute_batch("DROP TABLE IF EXISTS problem_sessions")?;
+    counts
+}
+
+fn counts(conn: &Connection, site_id: i64, query: &ProblemQuery) -> Result<Vec<ProblemCounts>> {
+    // Exposure: the report's sessions per page group they saw and stratum.
+    let mut exposure: HashMap<(String, String, String), (u64, u64, f64)> = HashMap::new();
+    {
+        let mut stmt = conn.prepare(
+            "SELECT g, device, channel, count(*), count(*) FILTER (WHERE converted), coalesce(sum(revenue), 0)
+             FROM (SELECT r.device, r.channel, r.converted, r.revenue, unnest(a.page_groups) AS g
+                   FROM problem_sessions r
+                   JOIN session_analysis a ON a.site_id = r.site_id AND a.session = r.session)
+             GROUP BY ALL",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                (r.get::<_, String>(0)?, r.get(1)?, r.get(2)?),
+                (
+                    r.get::<_, i64>(3)?.max(0) as u64,
+                    r.get::<_, i64>(4)?.max(0) as u64,
+                    r.get::<_, f64>(5)?,
+                ),
+            ))
+        })?;
+        for row in rows {
+            let (key, value) = row?;
+            exposure.insert(key, value);
+        }
+    }
+    let mut filter = String::new();
+    let mut args: Vec<Box<dyn ToSql>> = vec![Box::new(site_id)];
+    if let Some(kind) = &query.kind {
+        filter.push_str(" AND d.kind = ?");
+        args.push(Box::new(kind.clone()));
+    }
+    if let Some(page) = &query.page {
+        filter.push_str(" AND d.page_group = ?");
+        args.push(Box::new(page.clone()));
+    }
+    args.push(Box::new(MAX_PROBLEMS as i64));
+    // Affected sessions per problem and stratum, the problems limited to the most affected.
+    let sql = format!(
+        "WITH d AS (
+             SELECT d.kind, d.page_group, d.element, r.session, r.device, r.channel, r.converted,
+                    max(r.has_replay) AS has_replay, max(d.ts) AS ts
+             FROM detections d JOIN problem_sessions r ON r.site_id = d.site_id AND r.session = d.session
+             WHERE d.site_id = ? AND d.page_group IS NOT NULL {filter}
+             GROUP BY ALL),
+         top AS (
+             SELECT kind, page_group, element, count(*) AS sessions,
+                    arg_max(session, (has_replay, ts, session)) AS sample_session,
+                    max(ts) FILTER (WHERE has_replay) AS replay_ts, max(ts) AS last_ts
+             FROM d GROUP BY ALL
+             ORDER BY sessions DESC, kind, page_group, element LIMIT ?)
+         SELECT t.kind, t.page_group, t.element, t.sessions, t.sample_session, coalesce(t.replay_ts, t.last_ts),
+                d.device, d.channel, count(*), count(*) FILTER (WHERE d.converted)
+         FROM top t JOIN d ON d.kind = t.kind AND d.page_group = t.page_group
+                          AND d.element IS NOT DISTINCT FROM t.element
+         GROUP BY ALL
+         ORDER BY t.sessions DESC, t.kind, t.page_group, t.element, d.device, d.channel"
+    );
+    let args: Vec<&dyn ToSql> = args.iter().map(|a| a.as_ref()).collect();
+    let mut stmt = conn.prepare(&sql)?;
+    let mut rows = stmt.query(args.as_slice())?;
+    let mut problems: Vec<ProblemCounts> = Vec::new();
+    while let Some(r) = rows.next()? {
+        let kind: String = r.get(0)?;
+        let page: String = r.get(1)?;
+        let element: Option<String> = r.get(2)?;
+        let same = problems
+            .last()
+            .is_some_and(|p| p.kind == kind && p.page == page && p.element == element);
+        if !same {
+            problems.push(ProblemCounts {
+                sessions_affected: r.get::<_, i64>(3)?.max(0) as u64,
+                sample: match (r.get::<_, Option<String>>(4)?, r.get::<_, Option<i64>>(5)?) {
+                    (Some(session), Some(ts)) => Some((session, ts)),
+                    _ => None,
+                },
+                kind,
+                page,
+                element,
+                strata: Vec::new(),
+            });
+        }
+        let device: String = r.get(6)?;
+        let channel: String = r.get(7)?;
+        let Some(problem) = problems.last_mut() else {
+            continue;
+        };
+        let (exposed, exposed_conversions, exposed_revenue) = exposure
+            .get(&(problem.page.clone(), device.clone(), channel.clone()))
+            .copied()
+            .unwrap_or_default();
+        let affected = r.get::<_, i64>(8)?.max(0) as u64;
+        problem.strata.push(ProblemStratum {
+            affected,
+            affected_conversions: r.get::<_, i64>(9)?.max(0) as u64,
+            // An affected session saw the page; the max guards a session analysed between the two queries.
+            exposed: exposed.max(affected),
+            exposed_conversions,
+            exposed_revenue,
+            device,
+            channel,
+        });
+    }
+    // The page's strata nobody was affected in: they count for the crude unaffected rate (the stratified
+    // estimate gives them no weight).
+    for problem in &mut problems {
+        for ((page, device, channel), (exposed, conversions, revenue)) in &exposure {
+            let known = problem
+                .strata
+                .iter()
+                .any(|s| &s.device == device && &s.channel == channel);
+            if page == &problem.page && !known {
+                problem.strata.push(ProblemStratum {
+                    device: device.clone(),
+                    channel: channel.clone(),
+                    affected: 0,
+                    affected_conversions: 0,
+                    exposed: *exposed,
+                    exposed_conversions: *conversions,
+                    exposed_revenue: *revenue,
+                });
+            }
+        }
+        problem
+            .strata
+            .sort_by(|a, b| (&a.device, &a.channel).cmp(&(&b.device, &b.channel)));
+    }
+    Ok(problems)
+}

@@ -722,6 +722,61 @@ mod tests {
         ) -> sightline_store::Result<Vec<SeriesPoint>> {
             self.inner.overview_series(site_id, q)
         }
+        fn changed_sessions(
+            &self,
+            since: i64,
+            until: i64,
+            limit: usize,
+        ) -> sightline_store::Result<Vec<sightline_store::SessionVersion>> {
+            self.inner.changed_sessions(since, until, limit)
+        }
+        fn analysis_events(
+            &self,
+            sessions: &[sightline_store::SessionVersion],
+        ) -> sightline_store::Result<Vec<EventRow>> {
+            self.inner.analysis_events(sessions)
+        }
+        fn store_analyses(
+            &self,
+            analyses: &[sightline_store::AnalyzedSession],
+        ) -> sightline_store::Result<()> {
+            self.inner.store_analyses(analyses)
+        }
+        fn session_detections(
+            &self,
+            site_id: i64,
+            session: &str,
+        ) -> sightline_store::Result<Vec<sightline_store::StoredDetection>> {
+            self.inner.session_detections(site_id, session)
+        }
+        fn problem_counts(
+            &self,
+            site_id: i64,
+            q: &sightline_store::ProblemQuery,
+        ) -> sightline_store::Result<Vec<sightline_store::ProblemCounts>> {
+            self.inner.problem_counts(site_id, q)
+        }
+        fn error_groups(
+            &self,
+            site_id: i64,
+            q: &OverviewQuery,
+        ) -> sightline_store::Result<Vec<sightline_store::IssueGroup>> {
+            self.inner.error_groups(site_id, q)
+        }
+        fn failed_requests(
+            &self,
+            site_id: i64,
+            q: &OverviewQuery,
+        ) -> sightline_store::Result<Vec<sightline_store::IssueGroup>> {
+            self.inner.failed_requests(site_id, q)
+        }
+        fn vitals(
+            &self,
+            site_id: i64,
+            q: &OverviewQuery,
+        ) -> sightline_store::Result<Vec<sightline_store::VitalStats>> {
+            self.inner.vitals(site_id, q)
+        }
     }
 
     struct Rig {

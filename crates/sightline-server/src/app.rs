@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use sightline_ingest::analyzer::{Analyzer, AnalyzerConfig};
 use sightline_ingest::spool::{DedupSeed, SpoolOptions};
 use sightline_ingest::{BatchWriter, IngestOptions, Ingestor, SiteDirectory, Spool, record, spool};
 use sightline_store::duckdb::DuckDbEventStore;
@@ -39,6 +40,8 @@ pub struct App {
     pub sites: Arc<SiteDirectory>,
     pub spool: Arc<Spool>,
     pub writer: BatchWriter,
+    /// Runs the frustration detectors over sessions once they are quiet.
+    pub analyzer: Analyzer,
     pub ingestor: Ingestor,
     /// Set by `sightline demo`: the site key substituted into the demo shop's pages (served only then).
     pub demo_site_key: std::sync::OnceLock<String>,
@@ -135,6 +138,15 @@ impl App {
             &dir.join("dead-letter"),
         )
         .map_err(OpenError::Writer)?;
+        let analyzer = Analyzer::spawn(
+            events.clone(),
+            AnalyzerConfig {
+                quiet: Duration::from_secs(u64::from(config.analysis_quiet_secs)),
+                thresholds: config.detection.clone(),
+                weights: config.friction_weights.clone(),
+            },
+        )
+        .map_err(OpenError::Writer)?;
         let ingestor = Ingestor::new(
             sites.clone(),
             meta.clone(),
@@ -165,6 +177,7 @@ impl App {
             sites,
             spool,
             writer,
+            analyzer,
             ingestor,
             demo_site_key: std::sync::OnceLock::new(),
             login_limiter: crate::auth::LoginLimiter::default(),
@@ -233,6 +246,7 @@ impl App {
     pub fn shutdown(&self) {
         self.spool.close();
         self.writer.finish();
+        self.analyzer.finish();
         tracing::info!("ingest drained");
     }
 }

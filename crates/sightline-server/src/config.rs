@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use sightline_ingest::rate_limit::{self, Rate, RateLimits};
+use sightline_insight::detect::{FrictionWeights, Thresholds};
 
 pub const DEFAULT_MAX_WRITER_LAG_MB: u32 = 256;
 pub const DEFAULT_API_TIMEOUT_SECS: u32 = 30;
@@ -56,6 +57,13 @@ pub struct Config {
     /// Cap on the spool's disk use (all segment files): past it ingest answers 503 + Retry-After until the
     /// batch writer has caught up, instead of filling the disk.
     pub spool_max_bytes: u64,
+    /// A session is analysed for frustration signals once nothing of it arrived for this long (and again when it
+    /// grows); its problems show up in reports about this much after it went quiet.
+    pub analysis_quiet_secs: u32,
+    /// Frustration detector thresholds (`[detection]` table; see docs/frustration.md).
+    pub detection: Thresholds,
+    /// Weights of the friction score (`[friction_weights]` table; see docs/frustration.md).
+    pub friction_weights: FrictionWeights,
 }
 
 impl Default for Config {
@@ -79,6 +87,9 @@ impl Default for Config {
             public_url: String::new(),
             max_event_age_days: 7,
             spool_max_bytes: sightline_ingest::spool::DEFAULT_MAX_BYTES,
+            analysis_quiet_secs: sightline_ingest::analyzer::DEFAULT_QUIET_SECS,
+            detection: Thresholds::default(),
+            friction_weights: FrictionWeights::default(),
         }
     }
 }

@@ -1,6 +1,8 @@
 //! The conformance suite every backend must pass with identical answers. A backend's tests call
 //! [`event_store`], [`meta_store`] and [`blob_store`] with a fresh, empty instance; each panics on a mismatch.
 
+mod analysis;
+
 use sightline_insight::session::{add_replay, rows_of};
 use sightline_model::{EventRow, SessionRow};
 
@@ -413,6 +415,7 @@ pub fn event_store(store: &dyn EventStore) {
 
     sessions_replays_and_deletion(store);
     incremental_sessions(store);
+    analysis::analysis(store);
 }
 
 /// Site 3: one session written in three writes, crossing midnight with a new cookieless visitor id, a late

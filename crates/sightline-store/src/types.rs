@@ -159,6 +159,12 @@ pub struct SessionFilters {
     pub min_pages: Option<i64>,
     pub max_pages: Option<i64>,
     pub min_revenue: Option<f64>,
+    /// Sessions with a detection of this kind (`sightline_insight::detect::Kind` names) …
+    pub frustration: Option<String>,
+    /// … on this page group …
+    pub frustration_page: Option<String>,
+    /// … on this element (selector, error fingerprint, request pattern).
+    pub frustration_element: Option<String>,
 }
 
 /// How the sessions list is ordered.
@@ -173,6 +179,8 @@ pub enum SessionSort {
     Clicks,
     Errors,
     Revenue,
+    /// By friction score (see docs/frustration.md).
+    Friction,
 }
 
 impl SessionSort {
@@ -186,6 +194,7 @@ impl SessionSort {
             SessionSort::Clicks => "clicks",
             SessionSort::Errors => "errors",
             SessionSort::Revenue => "revenue",
+            SessionSort::Friction => "friction",
         }
     }
 }
@@ -224,6 +233,10 @@ pub struct SessionSummary {
     pub converted: bool,
     pub has_replay: bool,
     pub replay_bytes: u64,
+    /// Friction score, 0-100 (0 until the session is analysed, about `analysis_quiet_secs` after it went quiet).
+    pub friction: f64,
+    /// Detections per kind.
+    pub frustration: std::collections::BTreeMap<String, u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]

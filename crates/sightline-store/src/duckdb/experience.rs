@@ -127,7 +127,7 @@ fn groups_of(
     for (column, pick) in [("page_group", 0usize), ("browser", 1usize)] {
         let sql = format!(
             "SELECT key, {column}, count(*) AS n FROM ({source}) WHERE {column} IS NOT NULL
-             GROUP BY ALL QUALIFY row_number() OVER (PARTITION BY key ORDER BY n DESC, {column}) <= {TOP_PER_GROUP}
+             GROUP BY key, {column} QUALIFY row_number() OVER (PARTITION BY key ORDER BY n DESC, {column}) <= {TOP_PER_GROUP}
              ORDER BY key, n DESC, {column}"
         );
         let mut stmt = conn.prepare(&sql)?;

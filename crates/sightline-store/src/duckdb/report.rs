@@ -140,6 +140,23 @@ pub(super) fn report_sessions(
             args.push(Box::new(value));
         }
     }
+    if let Some(kind) = &f.frustration {
+        sql.push_str(
+            " AND EXISTS (SELECT 1 FROM detections d WHERE d.site_id = s.site_id AND d.session = s.session AND d.kind = ?",
+        );
+        args.push(Box::new(kind.clone()));
+        let detail: [(&str, &Option<String>); 2] = [
+            ("page_group", &f.frustration_page),
+            ("element", &f.frustration_element),
+        ];
+        for (column, value) in detail {
+            if let Some(value) = value {
+                sql.push_str(&format!(" AND d.{column} = ?"));
+                args.push(Box::new(value.clone()));
+            }
+        }
+        sql.push(')');
+    }
     if let Some(min) = f.min_revenue {
         sql.push_str(" AND s.revenue >= ?");
         args.push(Box::new(min));

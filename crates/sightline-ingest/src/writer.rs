@@ -742,6 +742,13 @@ mod tests {
         ) -> sightline_store::Result<()> {
             self.inner.store_analyses(analyses)
         }
+        fn session_row(
+            &self,
+            site_id: i64,
+            session: &str,
+        ) -> sightline_store::Result<Option<SessionRow>> {
+            self.inner.session_row(site_id, session)
+        }
         fn session_detections(
             &self,
             site_id: i64,

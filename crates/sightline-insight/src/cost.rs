@@ -17,7 +17,7 @@ pub struct Stratum {
     pub unaffected_conversions: u64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct Interval {
     pub estimate: f64,
     pub low: f64,

@@ -6,4 +6,5 @@ pub mod cost;
 pub mod detect;
 pub mod hypothesis;
 pub mod session;
+pub mod summary;
 pub mod vitals;

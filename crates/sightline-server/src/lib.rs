@@ -86,6 +86,30 @@ pub fn router(app: Arc<App>) -> Router {
         )
         .route("/api/v1/sites/{site}/sessions", get(routes::sessions::list))
         .route(
+            "/api/v1/sites/{site}/sessions/{session}/summary",
+            get(routes::sessions::summary),
+        )
+        .route(
+            "/api/v1/sites/{site}/sessions/{session}/detections",
+            get(routes::sessions::detections),
+        )
+        .route(
+            "/api/v1/sites/{site}/problems",
+            get(routes::problems::problems),
+        )
+        .route(
+            "/api/v1/sites/{site}/errors",
+            get(routes::experience::errors),
+        )
+        .route(
+            "/api/v1/sites/{site}/requests",
+            get(routes::experience::requests),
+        )
+        .route(
+            "/api/v1/sites/{site}/vitals",
+            get(routes::experience::vitals),
+        )
+        .route(
             "/api/v1/sites/{site}/sessions/{session}/replay",
             get(routes::sessions::replay),
         )

@@ -74,6 +74,9 @@ pub struct ProblemCounts {
     pub sample: Option<(String, i64)>,
 }
 
+/// Error and failed-request groups per report, most sessions first.
+pub const MAX_ISSUE_GROUPS: usize = 100;
+
 /// JS errors of one fingerprint, or failed requests of one method + URL pattern.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct IssueGroup {

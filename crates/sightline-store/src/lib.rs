@@ -104,6 +104,12 @@ pub trait EventStore: Send + Sync {
     ) -> Result<Vec<sightline_model::EventRow>>;
     /// Replaces what earlier analyses of these sessions found, atomically.
     fn store_analyses(&self, analyses: &[AnalyzedSession]) -> Result<()>;
+    /// The stored row of one session.
+    fn session_row(
+        &self,
+        site_id: i64,
+        session: &str,
+    ) -> Result<Option<sightline_model::SessionRow>>;
     /// The detections of one session in time order.
     fn session_detections(&self, site_id: i64, session: &str) -> Result<Vec<StoredDetection>>;
     /// Counts behind the problems report, per problem and stratum (the most affected problems first).

@@ -1,9 +1,11 @@
 pub mod account;
 pub mod assets;
 pub mod dashboard;
+pub mod experience;
 pub mod health;
 pub mod ingest;
 pub mod overview;
+pub mod problems;
 pub mod query;
 pub mod sessions;
 pub mod settings;

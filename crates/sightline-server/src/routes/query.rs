@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use sightline_insight::detect::Kind;
 use sightline_store::{SessionFilters, VisitorType};
 
 use crate::error::ApiError;
@@ -37,6 +38,9 @@ pub const FILTER_PARAMS: &[&str] = &[
     "min_pages",
     "max_pages",
     "min_revenue",
+    "frustration",
+    "frustration_page",
+    "frustration_element",
 ];
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
@@ -157,18 +161,24 @@ pub fn parse_number<T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy
     }
 }
 
+/// A text parameter (empty = absent), at most [`MAX_FILTER_VALUE_LEN`] bytes.
+pub fn text_param(
+    params: &HashMap<String, String>,
+    name: &str,
+) -> Result<Option<String>, ApiError> {
+    match params.get(name) {
+        Some(v) if v.len() > MAX_FILTER_VALUE_LEN => Err(ApiError::bad_request(
+            "invalid_filter",
+            format!("`{name}` is longer than {MAX_FILTER_VALUE_LEN} bytes"),
+        )),
+        Some(v) if v.is_empty() => Ok(None),
+        Some(v) => Ok(Some(v.clone())),
+        None => Ok(None),
+    }
+}
+
 pub fn parse_filters(params: &HashMap<String, String>) -> Result<SessionFilters, ApiError> {
-    let text = |name: &str| -> Result<Option<String>, ApiError> {
-        match params.get(name) {
-            Some(v) if v.len() > MAX_FILTER_VALUE_LEN => Err(ApiError::bad_request(
-                "invalid_filter",
-                format!("`{name}` is longer than {MAX_FILTER_VALUE_LEN} bytes"),
-            )),
-            Some(v) if v.is_empty() => Ok(None),
-            Some(v) => Ok(Some(v.clone())),
-            None => Ok(None),
-        }
-    };
+    let text = |name: &str| text_param(params, name);
     let flag = |name: &str| -> Result<Option<bool>, ApiError> {
         match params.get(name).map(String::as_str) {
             None | Some("") => Ok(None),
@@ -212,6 +222,25 @@ pub fn parse_filters(params: &HashMap<String, String>) -> Result<SessionFilters,
         min_pages: parse_number(params, "min_pages", 0..=1_000_000, None)?,
         max_pages: parse_number(params, "max_pages", 0..=1_000_000, None)?,
         min_revenue: parse_number(params, "min_revenue", -1e12..=1e12, None)?,
+        frustration: match text("frustration")? {
+            None => None,
+            Some(raw) => Some(
+                Kind::parse(&raw)
+                    .ok_or_else(|| {
+                        ApiError::bad_request(
+                            "invalid_filter",
+                            format!(
+                                "`frustration` = {raw:?}: expected one of {}",
+                                Kind::ALL.map(Kind::as_str).join(", ")
+                            ),
+                        )
+                    })?
+                    .as_str()
+                    .to_string(),
+            ),
+        },
+        frustration_page: text("frustration_page")?,
+        frustration_element: text("frustration_element")?,
     })
 }
 

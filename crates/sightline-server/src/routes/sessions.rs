@@ -77,7 +77,7 @@ pub fn parse_list_query(
         Some(raw) => serde_json::from_value(serde_json::Value::String(raw.to_string())).map_err(|_| {
             ApiError::bad_request(
                 "invalid_parameter",
-                format!("`sort` = {raw:?}: expected started, duration, active_time, pages, clicks, errors or revenue"),
+                format!("`sort` = {raw:?}: expected started, duration, active_time, pages, clicks, errors, revenue or friction"),
             )
         })?,
     };
@@ -107,7 +107,7 @@ pub fn parse_list_query(
     params(
         ("site" = String, Path, description = "site key or id"),
         ("from" = Option<String>, Query), ("to" = Option<String>, Query),
-        ("sort" = Option<String>, Query, description = "started (default), duration, active_time, pages, clicks, errors, revenue"),
+        ("sort" = Option<String>, Query, description = "started (default), duration, active_time, pages, clicks, errors, revenue, friction"),
         ("order" = Option<String>, Query, description = "desc (default) or asc"),
         ("limit" = Option<u32>, Query, description = "1-500, default 50"), ("offset" = Option<u32>, Query),
         ("page" = Option<String>, Query, description = "visited page path"), ("clicked" = Option<String>, Query, description = "clicked element selector"),
@@ -117,6 +117,9 @@ pub fn parse_list_query(
         ("device" = Option<String>, Query), ("browser" = Option<String>, Query), ("os" = Option<String>, Query),
         ("channel" = Option<String>, Query), ("utm_source" = Option<String>, Query), ("utm_medium" = Option<String>, Query),
         ("utm_campaign" = Option<String>, Query), ("entry_page" = Option<String>, Query), ("visitor_type" = Option<String>, Query),
+        ("frustration" = Option<String>, Query, description = "sessions with a detection of this kind"),
+        ("frustration_page" = Option<String>, Query, description = "… on this page group"),
+        ("frustration_element" = Option<String>, Query, description = "… on this element"),
     ),
     responses((status = 200, body = SessionPage), (status = 400, body = crate::error::ErrorBody)))]
 pub async fn list(
@@ -306,4 +309,80 @@ pub async fn replay(
         axum::body::Body::from_stream(stream),
     )
         .into_response())
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SessionDetections {
+    pub session: String,
+    pub detections: Vec<sightline_store::StoredDetection>,
+}
+
+/// What the analysis pass found in one session (the replay's markers).
+#[utoipa::path(get, path = "/api/v1/sites/{site}/sessions/{session}/detections", tag = "reports",
+    params(("site" = String, Path, description = "site key or id"), ("session" = String, Path)),
+    responses((status = 200, body = SessionDetections), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn detections(
+    State(app): State<Arc<App>>,
+    Extension(access): Extension<Access>,
+    ApiPath((site, session)): ApiPath<(String, String)>,
+) -> Result<Json<SessionDetections>, ApiError> {
+    check_session_id(&session)?;
+    let response = tokio::task::spawn_blocking(move || -> Result<SessionDetections, ApiError> {
+        let site_id = access.site(&app, &site)?.site.id;
+        if app.events.session_row(site_id, &session)?.is_none() {
+            return Err(ApiError::not_found(format!(
+                "session {session:?} not found"
+            )));
+        }
+        Ok(SessionDetections {
+            detections: app.events.session_detections(site_id, &session)?,
+            session,
+        })
+    })
+    .await??;
+    Ok(Json(response))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SessionSummaryResponse {
+    pub session: String,
+    pub started: i64,
+    #[serde(flatten)]
+    pub summary: sightline_insight::summary::Summary,
+}
+
+/// A deterministic summary of one session (no network): its detections are computed from its events now, so
+/// it does not wait for the analysis pass.
+#[utoipa::path(get, path = "/api/v1/sites/{site}/sessions/{session}/summary", tag = "reports",
+    params(("site" = String, Path, description = "site key or id"), ("session" = String, Path)),
+    responses((status = 200, body = SessionSummaryResponse), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn summary(
+    State(app): State<Arc<App>>,
+    Extension(access): Extension<Access>,
+    ApiPath((site, session)): ApiPath<(String, String)>,
+) -> Result<Json<SessionSummaryResponse>, ApiError> {
+    check_session_id(&session)?;
+    let response =
+        tokio::task::spawn_blocking(move || -> Result<SessionSummaryResponse, ApiError> {
+            let site_id = access.site(&app, &site)?.site.id;
+            let row = app
+                .events
+                .session_row(site_id, &session)?
+                .ok_or_else(|| ApiError::not_found(format!("session {session:?} not found")))?;
+            let events = app
+                .events
+                .analysis_events(&[sightline_store::SessionVersion {
+                    site_id,
+                    session: session.clone(),
+                    received_at: row.received_at,
+                }])?;
+            let detections = sightline_insight::detect::detect(&events, &app.config.detection);
+            Ok(SessionSummaryResponse {
+                started: row.started,
+                summary: sightline_insight::summary::summarize(&row, &events, &detections),
+                session,
+            })
+        })
+        .await??;
+    Ok(Json(response))
 }

@@ -7,10 +7,8 @@ use duckdb::{Connection, ToSql};
 use sightline_insight::vitals;
 
 use super::report::{begin_report, end_report};
-use crate::{IssueGroup, OverviewQuery, Result, SessionFilters, VitalStats};
+use crate::{IssueGroup, MAX_ISSUE_GROUPS, OverviewQuery, Result, SessionFilters, VitalStats};
 
-/// Groups per list, most frequent first.
-pub const MAX_ISSUE_GROUPS: usize = 100;
 /// Pages, browsers and sample sessions kept per group.
 const TOP_PER_GROUP: usize = 5;
 
@@ -58,6 +56,33 @@ fn occurrences(source: &str, filtered: bool) -> String {
     }
 }
 
+/// Runs `f` with the report's sessions in the connection's `report_sessions` table when there are filters
+/// (`f` gets whether there are).
+fn with_report_sessions<T>(
+    conn: &Connection,
+    site_id: i64,
+    query: &OverviewQuery,
+    f: impl FnOnce(bool) -> Result<T>,
+) -> Result<T> {
+    let filtered = query.filters != SessionFilters::default();
+    if !filtered {
+        return f(false);
+    }
+    let report = begin_report(conn, site_id, query.from, query.to, &query.filters)?;
+    let made = conn.execute(
+        &format!(
+            "CREATE OR REPLACE TEMP TABLE report_sessions AS SELECT s.session {}",
+            report.sql
+        ),
+        report.args().as_slice(),
+    );
+    end_report(conn)?;
+    made?;
+    let result = f(true);
+    conn.execute_batch("DROP TABLE IF EXISTS report_sessions")?;
+    result
+}
+
 fn groups(
     conn: &Connection,
     site_id: i64,
@@ -65,24 +90,9 @@ fn groups(
     source: &str,
     title: &str,
 ) -> Result<Vec<IssueGroup>> {
-    let filtered = query.filters != SessionFilters::default();
-    if filtered {
-        let report = begin_report(conn, site_id, query.from, query.to, &query.filters)?;
-        let made = conn.execute(
-            &format!(
-                "CREATE OR REPLACE TEMP TABLE report_sessions AS SELECT s.session {}",
-                report.sql
-            ),
-            report.args().as_slice(),
-        );
-        end_report(conn)?;
-        made?;
-    }
-    let result = groups_of(conn, site_id, query, &occurrences(source, filtered), title);
-    if filtered {
-        conn.execute_batch("DROP TABLE IF EXISTS report_sessions")?;
-    }
-    result
+    with_report_sessions(conn, site_id, query, |filtered| {
+        groups_of(conn, site_id, query, &occurrences(source, filtered), title)
+    })
 }
 
 fn groups_of(
@@ -103,7 +113,7 @@ fn groups_of(
     let mut rows = stmt.query(args.as_slice())?;
     let mut groups = Vec::new();
     while let Some(r) = rows.next()? {
-        let recent: Vec<String> = list_of_strings(r.get_ref(8)?);
+        let recent: Vec<String> = super::text_list(r.get_ref(8)?);
         let mut sample_sessions: Vec<String> = Vec::new();
         for session in recent {
             if sample_sessions.len() < TOP_PER_GROUP && !sample_sessions.contains(&session) {
@@ -154,47 +164,41 @@ fn groups_of(
     Ok(groups)
 }
 
-fn list_of_strings(value: duckdb::types::ValueRef<'_>) -> Vec<String> {
-    match value.to_owned() {
-        duckdb::types::Value::List(items) => items
-            .into_iter()
-            .filter_map(|v| match v {
-                duckdb::types::Value::Text(s) => Some(s),
-                _ => None,
-            })
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
 pub(super) fn vitals(
     conn: &Connection,
     site_id: i64,
     query: &OverviewQuery,
 ) -> Result<Vec<VitalStats>> {
-    let mut stmt = conn.prepare(
-        "SELECT page_group, device, name, count(*), quantile_cont(value, 0.75),
-                count(*) FILTER (WHERE text = 'good'), count(*) FILTER (WHERE text = 'needs-improvement'),
-                count(*) FILTER (WHERE text = 'poor')
-         FROM events WHERE site_id = ? AND ts >= ? AND ts < ? AND type = 'vital'
-           AND page_group IS NOT NULL AND name IS NOT NULL AND value IS NOT NULL
-         GROUP BY ALL ORDER BY page_group, device, name",
-    )?;
-    let rows = stmt.query_map([site_id, query.from, query.to], |r| {
-        let samples = r.get::<_, i64>(3)?.max(1) as f64;
-        let name: String = r.get(2)?;
-        let p75: f64 = r.get(4)?;
-        Ok(VitalStats {
-            page: r.get(0)?,
-            device: r.get(1)?,
-            rating: vitals::rating(&name, p75).to_string(),
-            name,
-            samples: r.get::<_, i64>(3)?.max(0) as u64,
-            p75,
-            good: r.get::<_, i64>(5)? as f64 / samples,
-            needs_improvement: r.get::<_, i64>(6)? as f64 / samples,
-            poor: r.get::<_, i64>(7)? as f64 / samples,
-        })
-    })?;
-    Ok(rows.collect::<duckdb::Result<Vec<_>>>()?)
+    with_report_sessions(conn, site_id, query, |filtered| {
+        let restrict = if filtered {
+            " AND session IN (SELECT session FROM report_sessions)"
+        } else {
+            ""
+        };
+        let mut stmt = conn.prepare(&format!(
+            "SELECT page_group, device, name, count(*), quantile_cont(value, 0.75),
+                    count(*) FILTER (WHERE text = 'good'), count(*) FILTER (WHERE text = 'needs-improvement'),
+                    count(*) FILTER (WHERE text = 'poor')
+             FROM events WHERE site_id = ? AND ts >= ? AND ts < ? AND type = 'vital'
+               AND page_group IS NOT NULL AND name IS NOT NULL AND value IS NOT NULL{restrict}
+             GROUP BY ALL ORDER BY page_group, device, name"
+        ))?;
+        let rows = stmt.query_map([site_id, query.from, query.to], |r| {
+            let samples = r.get::<_, i64>(3)?.max(1) as f64;
+            let name: String = r.get(2)?;
+            let p75: f64 = r.get(4)?;
+            Ok(VitalStats {
+                page: r.get(0)?,
+                device: r.get(1)?,
+                rating: vitals::rating(&name, p75).to_string(),
+                name,
+                samples: r.get::<_, i64>(3)?.max(0) as u64,
+                p75,
+                good: r.get::<_, i64>(5)? as f64 / samples,
+                needs_improvement: r.get::<_, i64>(6)? as f64 / samples,
+                poor: r.get::<_, i64>(7)? as f64 / samples,
+            })
+        })?;
+        Ok(rows.collect::<duckdb::Result<Vec<_>>>()?)
+    })
 }

@@ -205,6 +205,20 @@ impl DuckDbEventStore {
     }
 }
 
+/// The strings of a `VARCHAR[]` value (nothing for NULL).
+fn text_list(value: duckdb::types::ValueRef<'_>) -> Vec<String> {
+    match value.to_owned() {
+        duckdb::types::Value::List(items) => items
+            .into_iter()
+            .filter_map(|v| match v {
+                duckdb::types::Value::Text(s) => Some(s),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 fn closed() -> StoreError {
     StoreError::Corrupt(
         "the event store could not be reopened after a rewrite; restart the server".into(),
@@ -788,6 +802,14 @@ impl EventStore for DuckDbEventStore {
                 }
             }
         })
+    }
+
+    fn session_row(
+        &self,
+        site_id: i64,
+        session: &str,
+    ) -> Result<Option<sightline_model::SessionRow>> {
+        self.read(|conn| session_rows::read_row(conn, site_id, session))
     }
 
     fn session_detections(&self, site_id: i64, session: &str) -> Result<Vec<StoredDetection>> {

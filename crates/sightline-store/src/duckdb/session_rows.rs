@@ -251,6 +251,61 @@ pub(super) fn merge_rows(conn: &Connection, rows: &[SessionRow]) -> duckdb::Resu
     Ok(())
 }
 
+/// The stored row of one session, if there is one.
+pub(super) fn read_row(
+    conn: &Connection,
+    site_id: i64,
+    session: &str,
+) -> crate::Result<Option<SessionRow>> {
+    let mut stmt = conn.prepare(
+        "SELECT site_id, session, visitor, user_id, started, ended, active_ms, pageviews, events, entry_ts,
+                entry_page, entry_group, exit_ts, exit_page, exit_group, device, browser, os, channel, referrer,
+                utm_source, utm_medium, utm_campaign, utm_term, utm_content, revenue, conversions, clicks, errors,
+                replay_chunks, replay_bytes, received_at, coalesce(page_paths, [])
+         FROM sessions WHERE site_id = ? AND session = ?",
+    )?;
+    let mut rows = stmt.query(duckdb::params![site_id, session])?;
+    let Some(r) = rows.next()? else {
+        return Ok(None);
+    };
+    let page_paths = super::text_list(r.get_ref(32)?);
+    Ok(Some(SessionRow {
+        site_id: r.get(0)?,
+        session: r.get(1)?,
+        visitor: r.get(2)?,
+        user_id: r.get(3)?,
+        started: r.get(4)?,
+        ended: r.get(5)?,
+        active_ms: r.get(6)?,
+        pageviews: r.get(7)?,
+        events: r.get(8)?,
+        entry_ts: r.get(9)?,
+        entry_page: r.get(10)?,
+        entry_group: r.get(11)?,
+        exit_ts: r.get(12)?,
+        exit_page: r.get(13)?,
+        exit_group: r.get(14)?,
+        device: r.get(15)?,
+        browser: r.get(16)?,
+        os: r.get(17)?,
+        channel: r.get(18)?,
+        referrer: r.get(19)?,
+        utm_source: r.get(20)?,
+        utm_medium: r.get(21)?,
+        utm_campaign: r.get(22)?,
+        utm_term: r.get(23)?,
+        utm_content: r.get(24)?,
+        revenue: r.get(25)?,
+        conversions: r.get(26)?,
+        clicks: r.get(27)?,
+        errors: r.get(28)?,
+        replay_chunks: r.get(29)?,
+        replay_bytes: r.get(30)?,
+        received_at: r.get(31)?,
+        page_paths,
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -136,6 +136,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sites/{site}/errors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["errors"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sites/{site}/members": {
         parameters: {
             query?: never;
@@ -184,6 +200,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sites/{site}/problems": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["problems"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites/{site}/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["requests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sites/{site}/retention-preview": {
         parameters: {
             query?: never;
@@ -209,6 +257,23 @@ export interface paths {
             cookie?: never;
         };
         get: operations["list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites/{site}/sessions/{session}/detections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the analysis pass found in one session (the replay's markers). */
+        get: operations["detections"];
         put?: never;
         post?: never;
         delete?: never;
@@ -288,6 +353,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sites/{site}/sessions/{session}/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A deterministic summary of one session (no network): its detections are computed from its events now, so
+         *     it does not wait for the analysis pass.
+         */
+        get: operations["summary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sites/{site}/visitors/{visitor}": {
         parameters: {
             query?: never;
@@ -300,6 +385,22 @@ export interface paths {
         post?: never;
         /** Deletes everything stored about one visitor of a site: events, replay chunks and their blobs. */
         delete: operations["delete_visitor"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites/{site}/vitals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["vitals"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -442,6 +543,45 @@ export interface components {
             /** @description What was wrong, for people. */
             message: string;
         };
+        ErrorsResponse: {
+            errors: components["schemas"]["IssueGroup"][];
+            /** Format: int64 */
+            from: number;
+            /** Format: int64 */
+            to: number;
+        };
+        Interval: {
+            /** Format: double */
+            estimate: number;
+            /** Format: double */
+            high: number;
+            /** Format: double */
+            low: number;
+        };
+        /** @description JS errors of one fingerprint, or failed requests of one method + URL pattern. */
+        IssueGroup: {
+            browsers: string[];
+            /** Format: int64 */
+            count: number;
+            /** Format: int64 */
+            first_seen: number;
+            /** @description The error fingerprint, or `METHOD /url/pattern`. */
+            key: string;
+            /** Format: int64 */
+            last_seen: number;
+            /** @description Page groups where it happened, most frequent first. */
+            pages: string[];
+            /** @description Sessions to replay, most recent first. */
+            sample_sessions: string[];
+            /** @description A stack trace of one occurrence (errors only). */
+            sample_stack?: string | null;
+            /** Format: int64 */
+            sessions: number;
+            /** @description The error message, or the status codes seen (e.g. `500, 503`). */
+            title: string;
+            /** Format: int64 */
+            visitors: number;
+        };
         Me: {
             /** @description Send as `X-CSRF-Token` on every state-changing request made with the login cookie. */
             csrf_token: string;
@@ -452,6 +592,18 @@ export interface components {
             role: components["schemas"]["Role"];
             /** Format: int64 */
             user_id: number;
+        };
+        Moment: {
+            /** @description `page`, `conversion`, `error`, or a detection kind (`rage_click`, `hesitation`, …). */
+            kind: string;
+            /**
+             * Format: int64
+             * @description Since the session started.
+             */
+            offset_ms: number;
+            text: string;
+            /** Format: int64 */
+            ts: number;
         };
         NewSiteRequest: {
             domains?: string[];
@@ -507,6 +659,74 @@ export interface components {
             /** Format: int64 */
             to: number;
         };
+        PageVisit: {
+            /**
+             * Format: int64
+             * @description Until the next pageview (or the session's last event).
+             */
+            duration_ms: number;
+            path: string;
+            /**
+             * Format: double
+             * @description Deepest scroll measured on it, 0-100, when the tracker measured one.
+             */
+            scroll_pct?: number | null;
+            /**
+             * Format: int64
+             * @description When the pageview started (ms since the epoch).
+             */
+            ts: number;
+        };
+        Problem: {
+            /**
+             * Format: double
+             * @description Conversion rates, 0..1.
+             */
+            conversion_affected: number;
+            /** Format: double */
+            conversion_unaffected: number;
+            /** @description Affected minus unaffected conversion rate, stratified, with its 95 % interval. */
+            difference: components["schemas"]["Interval"];
+            /**
+             * @description Selector; error fingerprint for `js_error`; `METHOD /pattern` for `failed_request`; the vital for
+             *     `slow_page`.
+             */
+            element?: string | null;
+            hypothesis: string;
+            /** @description A detector name (`rage_click`, `dead_click`, …, `js_error`, `failed_request`, `slow_page`). */
+            kind: string;
+            /** Format: double */
+            lost_conversions: number;
+            /** Format: double */
+            lost_revenue: number;
+            /** @description Page group. */
+            page: string;
+            /** @description A recent occurrence to replay (in a session with a replay where there is one). */
+            replay_session?: string | null;
+            /** Format: int64 */
+            replay_ts?: number | null;
+            /** Format: int64 */
+            sessions_affected: number;
+            /**
+             * Format: int64
+             * @description Sessions that saw the page without the problem.
+             */
+            sessions_unaffected: number;
+            /** @description The affected sessions (the sessions list, filtered to this problem). */
+            sessions_url: string;
+            /** @description False below 30 sessions in either group or when the interval contains 0. */
+            significant: boolean;
+            /** @description Whether the comparison spans more than one stratum. */
+            stratified: boolean;
+        };
+        ProblemsResponse: {
+            /** Format: int64 */
+            from: number;
+            method: string;
+            problems: components["schemas"]["Problem"][];
+            /** Format: int64 */
+            to: number;
+        };
         /** @description One stored chunk of rrweb events. */
         ReplayChunk: {
             blob_key: string;
@@ -537,6 +757,13 @@ export interface components {
             session: string;
             /** Format: int64 */
             site_id: number;
+        };
+        RequestsResponse: {
+            failed_requests: components["schemas"]["IssueGroup"][];
+            /** Format: int64 */
+            from: number;
+            /** Format: int64 */
+            to: number;
         };
         /** @description What lowering a site's retention to `retention_days` would delete now. */
         RetentionPreview: {
@@ -572,6 +799,10 @@ export interface components {
             /** Format: int64 */
             visitors: number;
         };
+        SessionDetections: {
+            detections: components["schemas"]["StoredDetection"][];
+            session: string;
+        };
         SessionEvents: {
             events: components["schemas"]["StoredEvent"][];
             session: string;
@@ -604,6 +835,15 @@ export interface components {
             /** Format: int64 */
             errors: number;
             exit_page?: string | null;
+            /**
+             * Format: double
+             * @description Friction score, 0-100 (0 until the session is analysed, about `analysis_quiet_secs` after it went quiet).
+             */
+            friction: number;
+            /** @description Detections per kind. */
+            frustration: {
+                [key: string]: number;
+            };
             has_replay: boolean;
             os: string;
             /** Format: int64 */
@@ -617,6 +857,11 @@ export interface components {
             started: number;
             utm_source?: string | null;
             visitor: string;
+        };
+        SessionSummaryResponse: components["schemas"]["Summary"] & {
+            session: string;
+            /** Format: int64 */
+            started: number;
         };
         SetupStatus: {
             /** @description True while no user exists: the dashboard shows the first-run page. */
@@ -683,6 +928,20 @@ export interface components {
             replay_bytes: number;
             snippet: string;
         };
+        /** @description One stored detection, as the API returns it. */
+        StoredDetection: {
+            element?: string | null;
+            /** @description The events that triggered it (`ts`, `event_type`, `selector`, `x`, `y`). */
+            evidence: Record<string, never>[];
+            kind: string;
+            page_group?: string | null;
+            pageview: string;
+            path?: string | null;
+            /** Format: int64 */
+            ts: number;
+            /** Format: double */
+            value: number;
+        };
         /** @description One stored event as the API returns it (the `events` columns; `props` parsed back into JSON). */
         StoredEvent: {
             browser: string;
@@ -727,6 +986,17 @@ export interface components {
             x?: number | null;
             /** Format: double */
             y?: number | null;
+        };
+        Summary: {
+            converted: boolean;
+            moments: components["schemas"]["Moment"][];
+            /** @description How it ended: `converted`, `bounced`, `left after a problem` or `left`. */
+            outcome: string;
+            pages: components["schemas"]["PageVisit"][];
+            /** Format: double */
+            revenue: number;
+            /** @description A few plain sentences. */
+            text: string;
         };
         TokenInfo: {
             /** Format: int64 */
@@ -773,6 +1043,35 @@ export interface components {
             events: number;
             /** Format: int64 */
             replay_chunks: number;
+        };
+        /** @description Web vitals of one page group and device class. */
+        VitalStats: {
+            device: string;
+            /**
+             * Format: double
+             * @description Share of samples rated good / needs improvement / poor, 0..1.
+             */
+            good: number;
+            /** @description `LCP`, `INP`, `CLS`, `FCP` or `TTFB`. */
+            name: string;
+            /** Format: double */
+            needs_improvement: number;
+            /** Format: double */
+            p75: number;
+            page: string;
+            /** Format: double */
+            poor: number;
+            /** @description The web-vitals rating of the p75 (`good`, `needs-improvement`, `poor`). */
+            rating: string;
+            /** Format: int64 */
+            samples: number;
+        };
+        VitalsResponse: {
+            /** Format: int64 */
+            from: number;
+            /** Format: int64 */
+            to: number;
+            vitals: components["schemas"]["VitalStats"][];
         };
     };
     responses: never;
@@ -1113,6 +1412,42 @@ export interface operations {
             };
         };
     };
+    errors: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+                device?: string;
+                browser?: string;
+                page?: string;
+            };
+            header?: never;
+            path: {
+                /** @description site key or id */
+                site: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorsResponse"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_members: {
         parameters: {
             query?: never;
@@ -1247,6 +1582,82 @@ export interface operations {
             };
         };
     };
+    problems: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+                /** @description one detector name */
+                kind?: string;
+                /** @description problems on this page group */
+                page_group?: string;
+                device?: string;
+                channel?: string;
+                page?: string;
+            };
+            header?: never;
+            path: {
+                /** @description site key or id */
+                site: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemsResponse"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    requests: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+                device?: string;
+                browser?: string;
+                page?: string;
+            };
+            header?: never;
+            path: {
+                /** @description site key or id */
+                site: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestsResponse"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     retention_preview: {
         parameters: {
             query: {
@@ -1285,7 +1696,7 @@ export interface operations {
             query?: {
                 from?: string;
                 to?: string;
-                /** @description started (default), duration, active_time, pages, clicks, errors, revenue */
+                /** @description started (default), duration, active_time, pages, clicks, errors, revenue, friction */
                 sort?: string;
                 /** @description desc (default) or asc */
                 order?: string;
@@ -1314,6 +1725,12 @@ export interface operations {
                 utm_campaign?: string;
                 entry_page?: string;
                 visitor_type?: string;
+                /** @description sessions with a detection of this kind */
+                frustration?: string;
+                /** @description … on this page group */
+                frustration_page?: string;
+                /** @description … on this element */
+                frustration_element?: string;
             };
             header?: never;
             path: {
@@ -1333,6 +1750,37 @@ export interface operations {
                 };
             };
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    detections: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description site key or id */
+                site: string;
+                session: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionDetections"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1475,6 +1923,37 @@ export interface operations {
             };
         };
     };
+    summary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description site key or id */
+                site: string;
+                session: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionSummaryResponse"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     delete_visitor: {
         parameters: {
             query?: never;
@@ -1498,6 +1977,39 @@ export interface operations {
             };
             /** @description the batch writer has not stored the spooled batches yet; retry after Retry-After */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    vitals: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path: {
+                /** @description site key or id */
+                site: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VitalsResponse"];
+                };
+            };
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,6 +1,7 @@
 //! `sightline-bench`: end-to-end ingest load generator and query timing against a real `sightline serve`.
 //! Loopback only, bounded in time. Prints numbers; it is not a test.
 
+mod ground_truth;
 mod store_bench;
 mod writer_bench;
 
@@ -49,6 +50,9 @@ struct Args {
     /// Keep the query benchmark's data set in this directory and reuse it on later runs.
     #[arg(long)]
     query_data: Option<std::path::PathBuf>,
+    /// Simulated sessions for the detector accuracy check on the simulator's ground truth (0 skips it).
+    #[arg(long, default_value_t = 2_000)]
+    truth_sessions: u64,
     /// Skip the HTTP ingest benchmark.
     #[arg(long)]
     no_ingest: bool,
@@ -456,6 +460,9 @@ fn main() -> Result<()> {
     }
     if args.query_events > 0 {
         store_bench::overview_latency(args.query_events, args.query_data.as_deref())?;
+    }
+    if args.truth_sessions > 0 {
+        ground_truth::evaluate(&args.bin, args.truth_sessions)?;
     }
     if args.no_ingest {
         return Ok(());

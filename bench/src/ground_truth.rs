@@ -157,7 +157,13 @@ pub fn evaluate(bin: &Path, sessions_to_send: u64) -> Result<()> {
     );
     println!(
         "{:<18} {:>8} {:>8} {:>8} {:>10} {:>8}   {}",
-        "detector", "planted", "flagged", "both", "precision", "recall", "problem (page, element): rank on its page"
+        "detector",
+        "planted",
+        "flagged",
+        "both",
+        "precision",
+        "recall",
+        "problem (page, element): rank on its page"
     );
     let query_started = Instant::now();
     let problems = get(
@@ -211,7 +217,11 @@ pub fn evaluate(bin: &Path, sessions_to_send: u64) -> Result<()> {
                 format!(
                     "{page} {}: #{rank}{}",
                     p["element"].as_str().unwrap_or("-"),
-                    if rank <= TOP { "" } else { "  <-- not in the top 5" }
+                    if rank <= TOP {
+                        ""
+                    } else {
+                        "  <-- not in the top 5"
+                    }
                 )
             }
             None => {
@@ -232,7 +242,9 @@ pub fn evaluate(bin: &Path, sessions_to_send: u64) -> Result<()> {
     }
     let mut per_page: BTreeMap<&str, usize> = BTreeMap::new();
     for p in &all {
-        *per_page.entry(p["page"].as_str().unwrap_or_default()).or_default() += 1;
+        *per_page
+            .entry(p["page"].as_str().unwrap_or_default())
+            .or_default() += 1;
     }
     println!(
         "problems report: {} problems on {} pages in {problems_ms:.0} ms; planted problems outside the top {TOP} of their page: {misses}",

@@ -33,6 +33,20 @@ const CHANNELS: &[&str] = &[
     "referral",
 ];
 const DEVICES: &[&str] = &["mobile", "desktop", "tablet"];
+const SELECTORS: &[&str] = &[
+    "#add-to-cart",
+    "#buy-now",
+    "img.product-photo",
+    "#size-select",
+    "a.nav-home",
+    "button.apply-coupon",
+    "#checkout",
+    "a.review-link",
+    "span.price",
+    "div.banner",
+    "#newsletter",
+    "button.wishlist",
+];
 const BROWSERS: &[&str] = &["Chrome", "Safari", "Firefox", "Edge", "Samsung Internet"];
 
 /// Rows of `sessions` sessions spread over `days` days ending at `end`.
@@ -56,6 +70,7 @@ pub fn generate(
             rng.random_range(2..8)
         };
         let mut t = start;
+        let first_row = rows.len();
         for p in 0..pages {
             let path = PATHS[rng.random_range(0..PATHS.len())];
             let base = EventRow {
@@ -78,12 +93,15 @@ pub fn generate(
             for e in 0..rng.random_range(3..12) {
                 t += rng.random_range(200..4_000);
                 let clicked = e % 3 == 0;
+                // Some clicks do nothing (dead clicks for the analysis pass), on a dozen elements per page.
+                let selector = SELECTORS[rng.random_range(0..SELECTORS.len())];
                 rows.push(EventRow {
                     ts: t,
                     received_at: t,
                     event_type: if clicked { "click" } else { "scroll" },
                     channel: None,
-                    selector: clicked.then(|| "#add-to-cart".to_string()),
+                    selector: clicked.then(|| selector.to_string()),
+                    changed: clicked.then(|| rng.random_bool(0.9)),
                     x: clicked.then(|| rng.random_range(0.0..1280.0)),
                     y: clicked.then(|| rng.random_range(0.0..4000.0)),
                     rel_x: clicked.then(|| rng.random_range(0.0..1.0)),
@@ -93,6 +111,27 @@ pub fn generate(
                 });
             }
             t += rng.random_range(1_000..30_000);
+        }
+        // A purchase in 5 % of sessions, 2 % of those with a dead click: a cost for the problems report.
+        let session_rows = &rows[first_row..];
+        let dead = session_rows.iter().any(|r| r.changed == Some(false));
+        if rng.random_bool(if dead { 0.02 } else { 0.05 }) {
+            let last = session_rows[session_rows.len() - 1].clone();
+            rows.push(EventRow {
+                ts: t,
+                received_at: t,
+                event_type: "custom",
+                name: Some("purchase".into()),
+                revenue: Some(rng.random_range(20.0..200.0)),
+                selector: None,
+                changed: None,
+                x: None,
+                y: None,
+                rel_x: None,
+                rel_y: None,
+                scroll_pct: None,
+                ..last
+            });
         }
     }
     rows
@@ -247,9 +286,58 @@ pub fn overview_latency(events: u64, keep: Option<&std::path::Path>) -> Result<(
         times.sort_by(f64::total_cmp);
         println!("{label}: median {:.0} ms over {written} events", times[1]);
     }
+    problems_latency(&store, end, written)?;
     drop(store);
     if keep.is_none() {
         let _ = std::fs::remove_dir_all(&dir);
     }
+    Ok(())
+}
+
+/// The analysis pass over every stored session (what the server does in the background), then the problems
+/// report's counts over 30 days.
+fn problems_latency(store: &DuckDbEventStore, end: i64, events: u64) -> Result<()> {
+    use sightline_ingest::analyzer::{AnalyzerConfig, SESSIONS_PER_PASS, analyze};
+    use sightline_store::ProblemQuery;
+    let config = AnalyzerConfig::default();
+    let started = Instant::now();
+    let (mut sessions, mut analysed_events) = (0usize, 0usize);
+    loop {
+        let changed = store.changed_sessions(i64::MIN, i64::MAX, SESSIONS_PER_PASS)?;
+        if changed.is_empty() {
+            break;
+        }
+        let rows = store.analysis_events(&changed)?;
+        store.store_analyses(&analyze(&changed, &rows, &config))?;
+        sessions += changed.len();
+        analysed_events += rows.len();
+    }
+    if sessions > 0 {
+        let secs = started.elapsed().as_secs_f64();
+        println!(
+            "analysis pass: {sessions} sessions, {analysed_events} events in {secs:.1} s ({:.0} events/s)",
+            analysed_events as f64 / secs
+        );
+    }
+    let query = ProblemQuery {
+        from: end - 30 * DAY_MS,
+        to: end + 1,
+        filters: SessionFilters::default(),
+        kind: None,
+        page: None,
+    };
+    let problems = store.problem_counts(1, &query)?; // warm-up
+    let mut times = Vec::new();
+    for _ in 0..3 {
+        let started = Instant::now();
+        store.problem_counts(1, &query)?;
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    println!(
+        "problems, 30 days: median {:.0} ms over {events} events ({} problems)",
+        times[1],
+        problems.len()
+    );
     Ok(())
 }

@@ -84,14 +84,16 @@ pub(super) fn session_events(
         return Ok(Vec::new());
     }
     stage_keys(conn, sessions)?;
-    // The sessions' earliest start bounds the scan to the recent row groups (events are stored in arrival order).
+    // The sessions' span bounds the scan to the recent row groups (events are stored in arrival order).
     let mut stmt = conn.prepare(
         "SELECT e.site_id, e.session, e.ts, e.pageview, e.type, e.path, e.page_group, e.device, e.channel,
                 e.selector, e.tag, e.x, e.y, e.scroll_pct, e.value, e.name, e.props, e.error_fingerprint,
                 e.interactive, e.changed, e.revenue
          FROM events e JOIN analysis_keys k ON e.site_id = k.site_id AND e.session = k.session
-         WHERE e.ts >= (SELECT min(s.started) FROM sessions s
-                        JOIN analysis_keys k ON s.site_id = k.site_id AND s.session = k.session)
+         WHERE e.ts BETWEEN (SELECT min(s.started) FROM sessions s
+                             JOIN analysis_keys k ON s.site_id = k.site_id AND s.session = k.session)
+                        AND (SELECT max(s.ended) FROM sessions s
+                             JOIN analysis_keys k ON s.site_id = k.site_id AND s.session = k.session)
          ORDER BY e.site_id, e.session, e.ts",
     )?;
     let rows = stmt

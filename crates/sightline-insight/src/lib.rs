@@ -5,6 +5,7 @@
 pub mod cost;
 pub mod detect;
 pub mod hypothesis;
+pub mod ids;
 pub mod session;
 pub mod summary;
 pub mod vitals;

@@ -160,87 +160,12 @@ fn push_escaped(out: &mut String, c: char) {
 /// A hash route is grouped the same way, after the page path: `/app#/todo/42` → `/app#/todo/:id`.
 pub fn default_page_group(normalized_path: &str) -> String {
     let (path, route) = split_route(normalized_path);
-    let mut out = group_segments(path);
+    let mut out = sightline_insight::ids::group_segments(path);
     if let Some(route) = route {
         out.push(ROUTE_SEPARATOR);
-        out.push_str(&group_segments(route));
+        out.push_str(&sightline_insight::ids::group_segments(route));
     }
     out
-}
-
-fn group_segments(path: &str) -> String {
-    let mut out = String::with_capacity(path.len() + 1);
-    for seg in path.split('/').filter(|s| !s.is_empty()) {
-        out.push('/');
-        if is_id_like(seg) {
-            out.push_str(":id");
-        } else if let Some((_, ext)) = seg.rsplit_once('.').filter(|(stem, ext)| {
-            (1..=5).contains(&ext.len())
-                && ext.bytes().all(|b| b.is_ascii_alphanumeric())
-                && is_id_like(stem)
-        }) {
-            out.push_str(":id.");
-            out.push_str(ext);
-        } else {
-            out.push_str(seg);
-        }
-    }
-    if out.is_empty() {
-        out.push('/');
-    }
-    out
-}
-
-fn is_id_like(seg: &str) -> bool {
-    let b = seg.as_bytes();
-    if b.is_empty() {
-        return false;
-    }
-    let (mut digits, mut letters, mut seps) = (0usize, 0usize, 0usize);
-    for &c in b {
-        if c.is_ascii_digit() {
-            digits += 1;
-        } else if c.is_ascii_alphabetic() {
-            letters += 1;
-        } else if c == b'-' || c == b'_' {
-            seps += 1;
-        } else {
-            return false; // dots, escapes, non-ASCII, ':' ... → a name, not an id
-        }
-    }
-    if digits == 0 {
-        return false;
-    }
-    if letters == 0 && seps == 0 {
-        return true; // 12345
-    }
-    if is_uuid(b) {
-        return true;
-    }
-    if seps == 0 {
-        if b.len() >= 8 && b.iter().all(u8::is_ascii_hexdigit) {
-            return true; // 8f14e45fceea167a
-        }
-        if b.len() >= 16 {
-            return true; // generated token
-        }
-        let transitions = b
-            .windows(2)
-            .filter(|w| w[0].is_ascii_digit() != w[1].is_ascii_digit())
-            .count();
-        return b.len() >= 8 && transitions >= 4;
-    }
-    // Separated token with digits: an id unless some part is a word.
-    !seg.split(['-', '_'])
-        .any(|p| p.len() >= 3 && p.bytes().all(|c| c.is_ascii_alphabetic()))
-}
-
-fn is_uuid(b: &[u8]) -> bool {
-    b.len() == 36
-        && b.iter().enumerate().all(|(i, &c)| match i {
-            8 | 13 | 18 | 23 => c == b'-',
-            _ => c.is_ascii_hexdigit(),
-        })
 }
 
 // ---------------------------------------------------------------------------------------

@@ -55,9 +55,11 @@ export function ProblemsPage() {
   }, [siteRef, queryKey]);
 
   // page groups offered by the select: the site's configured ones and every one seen in an answer
-  const seenPages = useRef(new Set<string>());
-  for (const p of data?.problems ?? []) seenPages.current.add(p.page);
-  const pageOptions = [...new Set([...(site?.page_groups ?? []), ...seenPages.current, ...(own.page_group ? [own.page_group] : [])])].sort();
+  // (remembered per site, so narrowing to one page group keeps the others offered)
+  const seen = useRef({ site: siteRef, pages: new Set<string>() });
+  if (seen.current.site !== siteRef) seen.current = { site: siteRef, pages: new Set() };
+  for (const p of data?.problems ?? []) seen.current.pages.add(p.page);
+  const pageOptions = [...new Set([...(site?.page_groups ?? []), ...seen.current.pages, ...(own.page_group ? [own.page_group] : [])])].sort();
 
   const problems = data?.problems ?? [];
   const scale = intervalScale(problems.map((p) => p.difference));

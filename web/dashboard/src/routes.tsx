@@ -6,9 +6,11 @@
 //   on a page that has none of its own (a replay highlights Sessions).
 import type { ComponentType } from 'react';
 import type { IconName } from './components/Icon';
+import { ErrorsPage } from './pages/ErrorsPage';
 import { MembersPage } from './pages/MembersPage';
 import { OverviewPage } from './pages/OverviewPage';
 import { PrivacyPage } from './pages/PrivacyPage';
+import { ProblemsPage } from './pages/ProblemsPage';
 import { ReplayPage } from './pages/ReplayPage';
 import { SessionsPage } from './pages/SessionsPage';
 import { SiteSettingsPage } from './pages/SiteSettingsPage';
@@ -50,6 +52,22 @@ export const ROUTES: readonly AppRoute[] = [
     siteScoped: true,
     filters: true,
     nav: { label: 'Sessions', icon: 'sessions', section: 'analytics' },
+  },
+  {
+    path: '/sites/:site/problems',
+    title: 'Problems',
+    component: ProblemsPage,
+    siteScoped: true,
+    filters: true,
+    nav: { label: 'Problems', icon: 'problems', section: 'analytics' },
+  },
+  {
+    path: '/sites/:site/errors',
+    title: 'Errors & performance',
+    component: ErrorsPage,
+    siteScoped: true,
+    filters: true,
+    nav: { label: 'Errors & performance', icon: 'activity', section: 'analytics' },
   },
   { path: '/sites/:site/replay/:session', title: 'Session replay', component: ReplayPage, siteScoped: true, navUnder: '/sites/:site/sessions' },
   { path: '/settings/sites', title: 'Sites', component: SitesPage, nav: { label: 'Sites', icon: 'sites', section: 'settings' } },

@@ -133,3 +133,31 @@ describe('sessionsApiQuery', () => {
     });
   });
 });
+
+describe('friction and frustration', () => {
+  it('sorts by friction', () => {
+    expect(parseSessionParams('sort=friction').sort).toBe('friction');
+    expect(toggleSort(defaults, 'friction')).toMatchObject({ sort: 'friction', order: 'desc' });
+  });
+  it('reads a known frustration kind and its page and element; ignores an unknown kind', () => {
+    const s = parseSessionParams('frustration=rage_click&frustration_page=%2Fcart&frustration_element=%23buy');
+    expect(s.filters).toEqual({ frustration: 'rage_click', frustration_page: '/cart', frustration_element: '#buy' });
+    expect(parseSessionParams('frustration=angry').filters).toEqual({});
+  });
+  it('keeps them in the URL and sends them to the API', () => {
+    const state = updateSessionState(defaults, { sort: 'friction', filters: { frustration: 'dead_click', frustration_element: '#img' } });
+    expect(sessionSearch('?from=2026-11-01', state)).toBe('?from=2026-11-01&frustration=dead_click&frustration_element=%23img&sort=friction');
+    expect(sessionsApiQuery({ from: '2026-11-01', to: '2026-11-30' }, {}, state)).toMatchObject({
+      sort: 'friction',
+      frustration: 'dead_click',
+      frustration_element: '#img',
+    });
+    expect(sessionFilterCount(state.filters)).toBe(2);
+  });
+  it('drops them with the other session filters', () => {
+    const state = parseSessionParams('frustration=u_turn&frustration_page=%2F&offset=50');
+    const cleared = updateSessionState(state, { filters: { frustration: null, frustration_page: null } });
+    expect(cleared.filters).toEqual({});
+    expect(cleared.offset).toBe(0);
+  });
+});

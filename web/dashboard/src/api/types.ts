@@ -28,6 +28,20 @@ export type StoredEvent = S['StoredEvent'];
 export type SessionEvents = S['SessionEvents'];
 /** One entry of a session's replay chunk index (playback order). */
 export type ReplayChunk = S['ReplayChunk'];
+/** A problem: a frustration kind on a page group (and element), what it costs, a hypothesis, links. */
+export type Problem = S['Problem'];
+export type ProblemsResponse = S['ProblemsResponse'];
+/** A rate difference with its 95 % interval (0..1 rates). */
+export type Interval = S['Interval'];
+/** JS errors of one fingerprint, or failed requests of one method + URL pattern. */
+export type IssueGroup = S['IssueGroup'];
+/** Web vitals of one page group and device class. */
+export type VitalStats = S['VitalStats'];
+/** One detection of the analysis pass (the replay's frustration markers). */
+export type Detection = S['StoredDetection'];
+/** A session's plain-words summary (`text`, `moments`, `outcome`…); not the sessions list's `SessionSummary` row. */
+export type SessionNarrative = S['SessionSummaryResponse'];
+export type Moment = S['Moment'];
 
 export const ROLES: readonly Role[] = ['admin', 'analyst', 'viewer'];
 

@@ -1,5 +1,6 @@
 // Small building blocks shared by every page.
 import { useEffect, useRef, useState, type ReactNode, type RefObject } from 'react';
+import { splitCode } from '../lib/frustration';
 import { Icon, type IconName } from './Icon';
 
 export function Card({
@@ -291,5 +292,22 @@ export function Popover({
       </button>
       {open && <div className={`popover-panel popover-${align} ${panelClass}`}>{children(close)}</div>}
     </div>
+  );
+}
+
+/** A server sentence with its `backticked` selectors and fingerprints shown as code. */
+export function CodeText({ text }: { text: string }) {
+  return (
+    <>
+      {splitCode(text).map((part, i) =>
+        part.code ? (
+          <code key={i} className="inline-code">
+            {part.text}
+          </code>
+        ) : (
+          <span key={i}>{part.text}</span>
+        ),
+      )}
+    </>
   );
 }

@@ -2,8 +2,9 @@
 // session's first event, the `t` of `/sites/:site/replay/:session?t=`), timeline markers and the event
 // list from the session's stored events, the side panel's summary, and the mapping between that clock and
 // the rrweb player's (ms from the first recorded rrweb event).
-import type { ReplayChunk, StoredEvent } from '../api/types';
+import type { Detection, Moment, ReplayChunk, StoredEvent } from '../api/types';
 import { channelLabel, deviceLabel, formatNumber } from './format';
+import { frustrationLabel } from './frustration';
 
 /** Kinds of timeline marker, one lane each. `frustration` is the slot for rage/dead-click signals. */
 export type MarkerKind = 'page' | 'click' | 'error' | 'custom' | 'frustration';
@@ -28,8 +29,10 @@ export interface TimelineMarker {
   t: number;
   /** Short text (tooltip, list). */
   label: string;
-  /** Index of the source event in the session's event array. */
+  /** Index of the source event in the session's event array (-1 for a frustration signal). */
   index: number;
+  /** The pageview it happened on, when not the source event's (frustration signals). */
+  pageview?: string;
 }
 
 /** One row of the event list beside the player. */
@@ -50,6 +53,14 @@ export interface FrustrationSignal {
   /** ms since epoch, like stored events. */
   ts: number;
   label: string;
+  pageview?: string;
+}
+
+/** The analysis pass's detections as timeline signals: "Rage click on #buy". */
+export function detectionSignals(detections: readonly Pick<Detection, 'kind' | 'ts' | 'element' | 'pageview'>[]): FrustrationSignal[] {
+  return detections
+    .filter((d) => Number.isFinite(d.ts))
+    .map((d) => ({ ts: d.ts, label: `${frustrationLabel(d.kind)}${d.element ? ` on ${d.element}` : ''}`, pageview: d.pageview || undefined }));
 }
 
 /** ms since epoch of the session's first event (events come in time order, but do not rely on it). */
@@ -94,7 +105,9 @@ export function timelineMarkers(
         break;
     }
   });
-  frustration.forEach((f) => out.push({ kind: 'frustration', t: Math.max(0, f.ts - start), label: f.label, index: -1 }));
+  frustration.forEach((f) =>
+    out.push({ kind: 'frustration', t: Math.max(0, f.ts - start), label: f.label, index: -1, ...(f.pageview ? { pageview: f.pageview } : {}) }),
+  );
   return out.sort((a, b) => a.t - b.t || a.index - b.index);
 }
 
@@ -184,6 +197,58 @@ export function formatClock(ms: number | null | undefined): string {
 export function parseTimeParam(raw: string | null | undefined): number | null {
   if (!raw || !/^\d{1,12}$/.test(raw.trim())) return null;
   return Number(raw.trim());
+}
+
+/** `?at=` of a replay link: a moment as ms since the epoch (what the API's timestamps are), else null. */
+export function parseAtParam(raw: string | null | undefined): number | null {
+  if (!raw || !/^\d{1,15}$/.test(raw.trim())) return null;
+  const n = Number(raw.trim());
+  return Number.isSafeInteger(n) ? n : null;
+}
+
+/** Where the replay opens on the session clock: `t` when given, else `at` (epoch ms) from the session start. */
+export function resolveStartAt(t: number | null, at: number | null, sessionStart: number): number | null {
+  if (t !== null) return t;
+  if (at === null || !Number.isFinite(sessionStart)) return null;
+  return Math.max(0, at - sessionStart);
+}
+
+/** The pageview a moment (epoch ms) falls in: the last pageview at or before it, else the first one. */
+export function pageviewAt(events: readonly Pick<StoredEvent, 'type' | 'pageview' | 'ts'>[], ts: number): string | undefined {
+  let best: { ts: number; pageview: string } | undefined;
+  let first: { ts: number; pageview: string } | undefined;
+  for (const e of events) {
+    if (e.type !== 'pageview') continue;
+    if (!first || e.ts < first.ts) first = e;
+    if (e.ts <= ts && (!best || e.ts >= best.ts)) best = e;
+  }
+  return (best ?? first)?.pageview;
+}
+
+/** One moment of the session summary, on the replay clock. */
+export interface MomentRow {
+  /** ms from the session start. */
+  t: number;
+  kind: string;
+  text: string;
+  /** The pageview it falls in (seeks land on that page's recording). */
+  pageview?: string;
+  index: number;
+}
+
+/** The summary's moments on the session clock (by their `ts`, which the events share), in time order. */
+export function momentRows(moments: readonly Moment[], events: readonly Pick<StoredEvent, 'type' | 'pageview' | 'ts'>[], start: number): MomentRow[] {
+  return moments
+    .map((m, index) => ({ t: Math.max(0, m.ts - start), kind: m.kind, text: m.text, pageview: pageviewAt(events, m.ts), index }))
+    .sort((a, b) => a.t - b.t || a.index - b.index);
+}
+
+/** A moment's kind as a word: pages, conversions and errors, else the detection kind's label. */
+export function momentKindLabel(kind: string): string {
+  if (kind === 'page') return 'Page';
+  if (kind === 'conversion') return 'Conversion';
+  if (kind === 'error') return 'Error';
+  return frustrationLabel(kind);
 }
 
 export interface SessionInfo {

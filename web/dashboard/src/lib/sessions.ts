@@ -5,9 +5,10 @@
 import type { DateRange } from './dates';
 import { apiQuery, type Filters } from './filters';
 import { formatNumber } from './format';
+import { isFrustrationKind, type FrustrationKind } from './frustration';
 
 /** Sort keys the server accepts (`sort=`). */
-export const SESSION_SORTS = ['started', 'duration', 'active_time', 'pages', 'clicks', 'errors', 'revenue'] as const;
+export const SESSION_SORTS = ['started', 'duration', 'active_time', 'pages', 'clicks', 'errors', 'revenue', 'friction'] as const;
 export type SessionSort = (typeof SESSION_SORTS)[number];
 export type SortOrder = 'asc' | 'desc';
 
@@ -25,8 +26,12 @@ export type SessionFlagKey = (typeof SESSION_FLAG_KEYS)[number];
 /** Whole-number bounds (ms or counts). */
 export const SESSION_INT_KEYS = ['min_duration_ms', 'max_duration_ms', 'min_active_ms', 'min_pages', 'max_pages'] as const;
 export type SessionIntKey = (typeof SESSION_INT_KEYS)[number];
-/** Free-text filters. The visited page is the shared `page` filter (lib/filters.ts), not repeated here. */
-export const SESSION_TEXT_KEYS = ['clicked'] as const;
+/**
+ * Free-text filters. The visited page is the shared `page` filter (lib/filters.ts), not repeated here.
+ * `frustration_page` / `frustration_element` narrow the `frustration` kind to a page group / element (a
+ * problem's sessions link sets them).
+ */
+export const SESSION_TEXT_KEYS = ['clicked', 'frustration_page', 'frustration_element'] as const;
 export type SessionTextKey = (typeof SESSION_TEXT_KEYS)[number];
 
 export interface SessionFilters {
@@ -42,6 +47,12 @@ export interface SessionFilters {
   min_revenue?: number;
   /** A clicked element's selector. */
   clicked?: string;
+  /** Sessions with a detection of this kind (lib/frustration.ts)… */
+  frustration?: FrustrationKind;
+  /** …on this page group… */
+  frustration_page?: string;
+  /** …on this element. */
+  frustration_element?: string;
 }
 
 export interface SessionListState {
@@ -62,6 +73,7 @@ export const SESSION_PARAM_KEYS: readonly string[] = [
   ...SESSION_INT_KEYS,
   'min_revenue',
   ...SESSION_TEXT_KEYS,
+  'frustration',
 ];
 
 const MAX_TEXT_LEN = 512;
@@ -107,6 +119,8 @@ export function parseSessionFilters(params: URLSearchParams | string): SessionFi
     const v = parseText(p.get(k));
     if (v !== undefined) out[k] = v;
   }
+  const kind = p.get('frustration')?.trim();
+  if (isFrustrationKind(kind)) out.frustration = kind;
   return out;
 }
 
@@ -133,6 +147,7 @@ function filterPairs(f: SessionFilters): [string, string][] {
   for (const k of SESSION_FLAG_KEYS) if (f[k] !== undefined) out.push([k, String(f[k])]);
   for (const k of SESSION_INT_KEYS) if (f[k] !== undefined) out.push([k, String(f[k])]);
   if (f.min_revenue !== undefined) out.push(['min_revenue', String(f.min_revenue)]);
+  if (f.frustration !== undefined) out.push(['frustration', f.frustration]);
   for (const k of SESSION_TEXT_KEYS) if (f[k] !== undefined) out.push([k, f[k]!]);
   return out;
 }
@@ -213,7 +228,8 @@ export function sessionsApiQuery(range: DateRange, shared: Filters, state: Sessi
   for (const k of SESSION_FLAG_KEYS) if (state.filters[k] !== undefined) q[k] = state.filters[k]!;
   for (const k of SESSION_INT_KEYS) if (state.filters[k] !== undefined) q[k] = state.filters[k]!;
   if (state.filters.min_revenue !== undefined) q.min_revenue = state.filters.min_revenue;
-  if (state.filters.clicked !== undefined) q.clicked = state.filters.clicked;
+  if (state.filters.frustration !== undefined) q.frustration = state.filters.frustration;
+  for (const k of SESSION_TEXT_KEYS) if (state.filters[k] !== undefined) q[k] = state.filters[k]!;
   return q;
 }
 

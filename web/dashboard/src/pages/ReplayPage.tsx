@@ -1,26 +1,34 @@
 // /sites/:site/replay/:session?t=<ms> — a session's replay: the rrweb player (lazily loaded, see
-// replay/player.ts) with controls, a timeline of markers and a seekable event list on one clock (ms from
-// the session's first event; `t` deep-links a moment), and a side panel about the session.
+// replay/player.ts) with controls, a timeline of markers (the analysis pass's detections on the frustration
+// lane) and a seekable event list on one clock (ms from the session's first event; `t` deep-links a moment,
+// `at=<epoch ms>` one the API named, e.g. a problem's `replay_ts`), the session's summary with its moments
+// (each seeks there), and a side panel about the session.
 import { useCallback, useEffect, useMemo, useRef } from 'react';
 import { Link, useLocation, useParams, useSearchParams } from 'react-router';
 import { api, unwrap } from '../api/client';
 import { useAsync } from '../api/hooks';
-import type { SessionEvents } from '../api/types';
+import type { SessionEvents, SessionNarrative } from '../api/types';
 import { Icon } from '../components/Icon';
 import { ReplayQuotaBanner } from '../components/ReplayQuota';
 import { EventList } from '../components/replay/EventList';
 import { Timeline } from '../components/replay/Timeline';
-import { Card, CopyButton, EmptyState, ErrorBox, InlineMessage, Skeleton, SkeletonRows, Spinner } from '../components/ui';
+import { Card, CodeText, CopyButton, EmptyState, ErrorBox, InlineMessage, Skeleton, SkeletonRows, Spinner } from '../components/ui';
 import { channelLabel, deviceLabel, formatDateTime, formatDuration, formatNumber } from '../lib/format';
 import { sitePagePath, siteSettingsPath } from '../lib/paths';
 import {
   currentRowIndex,
+  detectionSignals,
   eventRows,
   eventSeekTime,
+  formatClock,
+  momentKindLabel,
+  momentRows,
   pageviewRecordingStarts,
+  parseAtParam,
   parseTimeParam,
   replayClock,
   replayClockShift,
+  resolveStartAt,
   sessionEndTs,
   sessionInfo,
   sessionStartTs,
@@ -28,6 +36,7 @@ import {
   timelineMarkers,
   toPlayerTime,
   toSessionTime,
+  type MomentRow,
   type SessionInfo,
 } from '../lib/replay';
 import { SPEEDS, useReplay } from '../replay/useReplay';
@@ -37,11 +46,29 @@ export function ReplayPage() {
   const { site = '', session = '' } = useParams();
   const [params] = useSearchParams();
   const t = parseTimeParam(params.get('t'));
+  const at = t === null ? parseAtParam(params.get('at')) : null;
   // another session (or another deep-linked moment) is a fresh player
-  return <Replay key={`${site}/${session}/${t ?? ''}`} siteRef={site} session={session} startAt={t} />;
+  return <Replay key={`${site}/${session}/${t ?? ''}/${at ?? ''}`} siteRef={site} session={session} startAt={t} startAtEpoch={at} />;
 }
 
-function Replay({ siteRef, session, startAt: startAtParam }: { siteRef: string; session: string; startAt: number | null }) {
+/** A 404 is an answer (nothing stored for the session), not an error. */
+function nullOn404(e: unknown): null {
+  if ((e as { status?: number })?.status === 404) return null;
+  throw e;
+}
+
+function Replay({
+  siteRef,
+  session,
+  startAt: startAtParam,
+  startAtEpoch,
+}: {
+  siteRef: string;
+  session: string;
+  startAt: number | null;
+  /** `?at=`: ms since the epoch, placed on the session clock once the events are there. */
+  startAtEpoch: number | null;
+}) {
   const location = useLocation();
   const back = (location.state as { back?: string } | null)?.back ?? '';
   const startAt = useRef(startAtParam);
@@ -59,6 +86,15 @@ function Replay({ siteRef, session, startAt: startAtParam }: { siteRef: string; 
   const sessionEvents: SessionEvents | null | undefined = eventsState.data;
   const events = useMemo(() => sessionEvents?.events ?? [], [sessionEvents]);
   const eventsSettled = eventsState.data !== undefined || eventsState.error !== null;
+  const detectionsState = useAsync(
+    (signal) =>
+      unwrap(api.GET('/api/v1/sites/{site}/sessions/{session}/detections', { params: { path: { site: siteRef, session } }, signal })).catch(nullOn404),
+    [siteRef, session],
+  );
+  const summaryState = useAsync(
+    (signal) => unwrap(api.GET('/api/v1/sites/{site}/sessions/{session}/summary', { params: { path: { site: siteRef, session } }, signal })).catch(nullOn404),
+    [siteRef, session],
+  );
 
   const stageRef = useRef<HTMLDivElement>(null);
   const [replay, controls] = useReplay(siteRef, session, stageRef);
@@ -76,17 +112,19 @@ function Replay({ siteRef, session, startAt: startAtParam }: { siteRef: string; 
     return { ...c, start, recordingLength, hasRecording: recFirst !== null, pvStarts: pageviewRecordingStarts(idx, replay.snapshots, start, shift) };
   }, [replay.index, replay.replayStart, replay.snapshots, events]);
 
-  const markers = useMemo(() => timelineMarkers(events, clock.start), [events, clock.start]);
+  const signals = useMemo(() => detectionSignals(detectionsState.data?.detections ?? []), [detectionsState.data]);
+  const markers = useMemo(() => timelineMarkers(events, clock.start, signals), [events, clock.start, signals]);
+  const moments = useMemo(() => momentRows(summaryState.data?.moments ?? [], events, clock.start), [summaryState.data, events, clock.start]);
   const rows = useMemo(() => eventRows(events, clock.start), [events, clock.start]);
   const info = useMemo(() => sessionInfo(events), [events]);
-  const current = replay.phase === 'ready' ? toSessionTime(clock, replay.time) : (startAt.current ?? 0);
+  const current = replay.phase === 'ready' ? toSessionTime(clock, replay.time) : (resolveStartAt(startAt.current, startAtEpoch, clock.start) ?? 0);
   const currentRow = currentRowIndex(rows, current);
   const ready = replay.phase === 'ready' && !!controls.player;
   const seekPlayer = controls.seek;
   const seek = useCallback((t: number) => seekPlayer(toPlayerTime(clock, t, clock.recordingLength + 1)), [seekPlayer, clock]);
   /** An event's moment, on its page's recording (not the previous page's last frame). */
   const seekEvent = useCallback(
-    (e: { t: number; index: number }) => seek(eventSeekTime(e.t, events[e.index]?.pageview, clock.pvStarts)),
+    (e: { t: number; index: number; pageview?: string }) => seek(eventSeekTime(e.t, e.pageview ?? events[e.index]?.pageview, clock.pvStarts)),
     [seek, events, clock],
   );
 
@@ -95,10 +133,10 @@ function Replay({ siteRef, session, startAt: startAtParam }: { siteRef: string; 
   useEffect(() => {
     if (!ready || !eventsSettled || started.current) return;
     started.current = true;
-    const t = startAt.current;
+    const t = resolveStartAt(startAt.current, startAtEpoch, clock.start);
     if (t !== null) controls.seek(toPlayerTime(clock, t, clock.recordingLength + 1), { play: false });
     else controls.seek(0, { play: true });
-  }, [ready, eventsSettled, clock, controls]);
+  }, [ready, eventsSettled, clock, controls, startAtEpoch]);
 
   const linkAt = () => {
     const url = new URL(window.location.href);
@@ -207,11 +245,19 @@ function Replay({ siteRef, session, startAt: startAtParam }: { siteRef: string; 
                 onSeekMarker={ready ? seekEvent : undefined}
               />
             </Card>
-          </div>
-          <aside className="replay-side">
             <Card title="Session" className="session-card">
               {info ? <SessionPanel info={info} /> : eventsSettled ? <p className="muted">No details: no events are stored for this session.</p> : <SkeletonRows rows={5} />}
             </Card>
+          </div>
+          <aside className="replay-side">
+            <SummaryCard
+              summary={summaryState.data}
+              error={summaryState.error}
+              onRetry={summaryState.reload}
+              moments={moments}
+              current={current}
+              onPick={ready ? (m) => seekEvent({ t: m.t, index: -1, pageview: m.pageview }) : undefined}
+            />
             <Card title={`Events${rows.length ? ` (${formatNumber(rows.length)})` : ''}`} className="events-card" padded={false}>
               {sessionEvents?.truncated && <p className="muted small events-note">Only the first events are listed.</p>}
               {eventsSettled ? (
@@ -272,6 +318,85 @@ function Controls({
         </span>
       )}
     </div>
+  );
+}
+
+/** Moment kinds by colour: pages, conversions, errors, and every other (frustration) kind. */
+function momentTone(kind: string): string {
+  if (kind === 'page' || kind === 'conversion') return kind;
+  if (kind === 'error' || kind === 'js_error' || kind === 'error_click' || kind === 'failed_request') return 'error';
+  return 'frustration';
+}
+
+const OUTCOME_TONE: Record<string, string> = { converted: 'good', bounced: 'neutral', left: 'neutral', 'left after a problem': 'bad' };
+
+function SummaryCard({
+  summary,
+  error,
+  onRetry,
+  moments,
+  current,
+  onPick,
+}: {
+  summary: SessionNarrative | null | undefined;
+  error: string | null;
+  onRetry: () => void;
+  moments: readonly MomentRow[];
+  current: number;
+  onPick?: (m: MomentRow) => void;
+}) {
+  const currentMoment = currentRowIndex(moments, current);
+  let body;
+  if (summary === undefined && error) body = <ErrorBox title="Could not load the summary" message={error} onRetry={onRetry} />;
+  else if (summary === undefined) body = <SkeletonRows rows={4} />;
+  else if (summary === null) body = <p className="muted">No summary: no events are stored for this session.</p>;
+  else
+    body = (
+      <>
+        <div className="summary-outcome">
+          <span className={`badge outcome outcome-${OUTCOME_TONE[summary.outcome] ?? 'neutral'}`} data-testid="summary-outcome">
+            {summary.outcome}
+          </span>
+          {summary.converted && summary.revenue > 0 && (
+            <span className="count-good">{summary.revenue.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}</span>
+          )}
+        </div>
+        <p className="summary-text" data-testid="summary-text">
+          <CodeText text={summary.text} />
+        </p>
+        {moments.length > 0 && (
+          <>
+            <h3 className="summary-subtitle">Moments</h3>
+            <ol className="moment-list" data-testid="moments">
+              {moments.map((m, i) => (
+                <li key={`${m.index}-${i}`} className={i === currentMoment ? 'event-current' : ''}>
+                  <button
+                    type="button"
+                    className="moment-row"
+                    onClick={() => onPick?.(m)}
+                    disabled={!onPick}
+                    title={`${formatClock(m.t)} · ${momentKindLabel(m.kind)}`}
+                    data-testid="moment"
+                    data-kind={m.kind}
+                    data-t={m.t}
+                  >
+                    <span className="event-time">{formatClock(m.t)}</span>
+                    <span className={`moment-dot moment-dot-${momentTone(m.kind)}`} aria-label={momentKindLabel(m.kind)} />
+                    <span className="moment-text">
+                      <CodeText text={m.text} />
+                    </span>
+                  </button>
+                </li>
+              ))}
+            </ol>
+          </>
+        )}
+      </>
+    );
+  return (
+    <Card title="Summary" className="summary-card">
+      <div data-testid="session-summary">{body}</div>
+    </Card>
   );
 }
 

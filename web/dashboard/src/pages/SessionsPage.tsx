@@ -9,6 +9,7 @@ import { Icon } from '../components/Icon';
 import { ReplayQuotaBanner } from '../components/ReplayQuota';
 import { Card, EmptyState, ErrorBox, SkeletonRows } from '../components/ui';
 import { filterCount, withoutFilters } from '../lib/filters';
+import { FRUSTRATION_KINDS, frustrationHint, frustrationLabel, type FrustrationKind } from '../lib/frustration';
 import { sitePagePath, siteSettingsPath } from '../lib/paths';
 import {
   MIN_DURATION_CHOICES,
@@ -50,6 +51,8 @@ export function SessionsPage() {
   const ctx: SessionColumnContext = {
     replayHref: (s) => sitePagePath(siteRef, `replay/${encodeURIComponent(s.session)}`),
     linkState: { back: search },
+    onFrustration: (kind) => setState(updateSessionState(state, { filters: { frustration: kind } })),
+    frustrationFilter: state.filters.frustration,
   };
   const anyFilter = filterCount(filters) + sessionFilterCount(state.filters) > 0;
 
@@ -225,6 +228,34 @@ function SessionFilterRow({ state, onChange }: { state: SessionListState; onChan
         value={f.clicked ?? ''}
         onCommit={(v) => onChange(updateSessionState(state, { filters: { clicked: v || null } }))}
       />
+      <label className="sf-field">
+        <span className="sf-label">Frustration</span>
+        <select
+          className="input input-sm"
+          data-testid="sf-frustration"
+          value={f.frustration ?? ''}
+          title={f.frustration ? frustrationHint(f.frustration) : 'Sessions with a frustration signal of this kind'}
+          onChange={(e) => onChange(updateSessionState(state, { filters: { frustration: e.target.value === '' ? null : (e.target.value as FrustrationKind) } }))}
+        >
+          <option value="">Any</option>
+          {FRUSTRATION_KINDS.map((k) => (
+            <option key={k} value={k} title={frustrationHint(k)}>
+              {frustrationLabel(k)}
+            </option>
+          ))}
+        </select>
+      </label>
+      {f.frustration_page !== undefined && (
+        <NarrowChip label="on page" value={f.frustration_page} testId="sf-chip-frustration_page" onRemove={() => onChange(updateSessionState(state, { filters: { frustration_page: null } }))} />
+      )}
+      {f.frustration_element !== undefined && (
+        <NarrowChip
+          label="on element"
+          value={f.frustration_element}
+          testId="sf-chip-frustration_element"
+          onRemove={() => onChange(updateSessionState(state, { filters: { frustration_element: null } }))}
+        />
+      )}
       {count > 0 && (
         <button
           type="button"
@@ -241,6 +272,22 @@ function SessionFilterRow({ state, onChange }: { state: SessionListState; onChan
         </button>
       )}
     </div>
+  );
+}
+
+/** A frustration filter's narrowing to a page group or element (set by a problem's sessions link). */
+function NarrowChip({ label, value, testId, onRemove }: { label: string; value: string; testId: string; onRemove: () => void }) {
+  return (
+    <span className="chip sf-chip" data-testid={testId}>
+      <span className="chip-key">Frustration</span>
+      <span className="chip-op">{label}</span>
+      <span className="chip-value mono" title={value}>
+        {value}
+      </span>
+      <button type="button" className="chip-remove" aria-label={`Remove frustration ${label} filter`} onClick={onRemove}>
+        <Icon name="x" size={12} />
+      </button>
+    </span>
   );
 }
 

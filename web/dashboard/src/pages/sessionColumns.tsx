@@ -1,11 +1,12 @@
 // The sessions table's columns, in display order. Adding a column = one entry here: `sort` names the API
 // sort key when the column is sortable (it must be one the server accepts, lib/sessions.ts SESSION_SORTS).
-// Frustration columns (rage clicks, dead clicks, …) go before `errors` once the API returns them.
+// Friction (the 0-100 score, sortable) and frustration (chips per detection kind) sit before `errors`.
 import type { ReactNode } from 'react';
 import { Link } from 'react-router';
 import type { SessionSummary } from '../api/types';
 import { Icon } from '../components/Icon';
 import { channelLabel, deviceLabel, formatDateTime, formatDuration, formatNumber } from '../lib/format';
+import { frictionBand, formatFriction, frustrationChips, frustrationLabel, frustrationShort, type FrustrationKind } from '../lib/frustration';
 import type { SessionSort } from '../lib/sessions';
 
 export interface SessionColumnContext {
@@ -13,6 +14,48 @@ export interface SessionColumnContext {
   replayHref: (s: SessionSummary) => string;
   /** Router state for those links (the list's query, for the replay page's way back). */
   linkState?: unknown;
+  /** A frustration chip was clicked: filter the list by its kind. */
+  onFrustration?: (kind: FrustrationKind) => void;
+  /** The kind the list is filtered by (its chip is shown as selected). */
+  frustrationFilter?: string;
+}
+
+/** At most this many chips per row; "+n" says how many more kinds (listed in its tooltip). */
+const MAX_CHIPS = 3;
+
+function FrustrationChips({ s, ctx }: { s: SessionSummary; ctx: SessionColumnContext }) {
+  const chips = frustrationChips(s.frustration);
+  if (chips.length === 0) return <span className="muted">—</span>;
+  const shown = chips.slice(0, MAX_CHIPS);
+  const rest = chips.slice(MAX_CHIPS);
+  return (
+    <span className="fr-chips" data-testid="frustration-chips">
+      {shown.map((c) => {
+        const title = `${formatNumber(c.count)} × ${frustrationLabel(c.kind)}${ctx.onFrustration ? ' — show only sessions with it' : ''}`;
+        const body = (
+          <>
+            {frustrationShort(c.kind)}
+            <span className="fr-chip-count">{formatNumber(c.count)}</span>
+          </>
+        );
+        const cls = `fr-chip fr-chip-${c.kind} ${ctx.frustrationFilter === c.kind ? 'fr-chip-active' : ''}`;
+        return ctx.onFrustration ? (
+          <button key={c.kind} type="button" className={cls} title={title} data-kind={c.kind} onClick={() => ctx.onFrustration!(c.kind as FrustrationKind)}>
+            {body}
+          </button>
+        ) : (
+          <span key={c.kind} className={cls} title={title} data-kind={c.kind}>
+            {body}
+          </span>
+        );
+      })}
+      {rest.length > 0 && (
+        <span className="fr-chip fr-chip-more" title={rest.map((c) => `${formatNumber(c.count)} × ${frustrationLabel(c.kind)}`).join('\n')}>
+          +{formatNumber(rest.length)}
+        </span>
+      )}
+    </span>
+  );
 }
 
 export interface SessionColumn {
@@ -103,7 +146,25 @@ export const SESSION_COLUMNS: readonly SessionColumn[] = [
   },
   { id: 'pages', label: 'Pages', sort: 'pages', numeric: true, render: (s) => formatNumber(s.pageviews) },
   { id: 'clicks', label: 'Clicks', sort: 'clicks', numeric: true, render: (s) => formatNumber(s.clicks) },
-  // frustration signals: add their columns here (e.g. { id: 'rage', label: 'Rage clicks', … })
+  {
+    id: 'friction',
+    label: 'Friction',
+    hint: 'Friction score, 0–100: how likely the frustration found spoilt the visit (0 until the session is analysed)',
+    sort: 'friction',
+    numeric: true,
+    render: (s) => (
+      <span className={`friction friction-${frictionBand(s.friction)}`} data-testid="friction">
+        {formatFriction(s.friction)}
+      </span>
+    ),
+  },
+  {
+    id: 'frustration',
+    label: 'Frustration',
+    hint: 'Frustration signals found in the session, per kind',
+    className: 'col-frustration',
+    render: (s, ctx) => <FrustrationChips s={s} ctx={ctx} />,
+  },
   {
     id: 'errors',
     label: 'Errors',

@@ -247,10 +247,15 @@ pub fn summarize(session: &SessionRow, events: &[EventRow], detections: &[Detect
         ));
         "converted"
     } else if let Some(problem) = last_problem {
+        let words = kind_words(problem.kind);
+        let article = if words.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        };
         sentences.push(format!(
-            "Did not convert; left from {exit} after {duration}, {} after a {}.",
+            "Did not convert; left from {exit} after {duration}, {} after {article} {words}.",
             seconds(session.ended - problem.ts),
-            kind_words(problem.kind)
         ));
         "left after a problem"
     } else if session.pageviews <= 1 {

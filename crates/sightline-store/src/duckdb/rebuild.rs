@@ -1,71 +1,62 @@
-//! Upgrading a store written before the `sessions` table: its sessions are built once from the stored events
-//! by the sessionizer (`sightline_insight::session`), a slice of sessions at a time so memory stays bounded.
+//! Upgrading a store written before the current `sessions` rows: its sessions are built again from the stored
+//! events by the sessionizer (`sightline_insight::session`), one stretch of the events table at a time in
+//! storage order. Each stretch's partial session rows are merged into the table by the same MERGE as every
+//! write (`session_rows::merge_rows`), so a session whose events lie in several stretches comes out as if it
+//! had been written incrementally; every event is read once (linear in the table, memory bounded).
 
-use std::collections::HashMap;
 use std::time::Instant;
 
 use duckdb::{Connection, params};
-use sightline_insight::session::{SessionRows, add_replay};
+use sightline_insight::session::SessionRows;
 use sightline_model::{EventRow, SessionRow};
 
 use super::interner::intern;
-use super::session_rows::append_rows;
+use super::session_rows::merge_rows;
 use crate::Result;
 
-/// Events per slice: each slice is one scan of the events; its sessions' rows are held until appended.
-const EVENTS_PER_SLICE: i64 = 1_000_000;
+/// Events per stretch (by rowid): their sessions' partial rows are held until merged.
+const EVENTS_PER_STRETCH: i64 = 1_000_000;
 
-/// Builds the sessions of every stored event (`sessions` and `visitors` must be empty), inside the caller's
-/// transaction.
+/// Builds the sessions (and visitors) of every stored event into empty `sessions` and `visitors` tables, inside
+/// the caller's transaction.
 pub(super) fn build_sessions(conn: &Connection) -> Result<()> {
-    let events: i64 = conn.query_row("SELECT count(*) FROM events", [], |r| r.get(0))?;
-    if events == 0 {
+    build_sessions_by(conn, EVENTS_PER_STRETCH)
+}
+
+fn build_sessions_by(conn: &Connection, events_per_stretch: i64) -> Result<()> {
+    let (events, max_rowid): (i64, Option<i64>) =
+        conn.query_row("SELECT count(*), max(rowid) FROM events", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+    let Some(max_rowid) = max_rowid.filter(|_| events > 0) else {
         return Ok(());
-    }
+    };
     let started = Instant::now();
-    let slices = (events / EVENTS_PER_SLICE + 1).max(1);
+    let stretches = max_rowid / events_per_stretch + 1;
     tracing::info!(
         events,
-        slices,
+        stretches,
         "building the sessions table from the stored events (once, after an upgrade)"
     );
-    let mut sessions = 0usize;
-    for slice in 0..slices {
-        let mut rows = slice_sessions(conn, slices, slice)?;
-        let mut stmt = conn.prepare(
-            "SELECT site_id, session, bytes FROM replay_chunks WHERE hash(session) % ? = ?",
-        )?;
-        let chunks = stmt.query_map(params![slices, slice], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, i64>(2)?,
-            ))
-        })?;
-        let index: HashMap<(i64, String), usize> = rows
-            .iter()
-            .enumerate()
-            .map(|(i, r)| ((r.site_id, r.session.clone()), i))
-            .collect();
-        for chunk in chunks {
-            let (site_id, session, bytes) = chunk?;
-            if let Some(&i) = index.get(&(site_id, session)) {
-                add_replay(&mut rows[i], bytes.max(0) as u64);
-            }
-        }
-        append_rows(conn, "sessions", &rows)?;
-        sessions += rows.len();
+    for stretch in 0..stretches {
+        let from = stretch * events_per_stretch;
+        let rows = stretch_sessions(conn, from, from + events_per_stretch)?;
+        merge_rows(conn, &rows)?;
         tracing::info!(
-            slice = slice + 1,
-            slices,
-            sessions,
+            stretch = stretch + 1,
+            stretches,
             seconds = started.elapsed().as_secs(),
             "building the sessions table"
         );
     }
+    // Replay chunks count into the sessions they belong to.
     conn.execute_batch(
-        "INSERT INTO visitors SELECT site_id, visitor_hash, min(started) FROM sessions GROUP BY ALL",
+        "UPDATE sessions s SET replay_chunks = r.chunks, replay_bytes = r.bytes
+         FROM (SELECT site_id, session, count(*) AS chunks, sum(bytes)::BIGINT AS bytes
+               FROM replay_chunks GROUP BY ALL) r
+         WHERE s.site_id = r.site_id AND s.session = r.session",
     )?;
+    let sessions: i64 = conn.query_row("SELECT count(*) FROM sessions", [], |r| r.get(0))?;
     tracing::info!(
         sessions,
         seconds = started.elapsed().as_secs(),
@@ -74,15 +65,15 @@ pub(super) fn build_sessions(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-/// The sessions of one slice (by hash of the session id) of the stored events.
-fn slice_sessions(conn: &Connection, slices: i64, slice: i64) -> Result<Vec<SessionRow>> {
+/// The partial session rows of the events with a rowid in `[from, to)`.
+fn stretch_sessions(conn: &Connection, from: i64, to: i64) -> Result<Vec<SessionRow>> {
     let mut stmt = conn.prepare(
         "SELECT site_id, ts, session, visitor, user_id, type, path, page_group, referrer, channel, utm_source,
                 utm_medium, utm_campaign, utm_term, utm_content, device, browser, os, value, revenue, received_at
-         FROM events WHERE hash(session) % ? = ?",
+         FROM events WHERE rowid >= ? AND rowid < ?",
     )?;
     let mut sessions = SessionRows::default();
-    let mut rows = stmt.query(params![slices, slice])?;
+    let mut rows = stmt.query(params![from, to])?;
     while let Some(r) = rows.next()? {
         sessions.add(&EventRow {
             site_id: r.get(0)?,
@@ -110,4 +101,101 @@ fn slice_sessions(conn: &Connection, slices: i64, slice: i64) -> Result<Vec<Sess
         });
     }
     Ok(sessions.into_rows())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sightline_insight::session::rows_of;
+
+    #[test]
+    fn sessions_whose_events_span_stretches_come_out_whole() {
+        let conn = Connection::open_in_memory().expect("db");
+        for (_, sql) in super::super::MIGRATIONS {
+            conn.execute_batch(sql).expect("migration");
+        }
+        // Three sessions, their events interleaved, so every stretch of 4 holds parts of several.
+        let events: Vec<EventRow> = (0..30)
+            .map(|i| EventRow {
+                site_id: 1,
+                ts: 1_000_000 + i * 1_000,
+                received_at: 1_000_000 + i * 1_000,
+                session: format!("s{}", i % 3),
+                visitor: format!("v{}", i % 3),
+                pageview: format!("p{}", i % 6),
+                event_type: if i % 4 == 0 { "pageview" } else { "click" },
+                path: Some(format!("/p{}", i % 5)),
+                page_group: Some("/p".into()),
+                device: "desktop",
+                browser: "Firefox".into(),
+                os: "Linux".into(),
+                revenue: (i == 29).then_some(5.0),
+                ..EventRow::default()
+            })
+            .collect();
+        for e in &events {
+            conn.execute(
+                "INSERT INTO events (site_id, ts, session, visitor, pageview, type, path, page_group, device, browser,
+                 os, revenue, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                params![e.site_id, e.ts, e.session, e.visitor, e.pageview, e.event_type, e.path, e.page_group,
+                        e.device, e.browser, e.os, e.revenue, e.received_at],
+            )
+            .expect("event");
+        }
+        build_sessions_by(&conn, 4).expect("build");
+        let mut stmt = conn
+            .prepare("SELECT session, started, ended, pageviews, events, revenue, entry_page, exit_page, len(page_paths)
+                      FROM sessions ORDER BY session")
+            .expect("query");
+        type Facts = (
+            String,
+            i64,
+            i64,
+            i64,
+            i64,
+            f64,
+            Option<String>,
+            Option<String>,
+            i64,
+        );
+        let built: Vec<Facts> = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                    r.get(8)?,
+                ))
+            })
+            .expect("rows")
+            .collect::<duckdb::Result<_>>()
+            .expect("rows");
+        let mut expected: Vec<Facts> = rows_of(&events)
+            .into_iter()
+            .map(|r| {
+                (
+                    r.session.clone(),
+                    r.started,
+                    r.ended,
+                    r.pageviews,
+                    r.events,
+                    r.revenue,
+                    r.entry_page.clone(),
+                    r.exit_page.clone(),
+                    r.page_paths.len() as i64,
+                )
+            })
+            .collect();
+        expected.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(built, expected);
+        let visitors: i64 = conn
+            .query_row("SELECT count(*) FROM visitors", [], |r| r.get(0))
+            .expect("visitors");
+        assert_eq!(visitors, 3);
+    }
 }

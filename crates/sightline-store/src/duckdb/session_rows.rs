@@ -217,11 +217,7 @@ const MERGE_VISITORS: &str = "MERGE INTO visitors AS v
     WHEN NOT MATCHED THEN INSERT (site_id, visitor_hash, first_seen) VALUES (p.site_id, p.visitor_hash, p.first_seen)";
 
 /// Appends `rows` to `table` (`sessions` or its staging copy), as they are.
-pub(super) fn append_rows(
-    conn: &Connection,
-    table: &str,
-    rows: &[SessionRow],
-) -> duckdb::Result<()> {
+fn append_rows(conn: &Connection, table: &str, rows: &[SessionRow]) -> duckdb::Result<()> {
     for chunk in rows.chunks(APPEND_CHUNK_ROWS) {
         let mut app = conn.appender(table)?;
         app.append_record_batch(arrow_batch(chunk)?)?;

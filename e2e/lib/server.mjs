@@ -45,7 +45,8 @@ export async function startServer({ extraArgs = [], timeout = 30_000 } = {}) {
   const args = ['demo', '--sessions', '0', '--listen', '127.0.0.1:0', '--data-dir', dataDir, ...extraArgs];
   const proc = spawn(SIGHTLINE_BIN, args, {
     cwd: dataDir,
-    env: { ...process.env, NO_COLOR: '1', RUST_LOG: process.env.RUST_LOG || 'info' },
+    // Sessions are analysed 2 s after they go quiet (not 30 s), so frustration shows up within a test.
+    env: { SIGHTLINE_ANALYSIS_QUIET_SECS: '2', ...process.env, NO_COLOR: '1', RUST_LOG: process.env.RUST_LOG || 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   live.add(proc);

@@ -11,7 +11,7 @@ import { apiLogin, shot, startDemoWithTraffic, uiLogin, waitForStableOverview, w
 import { sleep } from '../lib/server.mjs';
 
 const TIMEOUT = { timeout: 15_000 };
-/** The analysis pass looks at a session once nothing of it arrived for 30 s (DEFAULT_QUIET_SECS). */
+/** The e2e servers analyse a session 2 s after it went quiet (e2e/lib sets SIGHTLINE_ANALYSIS_QUIET_SECS). */
 const ANALYSIS_WAIT_MS = 120_000;
 const MINUS = '\u2212';
 

@@ -58,10 +58,15 @@ fn demo_site(meta: &dyn MetaStore) -> Result<Site> {
     Ok(meta.update_site(site.id, &update)?)
 }
 
+/// How soon after the traffic the demo's sessions are analysed for frustration.
+const DEMO_ANALYSIS_QUIET_SECS: u32 = 5;
+
 pub fn run(mut config: Config, options: DemoOptions, json: bool) -> Result<()> {
     // The demo sends history up to `days` old and is driven by headless browsers in tests.
     config.allow_headless_browsers = true;
     config.max_event_age_days = config.max_event_age_days.max(options.days + 1);
+    // The simulated sessions all arrive within seconds: analyse them soon after, so problems show at once.
+    config.analysis_quiet_secs = config.analysis_quiet_secs.min(DEMO_ANALYSIS_QUIET_SECS);
     config.validate()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

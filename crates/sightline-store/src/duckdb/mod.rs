@@ -40,10 +40,6 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("../../migrations/duckdb/0006_analysis.sql")),
 ];
 
-/// The latest migration that changed how session rows are built: it empties `sessions`, and the same
-/// transaction builds them again from the stored events (a crash midway leaves the migration to redo).
-const SESSIONS_REBUILD_MIGRATION: i64 = 5;
-
 /// DuckDB's memory budget (buffer manager) and worker threads, for the whole database.
 const MEMORY_LIMIT_MB: u32 = 192;
 const THREADS: u32 = 2;
@@ -130,6 +126,7 @@ impl DuckDbEventStore {
     fn from_connection(conn: Connection, path: Option<PathBuf>) -> Result<Self> {
         configure(&conn)?;
         migrate(&conn)?;
+        rebuild::finish_pending(&conn)?;
         Ok(Self {
             path,
             swap: RwLock::new(()),
@@ -249,30 +246,13 @@ fn migrate(conn: &Connection) -> Result<()> {
         |r| r.get(0),
     )?;
     for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > applied) {
-        conn.execute_batch("BEGIN TRANSACTION")?;
-        let migrated = conn
-            .execute_batch(sql)
-            .map_err(StoreError::from)
-            .and_then(|()| {
-                if *version == SESSIONS_REBUILD_MIGRATION {
-                    rebuild::build_sessions(conn)?;
-                }
-                Ok(())
-            })
-            .and_then(|()| {
-                conn.execute(
-                    "INSERT INTO schema_migrations (version) VALUES (?)",
-                    params![version],
-                )?;
-                Ok(())
-            });
-        match migrated {
-            Ok(()) => conn.execute_batch("COMMIT")?,
-            Err(e) => {
-                conn.execute_batch("ROLLBACK")?;
-                return Err(e);
-            }
-        }
+        in_transaction(conn, || {
+            conn.execute_batch(sql)?;
+            conn.execute(
+                "INSERT INTO schema_migrations (version) VALUES (?)",
+                params![version],
+            )
+        })?;
         tracing::info!(version, "applied events schema migration");
     }
     Ok(())

@@ -17,18 +17,32 @@ use crate::Result;
 /// Events per stretch (by rowid): their sessions' partial rows are held until merged.
 const EVENTS_PER_STRETCH: i64 = 1_000_000;
 
-/// Builds the sessions (and visitors) of every stored event into empty `sessions` and `visitors` tables, inside
-/// the caller's transaction.
-pub(super) fn build_sessions(conn: &Connection) -> Result<()> {
-    build_sessions_by(conn, EVENTS_PER_STRETCH)
+/// Rebuilds the sessions if a migration asked for it (task `rebuild_sessions` in `store_tasks`). Each stretch
+/// commits on its own (one transaction for 100 M events would not fit the memory limit); the task is cleared in
+/// the last one, so a crash midway starts the rebuild over at the next open.
+pub(super) fn finish_pending(conn: &Connection) -> Result<()> {
+    let pending: i64 = conn.query_row(
+        "SELECT count(*) FROM store_tasks WHERE name = 'rebuild_sessions'",
+        [],
+        |r| r.get(0),
+    )?;
+    if pending > 0 {
+        build_sessions_by(conn, EVENTS_PER_STRETCH)?;
+    }
+    Ok(())
 }
 
+/// Builds the sessions (and visitors) of every stored event again, then clears the `rebuild_sessions` task.
 fn build_sessions_by(conn: &Connection, events_per_stretch: i64) -> Result<()> {
+    super::in_transaction(conn, || {
+        conn.execute_batch("DELETE FROM sessions; DELETE FROM visitors;")
+    })?;
     let (events, max_rowid): (i64, Option<i64>) =
         conn.query_row("SELECT count(*), max(rowid) FROM events", [], |r| {
             Ok((r.get(0)?, r.get(1)?))
         })?;
     let Some(max_rowid) = max_rowid.filter(|_| events > 0) else {
+        conn.execute_batch("DELETE FROM store_tasks WHERE name = 'rebuild_sessions'")?;
         return Ok(());
     };
     let started = Instant::now();
@@ -41,7 +55,7 @@ fn build_sessions_by(conn: &Connection, events_per_stretch: i64) -> Result<()> {
     for stretch in 0..stretches {
         let from = stretch * events_per_stretch;
         let rows = stretch_sessions(conn, from, from + events_per_stretch)?;
-        merge_rows(conn, &rows)?;
+        super::in_transaction(conn, || merge_rows(conn, &rows))?;
         tracing::info!(
             stretch = stretch + 1,
             stretches,
@@ -49,13 +63,16 @@ fn build_sessions_by(conn: &Connection, events_per_stretch: i64) -> Result<()> {
             "building the sessions table"
         );
     }
-    // Replay chunks count into the sessions they belong to.
-    conn.execute_batch(
-        "UPDATE sessions s SET replay_chunks = r.chunks, replay_bytes = r.bytes
-         FROM (SELECT site_id, session, count(*) AS chunks, sum(bytes)::BIGINT AS bytes
-               FROM replay_chunks GROUP BY ALL) r
-         WHERE s.site_id = r.site_id AND s.session = r.session",
-    )?;
+    // Replay chunks count into the sessions they belong to; done.
+    super::in_transaction(conn, || {
+        conn.execute_batch(
+            "UPDATE sessions s SET replay_chunks = r.chunks, replay_bytes = r.bytes
+             FROM (SELECT site_id, session, count(*) AS chunks, sum(bytes)::BIGINT AS bytes
+                   FROM replay_chunks GROUP BY ALL) r
+             WHERE s.site_id = r.site_id AND s.session = r.session;
+             DELETE FROM store_tasks WHERE name = 'rebuild_sessions';",
+        )
+    })?;
     let sessions: i64 = conn.query_row("SELECT count(*) FROM sessions", [], |r| r.get(0))?;
     tracing::info!(
         sessions,

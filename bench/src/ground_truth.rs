@@ -156,14 +156,8 @@ pub fn evaluate(bin: &Path, sessions_to_send: u64) -> Result<()> {
         started.elapsed().as_secs_f64()
     );
     println!(
-        "{:<18} {:>8} {:>8} {:>8} {:>10} {:>8}   {}",
-        "detector",
-        "planted",
-        "flagged",
-        "both",
-        "precision",
-        "recall",
-        "problem (page, element): rank on its page"
+        "{:<18} {:>8} {:>8} {:>8} {:>10} {:>8}   problem (page, element): rank on its page",
+        "detector", "planted", "flagged", "both", "precision", "recall"
     );
     let query_started = Instant::now();
     let problems = get(

@@ -308,7 +308,7 @@ fn problems_latency(store: &DuckDbEventStore, end: i64, events: u64) -> Result<(
             break;
         }
         let rows = store.analysis_events(&changed)?;
-        store.store_analyses(&analyze(&changed, &rows, &config))?;
+        store.store_analyses(&analyze(&changed, &rows, &config, &Default::default()))?;
         sessions += changed.len();
         analysed_events += rows.len();
     }

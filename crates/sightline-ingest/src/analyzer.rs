@@ -12,6 +12,8 @@ use sightline_insight::detect::{self, FrictionWeights, Thresholds};
 use sightline_model::EventRow;
 use sightline_store::{AnalyzedSession, EventStore, SessionVersion};
 
+use crate::sites::SiteDirectory;
+
 /// Sessions analysed per pass (bounds the events held in memory: a few tens of thousands).
 pub const SESSIONS_PER_PASS: usize = 2_000;
 /// How far behind the last pass's bound a pass still looks for changed sessions: a write that lands later than
@@ -57,13 +59,18 @@ pub struct Analyzer {
 }
 
 impl Analyzer {
-    pub fn spawn(store: Arc<dyn EventStore>, config: AnalyzerConfig) -> std::io::Result<Self> {
+    /// Starts the pass; each site's thresholds are `config.thresholds` with the site's `detection` overrides.
+    pub fn spawn(
+        store: Arc<dyn EventStore>,
+        sites: Arc<SiteDirectory>,
+        config: AnalyzerConfig,
+    ) -> std::io::Result<Self> {
         let stop = Arc::new(AtomicBool::new(false));
         let status = Arc::new(AnalyzerStatus::default());
         let (worker_stop, worker_status) = (stop.clone(), status.clone());
         let handle = std::thread::Builder::new()
             .name("analysis".into())
-            .spawn(move || run(&*store, &config, &worker_stop, &worker_status))?;
+            .spawn(move || run(&*store, &sites, &config, &worker_stop, &worker_status))?;
         Ok(Self {
             stop,
             handle: Mutex::new(Some(handle)),
@@ -104,6 +111,7 @@ fn sleep_unless_stopped(stop: &AtomicBool, total: Duration) {
 
 fn run(
     store: &dyn EventStore,
+    sites: &SiteDirectory,
     config: &AnalyzerConfig,
     stop: &AtomicBool,
     status: &AnalyzerStatus,
@@ -113,7 +121,13 @@ fn run(
     let quiet_ms = i64::try_from(config.quiet.as_millis()).unwrap_or(i64::MAX);
     while !stop.load(Ordering::SeqCst) {
         let until = now_ms().saturating_sub(quiet_ms);
-        match pass(store, config, done.saturating_sub(LOOKBACK_MS), until) {
+        match pass(
+            store,
+            sites,
+            config,
+            done.saturating_sub(LOOKBACK_MS),
+            until,
+        ) {
             Ok(analysed) => {
                 *status.last_error.lock().unwrap_or_else(|p| p.into_inner()) = None;
                 status
@@ -137,6 +151,7 @@ fn run(
 /// One pass: analyses up to [`SESSIONS_PER_PASS`] changed sessions received in `(since, until]`.
 fn pass(
     store: &dyn EventStore,
+    sites: &SiteDirectory,
     config: &AnalyzerConfig,
     since: i64,
     until: i64,
@@ -146,16 +161,42 @@ fn pass(
         return Ok(0);
     }
     let events = store.analysis_events(&sessions)?;
-    let analyses = analyze(&sessions, &events, config);
+    let mut per_site = std::collections::HashMap::new();
+    for id in sessions.iter().map(|s| s.site_id) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = per_site.entry(id) {
+            slot.insert(site_thresholds(sites, id, &config.thresholds)?);
+        }
+    }
+    let analyses = analyze(&sessions, &events, config, &per_site);
     store.store_analyses(&analyses)?;
     Ok(sessions.len())
 }
 
-/// The analysis of each of `sessions` from `events` (grouped by session, as the store returns them).
+/// A site's thresholds: `base` with its `detection` overrides (invalid ones are ignored, with a warning; the
+/// settings API refuses them, so only a hand-edited database has them).
+pub fn site_thresholds(
+    sites: &SiteDirectory,
+    site_id: i64,
+    base: &Thresholds,
+) -> sightline_store::Result<Thresholds> {
+    let Some(entry) = sites.by_id(site_id)? else {
+        return Ok(base.clone());
+    };
+    Ok(base
+        .with_overrides(&entry.site.detection)
+        .unwrap_or_else(|e| {
+            tracing::warn!(site = site_id, error = %e, "ignoring invalid detection settings");
+            base.clone()
+        }))
+}
+
+/// The analysis of each of `sessions` from `events` (grouped by session, as the store returns them), with each
+/// site's thresholds from `per_site` (else `config.thresholds`).
 pub fn analyze(
     sessions: &[SessionVersion],
     events: &[EventRow],
     config: &AnalyzerConfig,
+    per_site: &std::collections::HashMap<i64, Thresholds>,
 ) -> Vec<AnalyzedSession> {
     let mut by_session: std::collections::HashMap<(i64, &str), &[EventRow]> = Default::default();
     let mut start = 0;
@@ -178,7 +219,8 @@ pub fn analyze(
                 .get(&(version.site_id, version.session.as_str()))
                 .copied()
                 .unwrap_or_default();
-            let detections = detect::detect(events, &config.thresholds);
+            let thresholds = per_site.get(&version.site_id).unwrap_or(&config.thresholds);
+            let detections = detect::detect(events, thresholds);
             let mut page_groups: Vec<String> =
                 events.iter().filter_map(|e| e.page_group.clone()).collect();
             page_groups.sort_unstable();

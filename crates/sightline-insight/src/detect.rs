@@ -124,6 +124,25 @@ pub struct Thresholds {
     pub slow_page_lcp_ms: f64,
 }
 
+impl Thresholds {
+    /// These thresholds with the fields `overrides` names changed (a site's `detection` settings); an unknown
+    /// field or a wrong type is an error that names it.
+    pub fn with_overrides(
+        &self,
+        overrides: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Thresholds, String> {
+        if overrides.is_empty() {
+            return Ok(self.clone());
+        }
+        let mut merged = match serde_json::to_value(self) {
+            Ok(serde_json::Value::Object(fields)) => fields,
+            _ => serde_json::Map::new(),
+        };
+        merged.extend(overrides.clone());
+        serde_json::from_value(serde_json::Value::Object(merged)).map_err(|e| e.to_string())
+    }
+}
+
 impl Default for Thresholds {
     fn default() -> Self {
         Self {

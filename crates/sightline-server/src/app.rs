@@ -140,6 +140,7 @@ impl App {
         .map_err(OpenError::Writer)?;
         let analyzer = Analyzer::spawn(
             events.clone(),
+            sites.clone(),
             AnalyzerConfig {
                 quiet: Duration::from_secs(u64::from(config.analysis_quiet_secs)),
                 thresholds: config.detection.clone(),

@@ -928,8 +928,25 @@ pub fn meta_store(store: &dyn MetaStore) {
         replay_sample_rate: 0.25,
         block_selectors: vec![".card-number".into()],
         replay_quota_mb: 50,
+        detection: serde_json::json!({"rage_click_min_clicks": 4})
+            .as_object()
+            .cloned()
+            .unwrap_or_default(),
     };
+    assert!(
+        shop.detection.is_empty(),
+        "a new site keeps the server's thresholds"
+    );
     let updated = store.update_site(shop.id, &update).expect("update");
+    assert_eq!(updated.detection, update.detection);
+    assert_eq!(
+        store
+            .site_by_id(shop.id)
+            .expect("site")
+            .expect("exists")
+            .detection["rage_click_min_clicks"],
+        4
+    );
     assert_eq!(
         (updated.name.as_str(), updated.key.as_str()),
         ("Shop EU", shop.key.as_str())

@@ -85,6 +85,11 @@ pub struct Site {
     /// Disk the site's replays may use; the dashboard warns when it is nearly full.
     pub replay_quota_mb: u32,
     pub created_at: i64,
+    /// Frustration detector thresholds this site changes (fields of `[detection]`, docs/frustration.md); the
+    /// others come from the server's configuration.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub detection: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -109,6 +114,10 @@ pub struct SiteUpdate {
     pub block_selectors: Vec<String>,
     #[serde(default = "default_replay_quota_mb")]
     pub replay_quota_mb: u32,
+    /// Detector thresholds this site changes (see [`Site::detection`]).
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub detection: serde_json::Map<String, serde_json::Value>,
 }
 
 impl From<&Site> for SiteUpdate {
@@ -125,6 +134,7 @@ impl From<&Site> for SiteUpdate {
             retention_days: site.retention_days,
             replay_sample_rate: site.replay_sample_rate,
             block_selectors: site.block_selectors.clone(),
+            detection: site.detection.clone(),
             replay_quota_mb: site.replay_quota_mb,
         }
     }

@@ -1033,3 +1033,26 @@ fn extreme_thresholds_never_panic() {
         assert!(!found.contains(&never), "{never}");
     }
 }
+
+#[test]
+fn a_sites_overrides_change_only_the_fields_it_names() {
+    let base = Thresholds {
+        hesitation_min_ms: 3_000.0,
+        ..Thresholds::default()
+    };
+    let overrides = serde_json::json!({"rage_click_min_clicks": 4});
+    let t = base
+        .with_overrides(overrides.as_object().expect("object"))
+        .expect("valid");
+    assert_eq!((t.rage_click_min_clicks, t.hesitation_min_ms), (4, 3_000.0));
+    let bad = serde_json::json!({"rage_clicks": 4});
+    let e = base
+        .with_overrides(bad.as_object().expect("object"))
+        .expect_err("unknown field");
+    assert!(e.contains("rage_clicks"), "{e}");
+    let wrong = serde_json::json!({"u_turn_max_ms": "soon"});
+    assert!(
+        base.with_overrides(wrong.as_object().expect("object"))
+            .is_err()
+    );
+}

@@ -376,7 +376,12 @@ pub async fn summary(
                     session: session.clone(),
                     received_at: row.received_at,
                 }])?;
-            let detections = sightline_insight::detect::detect(&events, &app.config.detection);
+            let thresholds = sightline_ingest::analyzer::site_thresholds(
+                &app.sites,
+                site_id,
+                &app.config.detection,
+            )?;
+            let detections = sightline_insight::detect::detect(&events, &thresholds);
             Ok(SessionSummaryResponse {
                 started: row.started,
                 summary: sightline_insight::summary::summarize(&row, &events, &detections),

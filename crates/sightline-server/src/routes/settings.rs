@@ -201,6 +201,14 @@ fn validate_update(mut update: SiteUpdate) -> Result<SiteUpdate, ApiError> {
             format!("`replay_quota_mb` must be 1..={MAX_REPLAY_QUOTA_MB}"),
         ));
     }
+    if let Err(e) =
+        sightline_insight::detect::Thresholds::default().with_overrides(&update.detection)
+    {
+        return Err(ApiError::bad_request(
+            "invalid_settings",
+            format!("`detection`: {e} (see docs/frustration.md for the thresholds)"),
+        ));
+    }
     if !(1..=MAX_RETENTION_DAYS).contains(&update.retention_days) {
         return Err(ApiError::bad_request(
             "invalid_settings",

@@ -16,6 +16,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/sqlite/0001_sites.sql")),
     (2, include_str!("../../migrations/sqlite/0002_accounts.sql")),
     (3, include_str!("../../migrations/sqlite/0003_replay.sql")),
+    (
+        4,
+        include_str!("../../migrations/sqlite/0004_detection.sql"),
+    ),
 ];
 /// Random bytes in a site key (hex encoded, so twice as many characters).
 const SITE_KEY_BYTES: usize = 12;
@@ -99,10 +103,20 @@ fn site_from_row(r: &Row<'_>) -> rusqlite::Result<Site> {
         replay_sample_rate: r.get(11)?,
         block_selectors: json_list(r.get(12)?)?,
         replay_quota_mb: r.get(13)?,
+        detection: {
+            let text: String = r.get(14)?;
+            serde_json::from_str(&text).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    14,
+                    rusqlite::types::Type::Text,
+                    Box::new(e),
+                )
+            })?
+        },
     })
 }
 
-const SITE_COLUMNS: &str = "id, key, name, domains, allowed_origins, page_groups, created_at, mask_selectors, persistent_ids, respect_dnt, retention_days, replay_sample_rate, block_selectors, replay_quota_mb";
+const SITE_COLUMNS: &str = "id, key, name, domains, allowed_origins, page_groups, created_at, mask_selectors, persistent_ids, respect_dnt, retention_days, replay_sample_rate, block_selectors, replay_quota_mb, detection";
 
 fn role_from(raw: String) -> rusqlite::Result<Role> {
     Role::parse(&raw)
@@ -230,7 +244,7 @@ impl MetaStore for SqliteMetaStore {
         let changed = self.conn().execute(
             "UPDATE sites SET name = ?, domains = ?, allowed_origins = ?, page_groups = ?, mask_selectors = ?,
                     persistent_ids = ?, respect_dnt = ?, retention_days = ?, replay_sample_rate = ?, block_selectors = ?,
-                    replay_quota_mb = ? WHERE id = ?",
+                    replay_quota_mb = ?, detection = ? WHERE id = ?",
             params![
                 update.name.trim(),
                 to_json(&update.domains),
@@ -243,6 +257,7 @@ impl MetaStore for SqliteMetaStore {
                 update.replay_sample_rate,
                 to_json(&update.block_selectors),
                 update.replay_quota_mb,
+                serde_json::Value::Object(update.detection.clone()).to_string(),
                 id
             ],
         )?;

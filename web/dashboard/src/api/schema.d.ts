@@ -874,6 +874,11 @@ export interface components {
             block_selectors: string[];
             /** Format: int64 */
             created_at: number;
+            /**
+             * @description Frustration detector thresholds this site changes (fields of `[detection]`, docs/frustration.md); the
+             *     others come from the server's configuration.
+             */
+            detection?: Record<string, never>;
             domains: string[];
             /** Format: int64 */
             id: number;
@@ -906,6 +911,8 @@ export interface components {
         SiteUpdate: {
             allowed_origins: string[];
             block_selectors?: string[];
+            /** @description Detector thresholds this site changes (see [`Site::detection`]). */
+            detection?: Record<string, never>;
             domains: string[];
             mask_selectors: string[];
             name: string;

@@ -377,6 +377,22 @@ const EXPECTED: &[(&str, &str, &str, &str)] = &[
     ("delete", "/api/v1/tokens/{id}", "every site", "oddodddu"),
     ("get", "/api/v1/sites/{site}/overview", "", "oooooodu"),
     ("get", "/api/v1/sites/{site}/sessions", "", "oooooodu"),
+    ("get", "/api/v1/sites/{site}/problems", "", "oooooodu"),
+    ("get", "/api/v1/sites/{site}/errors", "", "oooooodu"),
+    ("get", "/api/v1/sites/{site}/requests", "", "oooooodu"),
+    ("get", "/api/v1/sites/{site}/vitals", "", "oooooodu"),
+    (
+        "get",
+        "/api/v1/sites/{site}/sessions/{session}/summary",
+        "",
+        "oooooodu",
+    ),
+    (
+        "get",
+        "/api/v1/sites/{site}/sessions/{session}/detections",
+        "",
+        "oooooodu",
+    ),
     (
         "get",
         "/api/v1/sites/{site}/sessions/{session}/events",

@@ -155,6 +155,17 @@ fn analyse(store: &dyn EventStore, versions: &[SessionVersion]) {
     store.store_analyses(&analyses).expect("store analyses");
 }
 
+/// Every problem of the day the data set covers.
+fn all_problems() -> ProblemQuery {
+    ProblemQuery {
+        from: AT,
+        to: AT + DAY,
+        filters: SessionFilters::default(),
+        kind: None,
+        page: None,
+    }
+}
+
 fn range() -> OverviewQuery {
     OverviewQuery {
         from: AT,
@@ -229,16 +240,7 @@ pub(super) fn analysis(store: &dyn EventStore) {
 
     // Problems: the dead click on /cart's coupon, stratified by device × channel.
     let problems = store
-        .problem_counts(
-            SITE,
-            &ProblemQuery {
-                from: AT,
-                to: AT + DAY,
-                filters: SessionFilters::default(),
-                kind: None,
-                page: None,
-            },
-        )
+        .problem_counts(SITE, &all_problems())
         .expect("problems");
     let dead = problems
         .iter()
@@ -503,16 +505,7 @@ pub(super) fn analysis(store: &dyn EventStore) {
     );
     assert!(
         store
-            .problem_counts(
-                SITE,
-                &ProblemQuery {
-                    from: AT,
-                    to: AT + DAY,
-                    filters: SessionFilters::default(),
-                    kind: None,
-                    page: None,
-                },
-            )
+            .problem_counts(SITE, &all_problems(),)
             .expect("problems")
             .is_empty()
     );

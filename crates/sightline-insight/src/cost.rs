@@ -84,10 +84,11 @@ pub fn cost(strata: &[Stratum], sessions_affected: u64, revenue_per_conversion: 
     let difference = if weights > 0.0 {
         let estimate = weighted_difference / weights;
         let half = Z_95 * weighted_variance.sqrt() / weights;
+        // A difference of two rates lies in [-1, 1]; so does its interval.
         Interval {
             estimate,
-            low: estimate - half,
-            high: estimate + half,
+            low: (estimate - half).max(-1.0),
+            high: (estimate + half).min(1.0),
         }
     } else {
         // Nobody to compare with: no estimate, an interval as wide as it gets.
@@ -177,5 +178,16 @@ mod tests {
         let c = cost(&[stratum(100, 50, 100, 10)], 100, 1.0);
         assert!(c.difference.estimate > 0.0);
         assert_eq!(c.lost_conversions, 0.0);
+    }
+
+    #[test]
+    fn the_interval_stays_within_what_a_difference_of_rates_can_be() {
+        // 7 affected, none convert; 7 unaffected, 6 convert: a wide interval, cut at −100 points.
+        let c = cost(&[stratum(7, 0, 7, 6)], 7, 1.0);
+        assert!(
+            c.difference.low >= -1.0 && c.difference.high <= 1.0,
+            "{c:?}"
+        );
+        assert_eq!(c.difference.low, -1.0);
     }
 }

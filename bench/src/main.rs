@@ -41,8 +41,9 @@ struct Args {
     /// Rows for the store write benchmark (0 skips it).
     #[arg(long, default_value_t = 1_000_000)]
     store_rows: usize,
-    /// Events for the writer benchmark, spool → events + sessions without HTTP (0 skips it).
-    #[arg(long, default_value_t = 2_000_000)]
+    /// Events for the writer benchmark, spool → events + sessions without HTTP (0 skips it). Enough for several
+    /// DuckDB checkpoints (one per ~1 M events), so the rate is a sustained one.
+    #[arg(long, default_value_t = 4_000_000)]
     writer_events: u64,
     /// Events for the query benchmark (0 skips it).
     #[arg(long, default_value_t = 10_000_000)]
@@ -451,6 +452,7 @@ fn soak(load: &Arc<Load>, server: &Server, key: &str, token: &str, args: &Args) 
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> Result<()> {
+    sightline_ingest::allocator::return_freed_memory_promptly();
     let args = Args::parse();
     if args.store_rows > 0 {
         store_bench::write_throughput(args.store_rows)?;

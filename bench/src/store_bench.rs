@@ -10,7 +10,8 @@ use sightline_model::EventRow;
 use sightline_model::now_ms;
 use sightline_store::duckdb::DuckDbEventStore;
 use sightline_store::{
-    EventStore, OverviewQuery, SessionFilters, SessionQuery, SessionSort, SpoolPosition, WriteBatch,
+    EventColumns, EventStore, OverviewQuery, SessionFilters, SessionQuery, SessionSort,
+    SpoolPosition, WriteBatch,
 };
 
 const DAY_MS: i64 = 86_400_000;
@@ -149,7 +150,7 @@ pub fn write_throughput(rows: usize) -> Result<()> {
     for (i, chunk) in data.chunks(50_000).enumerate() {
         store.commit(&WriteBatch {
             sessions: rows_of(chunk),
-            rows: chunk.to_vec(),
+            rows: EventColumns::from_rows(chunk),
             batch_keys: vec![],
             position: SpoolPosition {
                 segment: 1,
@@ -199,7 +200,7 @@ pub fn overview_latency(events: u64, keep: Option<&std::path::Path>) -> Result<(
         chunk += 1;
         store.commit(&WriteBatch {
             sessions: rows_of(&rows),
-            rows,
+            rows: EventColumns::from_rows(&rows),
             batch_keys: vec![],
             position: SpoolPosition {
                 segment: 1,

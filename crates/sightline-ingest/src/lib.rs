@@ -1,5 +1,6 @@
 //! Ingest: parse, validate and check batches, spool them durably, and write them into the EventStore.
 
+pub mod allocator;
 pub mod analyzer;
 pub mod enrich;
 pub mod pipeline;

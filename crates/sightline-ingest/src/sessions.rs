@@ -160,7 +160,7 @@ mod tests {
         store
             .commit(&WriteBatch {
                 sessions: rows_of(&rows),
-                rows,
+                rows: sightline_store::EventColumns::from_rows(&rows),
                 position: SpoolPosition {
                     segment: 1,
                     offset: ts[0] as u64,

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use sightline_insight::session;
 use sightline_model::wire::Batch;
 use sightline_model::{EventRow, SessionRow};
-use sightline_store::{BlobStore, EventStore, SpoolPosition, WriteBatch};
+use sightline_store::{BlobStore, EventColumnsBuilder, EventStore, SpoolPosition, WriteBatch};
 
 use crate::enrich::PageGroups;
 use crate::record::{self, RecordHeader};
@@ -24,9 +24,9 @@ use crate::spool::Spool;
 /// How long the writer waits for new records before checking for shutdown.
 const POLL: Duration = Duration::from_millis(100);
 /// Payload bytes read per write (bounds memory and transaction size). Two writes are in memory at once (one
-/// committing, the next being built): 8 MiB each measured 137-180 k events/s through the writer and ~710 MiB
-/// peak RSS after a 200 k events/s burst; 16 MiB gave 180 k/s but 1 GB.
-pub const MAX_COMMIT_BYTES: usize = 8 * 1024 * 1024;
+/// committing, the next being built). Measured with `sightline-bench` (writer phase and burst RSS): 6 MiB
+/// ~180 k events/s and ~465 MiB peak RSS after a 180 k events/s burst; 8 MiB no faster and ~525 MiB.
+pub const MAX_COMMIT_BYTES: usize = 6 * 1024 * 1024;
 /// Least time between two commits while the spool has less than half a commit's worth pending: fewer, larger
 /// DuckDB transactions keep the disk free for the spool's fsyncs (ack latency) and stay well under 1 s behind.
 const MIN_COMMIT_INTERVAL: Duration = Duration::from_millis(250);
@@ -500,6 +500,7 @@ impl Worker {
             .collect();
         self.sessions.load(self.store.as_ref(), &pending)?;
         let mut sessions: HashMap<(i64, String), SessionRow> = HashMap::new();
+        let mut columns = EventColumnsBuilder::default();
         for ((header, batch, _), (mut rows, mut batch_blobs)) in decoded.iter().zip(built) {
             self.place(header, batch, &mut rows, &mut batch_blobs);
             let mut batch_sessions = session::rows_of(&rows);
@@ -527,10 +528,13 @@ impl Worker {
                     }
                 }
             }
-            write.rows.extend(rows);
+            columns.extend(&rows);
             blobs.extend(batch_blobs);
             write.batch_keys.push(header.key());
         }
+        write.rows = columns
+            .finish()
+            .map_err(|e| sightline_store::StoreError::Invalid(format!("event columns: {e}")))?;
         write.sessions = sessions.into_values().collect();
         write.replay_chunks = blobs.iter().map(|b| b.chunk.clone()).collect();
         metrics::histogram!("sightline_writer_build_seconds")
@@ -637,11 +641,7 @@ mod tests {
             if self.refuse_all.load(Ordering::SeqCst) {
                 return Err(StoreError::Invalid("disk full (injected)".into()));
             }
-            if batch
-                .rows
-                .iter()
-                .any(|r| r.name.as_deref() == Some("poison"))
-            {
+            if batch.rows.texts("name").contains(&Some("poison")) {
                 return Err(StoreError::Invalid("row refused (injected)".into()));
             }
             self.inner.commit(batch)

@@ -7,9 +7,9 @@ use sightline_insight::session::{add_replay, rows_of};
 use sightline_model::{EventRow, SessionRow};
 
 use crate::{
-    BatchKey, BlobStore, Breakdown, EventStore, LoginSession, MetaStore, NewSite, NewToken,
-    OverviewQuery, ReplayChunk, Role, SessionFilters, SessionPage, SessionQuery, SessionSort,
-    SiteUpdate, SpoolPosition, StoreError, StoredCount, VisitorType, WriteBatch,
+    BatchKey, BlobStore, Breakdown, EventColumns, EventStore, LoginSession, MetaStore, NewSite,
+    NewToken, OverviewQuery, ReplayChunk, Role, SessionFilters, SessionPage, SessionQuery,
+    SessionSort, SiteUpdate, SpoolPosition, StoreError, StoredCount, VisitorType, WriteBatch,
 };
 
 const DAY: i64 = 86_400_000;
@@ -133,7 +133,7 @@ fn sessions_of(rows: &[EventRow], chunks: &[ReplayChunk]) -> Vec<SessionRow> {
 fn write(rows: Vec<EventRow>, chunks: Vec<ReplayChunk>, position: SpoolPosition) -> WriteBatch {
     WriteBatch {
         sessions: sessions_of(&rows, &chunks),
-        rows,
+        rows: EventColumns::from_rows(&rows),
         replay_chunks: chunks,
         position,
         ..WriteBatch::default()

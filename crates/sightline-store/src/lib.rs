@@ -13,11 +13,13 @@
 mod analysis_types;
 pub mod conformance;
 pub mod duckdb;
+mod event_columns;
 pub mod fs;
 pub mod sqlite;
 mod types;
 
 pub use analysis_types::*;
+pub use event_columns::{EventColumns, EventColumnsBuilder};
 pub use types::*;
 
 #[derive(Debug, thiserror::Error)]

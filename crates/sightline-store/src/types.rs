@@ -1,5 +1,5 @@
 use serde::{Deserialize, Serialize};
-use sightline_model::{EventRow, SessionRow};
+use sightline_model::SessionRow;
 
 /// A place in the ingest spool: segment number and byte offset after the last consumed record.
 #[derive(
@@ -22,7 +22,7 @@ pub struct BatchKey {
 /// One atomic write: rows, the batches they came from, and the spool position reached.
 #[derive(Debug, Default)]
 pub struct WriteBatch {
-    pub rows: Vec<EventRow>,
+    pub rows: crate::EventColumns,
     pub batch_keys: Vec<BatchKey>,
     pub position: SpoolPosition,
     /// The sessions these rows (and replay chunks) belong to, one row each with their facts, to merge into the

@@ -1,7 +1,7 @@
 //! The embedded backends against the shared conformance suite, on real files.
 
 use sightline_store::{
-    conformance, duckdb::DuckDbEventStore, fs::FsBlobStore, sqlite::SqliteMetaStore,
+    EventColumns, conformance, duckdb::DuckDbEventStore, fs::FsBlobStore, sqlite::SqliteMetaStore,
 };
 
 #[test]
@@ -57,7 +57,7 @@ fn duckdb_commits_are_atomic_for_concurrent_readers() {
             for i in 0..30 {
                 store
                     .commit(&WriteBatch {
-                        rows: rows.clone(),
+                        rows: EventColumns::from_rows(&rows),
                         batch_keys: vec![],
                         position: SpoolPosition {
                             segment: 1,
@@ -123,7 +123,7 @@ fn duckdb_visitor_deletion_leaves_no_plain_text_in_its_files() {
     all.extend(rows("v3", "filler", 5_000));
     store
         .commit(&WriteBatch {
-            rows: all,
+            rows: EventColumns::from_rows(&all),
             position: SpoolPosition {
                 segment: 1,
                 offset: 10,
@@ -156,7 +156,7 @@ fn duckdb_visitor_deletion_leaves_no_plain_text_in_its_files() {
     );
     store
         .commit(&WriteBatch {
-            rows: rows("v4", "after", 1),
+            rows: EventColumns::from_rows(&rows("v4", "after", 1)),
             ..Default::default()
         })
         .expect("commit after rewrite");
@@ -276,7 +276,7 @@ fn duckdb_upgrade_builds_the_sessions_of_stored_events() {
         incremental
             .commit(&WriteBatch {
                 sessions: rows_of(part),
-                rows: part.to_vec(),
+                rows: EventColumns::from_rows(part),
                 position: SpoolPosition {
                     segment: 1,
                     offset: i as u64,

@@ -13,6 +13,7 @@ use clap::Parser;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> Result<()> {
+    sightline_ingest::allocator::return_freed_memory_promptly();
     let args = cli::Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_from_env("SIGHTLINE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));

@@ -5,7 +5,7 @@
 //! Column use by event type (beyond the common ones):
 //! - pageview: path, page_group, referrer, channel, utm_*, viewport_w/h, name = title, value = document height
 //! - pageleave: value = active_ms, scroll_pct = max_scroll_pct, y = max_scroll_px
-//! - click: selector, tag, text, x, y, rel_x, rel_y, interactive, changed, props = {href, pointer}
+//! - click: selector, tag, text, x, y, rel_x, rel_y, interactive, changed, viewport_w = vw, props = {href, pointer, fixed}
 //! - scroll: value = depth_px, scroll_pct = depth_pct, props = {dir_changes}
 //! - move: value = number of points, props = points
 //! - hover: selector, value = dwell_ms, props = {clicked}
@@ -13,7 +13,7 @@
 //! - error: name = message, error_fingerprint, props = {stack, src, line, col}
 //! - request: name = url, tag = method, value = status, props = {duration_ms}
 //! - vital: name, value, text = rating
-//! - layout: props = zones
+//! - layout: props = zones (`[{sel, x, y, w, h, fixed?}]`)
 //! - custom: name, props, revenue, text = currency
 //! - identify: user_id, props = traits
 //! - replay: no row; the rrweb events become a zstd blob plus a `replay_chunks` index entry
@@ -308,8 +308,13 @@ fn fill_event_columns(row: &mut EventRow, data: &EventData) {
             row.rel_y = c.ry;
             row.interactive = c.interactive;
             row.changed = c.changed;
-            if c.href.is_some() || c.pointer.is_some() {
-                row.props = Some(json!({"href": c.href, "pointer": c.pointer}).to_string());
+            row.viewport_w = c.vw.map(|w| w.round() as i32);
+            if c.href.is_some() || c.pointer.is_some() || c.fixed == Some(true) {
+                let mut props = json!({"href": c.href, "pointer": c.pointer});
+                if c.fixed == Some(true) {
+                    props["fixed"] = json!(true);
+                }
+                row.props = Some(props.to_string());
             }
         }
         EventData::Scroll(s) => {

@@ -784,6 +784,21 @@ mod tests {
         ) -> sightline_store::Result<Vec<sightline_store::VitalStats>> {
             self.inner.vitals(site_id, q)
         }
+        fn heatmap(
+            &self,
+            site_id: i64,
+            q: &sightline_store::PageQuery,
+            kind: sightline_store::HeatmapKind,
+        ) -> sightline_store::Result<sightline_store::Heatmap> {
+            self.inner.heatmap(site_id, q, kind)
+        }
+        fn zones(
+            &self,
+            site_id: i64,
+            q: &sightline_store::PageQuery,
+        ) -> sightline_store::Result<Vec<sightline_store::ZoneStats>> {
+            self.inner.zones(site_id, q)
+        }
     }
 
     struct Rig {

@@ -243,6 +243,7 @@ fn validate_event(event: &Event, correction: i64, received_at: i64, max_age_ms: 
             check_range("y", c.y, -DIM, DIM)?;
             check_opt_range("rx", c.rx, 0.0, 1.0)?;
             check_opt_range("ry", c.ry, 0.0, 1.0)?;
+            check_opt_range("vw", c.vw, 0.0, DIM)?;
         }
         EventData::Scroll(s) => {
             check_range("depth_px", s.depth_px, 0.0, DIM)?;
@@ -360,7 +361,7 @@ mod tests {
         let b = batch(serde_json::json!([
             {"t": NOW, "type": "pageview", "pv": "p1", "url": "https://a.com/x", "ref": "", "vw": 1280, "vh": 800},
             {"t": NOW, "type": "pageleave", "pv": "p1", "active_ms": 100, "max_scroll_px": 50, "max_scroll_pct": 20},
-            {"t": NOW, "type": "click", "pv": "p1", "sel": "#b", "x": 1, "y": 2, "rx": 0.5, "ry": 1, "pointer": "touch", "changed": null},
+            {"t": NOW, "type": "click", "pv": "p1", "sel": "#b", "x": 1, "y": 2, "rx": 0.5, "ry": 1, "pointer": "touch", "changed": null, "vw": 390, "fixed": true},
             {"t": NOW, "type": "scroll", "pv": "p1", "depth_px": 10, "depth_pct": 5, "dir_changes": 1},
             {"t": NOW, "type": "move", "pv": "p1", "points": [[1,2,3]]},
             {"t": NOW, "type": "hover", "pv": "p1", "sel": "#b", "dwell_ms": 2500, "clicked": false},

@@ -147,6 +147,12 @@ pub struct Click {
     /// DOM change, navigation, scroll or focus change within 1 s; None if unknown.
     #[serde(default)]
     pub changed: Option<bool>,
+    /// Viewport width at the click (px).
+    #[serde(default)]
+    pub vw: Option<f64>,
+    /// The element or an ancestor is `position: fixed` or `sticky`: it stays put while the page scrolls.
+    #[serde(default)]
+    pub fixed: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -285,6 +291,9 @@ pub struct Zone {
     pub y: f64,
     pub w: f64,
     pub h: f64,
+    /// Fixed or sticky: in view whatever the scroll position.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fixed: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]

@@ -110,6 +110,11 @@ pub fn router(app: Arc<App>) -> Router {
             get(routes::experience::vitals),
         )
         .route(
+            "/api/v1/sites/{site}/heatmap",
+            get(routes::heatmap::heatmap),
+        )
+        .route("/api/v1/sites/{site}/zones", get(routes::heatmap::zones))
+        .route(
             "/api/v1/sites/{site}/sessions/{session}/replay",
             get(routes::sessions::replay),
         )

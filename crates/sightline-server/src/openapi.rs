@@ -44,6 +44,8 @@ use crate::routes;
         routes::experience::errors,
         routes::experience::requests,
         routes::experience::vitals,
+        routes::heatmap::heatmap,
+        routes::heatmap::zones,
         routes::settings::delete_visitor,
         routes::tracker_config::tracker_config,
     ),

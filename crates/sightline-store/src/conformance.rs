@@ -2,6 +2,7 @@
 //! [`event_store`], [`meta_store`] and [`blob_store`] with a fresh, empty instance; each panics on a mismatch.
 
 mod analysis;
+mod heatmap;
 
 use sightline_insight::session::{add_replay, rows_of};
 use sightline_model::{EventRow, SessionRow};
@@ -416,6 +417,7 @@ pub fn event_store(store: &dyn EventStore) {
     sessions_replays_and_deletion(store);
     incremental_sessions(store);
     analysis::analysis(store);
+    heatmap::heatmaps_and_zones(store);
 }
 
 /// Site 3: one session written in three writes, crossing midnight with a new cookieless visitor id, a late

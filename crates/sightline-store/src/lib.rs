@@ -15,11 +15,13 @@ pub mod conformance;
 pub mod duckdb;
 mod event_columns;
 pub mod fs;
+mod heatmap_types;
 pub mod sqlite;
 mod types;
 
 pub use analysis_types::*;
 pub use event_columns::{EventColumns, EventColumnsBuilder};
+pub use heatmap_types::*;
 pub use types::*;
 
 #[derive(Debug, thiserror::Error)]
@@ -122,6 +124,10 @@ pub trait EventStore: Send + Sync {
     fn failed_requests(&self, site_id: i64, query: &OverviewQuery) -> Result<Vec<IssueGroup>>;
     /// Web vitals in the range per page group, device class and metric.
     fn vitals(&self, site_id: i64, query: &OverviewQuery) -> Result<Vec<VitalStats>>;
+    /// One heatmap of a page's pageviews in the range.
+    fn heatmap(&self, site_id: i64, query: &PageQuery, kind: HeatmapKind) -> Result<Heatmap>;
+    /// Metrics of each element of a page ([`ZoneStats`]), most clicked first, at most [`MAX_ZONES`].
+    fn zones(&self, site_id: i64, query: &PageQuery) -> Result<Vec<ZoneStats>>;
 }
 
 /// Metadata: sites, keys, origins, page-group patterns, visitor-hash salts.

@@ -297,6 +297,13 @@ pub struct OverviewQuery {
     pub limit: usize,
 }
 
+impl OverviewQuery {
+    /// The range and filters, as the report builders take them.
+    pub fn range(&self) -> (i64, i64, &SessionFilters) {
+        (self.from, self.to, &self.filters)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Breakdown {
     pub name: String,

@@ -381,6 +381,8 @@ const EXPECTED: &[(&str, &str, &str, &str)] = &[
     ("get", "/api/v1/sites/{site}/errors", "", "oooooodu"),
     ("get", "/api/v1/sites/{site}/requests", "", "oooooodu"),
     ("get", "/api/v1/sites/{site}/vitals", "", "oooooodu"),
+    ("get", "/api/v1/sites/{site}/heatmap", "", "oooooodu"),
+    ("get", "/api/v1/sites/{site}/zones", "", "oooooodu"),
     (
         "get",
         "/api/v1/sites/{site}/sessions/{session}/summary",
@@ -667,6 +669,8 @@ impl World {
                 body = Some(settings);
             }
             ("get", "/api/v1/sites/{site}/retention-preview") => url.push_str("?retention_days=1"),
+            ("get", "/api/v1/sites/{site}/heatmap") => url.push_str("?page=/&kind=scroll"),
+            ("get", "/api/v1/sites/{site}/zones") => url.push_str("?page=/"),
             ("post", "/api/v1/sites/{site}/members") => {
                 // An admin reaches every site already: the membership grants it nothing to check afterwards.
                 let admin = variant == "an admin";

@@ -3,6 +3,7 @@ pub mod assets;
 pub mod dashboard;
 pub mod experience;
 pub mod health;
+pub mod heatmap;
 pub mod ingest;
 pub mod overview;
 pub mod problems;

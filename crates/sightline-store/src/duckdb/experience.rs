@@ -58,17 +58,17 @@ fn occurrences(source: &str, filtered: bool) -> String {
 
 /// Runs `f` with the report's sessions in the connection's `report_sessions` table when there are filters
 /// (`f` gets whether there are).
-fn with_report_sessions<T>(
+pub(super) fn with_report_sessions<T>(
     conn: &Connection,
     site_id: i64,
-    query: &OverviewQuery,
+    (from, to, filters): (i64, i64, &SessionFilters),
     f: impl FnOnce(bool) -> Result<T>,
 ) -> Result<T> {
-    let filtered = query.filters != SessionFilters::default();
+    let filtered = *filters != SessionFilters::default();
     if !filtered {
         return f(false);
     }
-    let report = begin_report(conn, site_id, query.from, query.to, &query.filters)?;
+    let report = begin_report(conn, site_id, from, to, filters)?;
     let made = conn.execute(
         &format!(
             "CREATE OR REPLACE TEMP TABLE report_sessions AS SELECT s.session {}",
@@ -90,7 +90,7 @@ fn groups(
     source: &str,
     title: &str,
 ) -> Result<Vec<IssueGroup>> {
-    with_report_sessions(conn, site_id, query, |filtered| {
+    with_report_sessions(conn, site_id, query.range(), |filtered| {
         groups_of(conn, site_id, query, &occurrences(source, filtered), title)
     })
 }
@@ -169,7 +169,7 @@ pub(super) fn vitals(
     site_id: i64,
     query: &OverviewQuery,
 ) -> Result<Vec<VitalStats>> {
-    with_report_sessions(conn, site_id, query, |filtered| {
+    with_report_sessions(conn, site_id, query.range(), |filtered| {
         let restrict = if filtered {
             " AND session IN (SELECT session FROM report_sessions)"
         } else {

@@ -1340,6 +1340,7 @@ impl<R: Rng> Sim<'_, R> {
                 y: e.y,
                 w: e.w,
                 h: e.h,
+                fixed: e.sticky.then_some(true),
             })
             .collect();
         let lt = t0 + self.range(1_000, 1_400);
@@ -1690,6 +1691,8 @@ impl<R: Rng> Sim<'_, R> {
                 Pointer::Touch
             }),
             changed,
+            vw: Some(self.vw()),
+            fixed: el.sticky.then_some(true),
         });
         let pv = view.pv.clone();
         self.emit(t, &pv, data);

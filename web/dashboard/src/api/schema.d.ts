@@ -152,6 +152,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sites/{site}/heatmap": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["heatmap"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sites/{site}/members": {
         parameters: {
             query?: never;
@@ -406,6 +422,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sites/{site}/zones": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["zones"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tokens": {
         parameters: {
             query?: never;
@@ -524,6 +556,19 @@ export interface components {
             /** Format: int64 */
             visitors: number;
         };
+        /** @description Clicks and taps on one element at one position inside it. */
+        ClickPoint: {
+            /** Format: int64 */
+            count: number;
+            /**
+             * Format: double
+             * @description Position inside the element's box, 0..1 from its left and top edge (the cell's centre).
+             */
+            rx: number;
+            /** Format: double */
+            ry: number;
+            selector: string;
+        };
         CreatedToken: {
             info: components["schemas"]["TokenInfo"];
             /** @description The secret, shown once: only its hash is stored. */
@@ -532,6 +577,29 @@ export interface components {
         Credentials: {
             email: string;
             password: string;
+        };
+        /** @description Share of pageviews whose viewport reached this depth. */
+        DepthShare: {
+            /**
+             * Format: int64
+             * @description % of the document height.
+             */
+            depth_pct: number;
+            /**
+             * Format: double
+             * @description 0..1.
+             */
+            share: number;
+        };
+        /** @description Mean time per pageview that this depth band was in the viewport. */
+        DepthTime: {
+            /**
+             * Format: int64
+             * @description Start of the band, % of the document height (the band is `DEPTH_STEP_PCT` deep).
+             */
+            depth_pct: number;
+            /** Format: double */
+            ms: number;
         };
         /** @description Every error response: `{"error": {"code", "message"}}`. */
         ErrorBody: {
@@ -549,6 +617,63 @@ export interface components {
             from: number;
             /** Format: int64 */
             to: number;
+        };
+        /** @description Where the first screen ends on one device class. */
+        Fold: {
+            device: string;
+            /**
+             * Format: double
+             * @description Median viewport height as a share of the document height, %.
+             */
+            fold_pct: number;
+            /**
+             * Format: double
+             * @description Median viewport height, px.
+             */
+            fold_px: number;
+            /** Format: int64 */
+            pageviews: number;
+        };
+        /** @description One heatmap of a page. Only the lists of the requested kind are filled. */
+        Heatmap: {
+            /** @description `attention`: time at each depth. */
+            attention: components["schemas"]["DepthTime"][];
+            /** @description `move`: pointer density. */
+            cells: components["schemas"]["MoveCell"][];
+            /** @description `scroll`: the fold per device class. */
+            folds: components["schemas"]["Fold"][];
+            /** @description `move`: hovers per element. */
+            hovers: components["schemas"]["HoverSpot"][];
+            /**
+             * Format: int64
+             * @description Pageviews of the page the heatmap covers.
+             */
+            pageviews: number;
+            /** @description `click`: clicks and taps per element and position in it. */
+            points: components["schemas"]["ClickPoint"][];
+            /** @description `scroll`: share of pageviews reaching each depth (0, 5, … 100 %). */
+            reach: components["schemas"]["DepthShare"][];
+        };
+        /** @enum {string} */
+        HeatmapKind: "click" | "move" | "scroll" | "attention";
+        HeatmapResponse: components["schemas"]["Heatmap"] & {
+            /** Format: int64 */
+            from: number;
+            kind: components["schemas"]["HeatmapKind"];
+            page: string;
+            /** Format: int64 */
+            to: number;
+        };
+        /** @description Hovers that rested on one element. */
+        HoverSpot: {
+            /** Format: int64 */
+            count: number;
+            /**
+             * Format: double
+             * @description Total time hovered, ms.
+             */
+            dwell_ms: number;
+            selector: string;
         };
         Interval: {
             /** Format: double */
@@ -604,6 +729,18 @@ export interface components {
             text: string;
             /** Format: int64 */
             ts: number;
+        };
+        /** @description Pointer positions sampled in one cell of the page. */
+        MoveCell: {
+            /** Format: int64 */
+            count: number;
+            /**
+             * Format: double
+             * @description Top left corner of the cell, page px.
+             */
+            x: number;
+            /** Format: double */
+            y: number;
         };
         NewSiteRequest: {
             domains?: string[];
@@ -726,6 +863,13 @@ export interface components {
             problems: components["schemas"]["Problem"][];
             /** Format: int64 */
             to: number;
+        };
+        /** @description Median and 75th percentile of a duration, ms; null without samples. */
+        Quantiles: {
+            /** Format: double */
+            median?: number | null;
+            /** Format: double */
+            p75?: number | null;
         };
         /** @description One stored chunk of rrweb events. */
         ReplayChunk: {
@@ -1079,6 +1223,106 @@ export interface components {
             /** Format: int64 */
             to: number;
             vitals: components["schemas"]["VitalStats"][];
+        };
+        /**
+         * @description What one element's visitors did, over the page's pageviews. Rates are 0..1 and null when their
+         *     denominator is 0. A pageview-level rate counts a pageview once however many clicks or hovers it has.
+         */
+        ZoneStats: {
+            /**
+             * Format: double
+             * @description Pageviews exposed and clicked / pageviews exposed.
+             */
+            attractiveness_rate?: number | null;
+            /**
+             * Format: double
+             * @description Pageviews with a click on the element / pageviews.
+             */
+            click_rate?: number | null;
+            /** Format: int64 */
+            clicks: number;
+            /**
+             * Format: double
+             * @description Clicks / pageviews with a click.
+             */
+            clicks_per_clicking_pageview?: number | null;
+            /**
+             * Format: double
+             * @description Sessions that clicked the element here and converted / sessions that clicked it.
+             */
+            conversion_rate_clicked?: number | null;
+            /**
+             * Format: double
+             * @description Sessions exposed to the element here that never clicked it, converted / such sessions.
+             */
+            conversion_rate_exposed_not_clicked?: number | null;
+            /** Format: int64 */
+            dead_clicks: number;
+            /**
+             * Format: double
+             * @description Pageviews with a click or a hover on the element / pageviews.
+             */
+            engagement_rate?: number | null;
+            /** Format: int64 */
+            error_clicks: number;
+            /**
+             * Format: double
+             * @description Pageviews on which the element's middle line was in the viewport for ≥ 150 ms (fixed and sticky
+             *     elements: the whole pageview) / pageviews. Needs the element's box from a `layout` event.
+             */
+            exposure_rate?: number | null;
+            /**
+             * Format: double
+             * @description Mean time in view per exposed pageview, ms.
+             */
+            exposure_time_ms?: number | null;
+            /** @description First click − start of the last hover on the element before it, over pageviews with both. */
+            hesitation_ms: components["schemas"]["Quantiles"];
+            /**
+             * Format: double
+             * @description Pageviews with a hover on the element / pageviews.
+             */
+            hover_rate?: number | null;
+            /**
+             * Format: double
+             * @description Mean time hovered per hovering pageview, ms.
+             */
+            hover_time_ms?: number | null;
+            /**
+             * Format: int64
+             * @description Pageviews of the page (the denominator of the pageview-level rates).
+             */
+            pageviews: number;
+            /**
+             * Format: int64
+             * @description Detections on the element on these pageviews.
+             */
+            rage_clicks: number;
+            /**
+             * Format: double
+             * @description Revenue of the sessions that clicked the element.
+             */
+            revenue_clicked: number;
+            /**
+             * Format: double
+             * @description Revenue of the sessions that clicked / clicks.
+             */
+            revenue_per_click?: number | null;
+            selector: string;
+            /** @description From the pageview's start to its first click on the element, over pageviews with a click. */
+            time_before_first_click_ms: components["schemas"]["Quantiles"];
+        };
+        ZonesResponse: {
+            /** Format: int64 */
+            from: number;
+            page: string;
+            /** Format: int64 */
+            to: number;
+            /**
+             * @description One row per element seen on the page (in a `layout` box, a click or a hover), most clicked first, at
+             *     most 500.
+             */
+            zones: components["schemas"]["ZoneStats"][];
         };
     };
     responses: never;
@@ -1443,6 +1687,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorsResponse"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    heatmap: {
+        parameters: {
+            query: {
+                /** @description path or page group of the page */
+                page: string;
+                /** @description click (default): clicks and taps per element and position in it (rx, ry: 0..1 inside the element's box, cells of 1 %); move: pointer density in 20 px cells of the page and hovers per element; scroll: share of pageviews reaching each depth (0, 5, … 100 % of the document) and the fold per device class; attention: mean ms per pageview each 5 % band of the page was in view */
+                kind?: components["schemas"]["HeatmapKind"];
+                from?: string;
+                to?: string;
+                device?: string;
+                browser?: string;
+                channel?: string;
+            };
+            header?: never;
+            path: {
+                /** @description site key or id */
+                site: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeatmapResponse"];
                 };
             };
             400: {
@@ -2014,6 +2298,44 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VitalsResponse"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    zones: {
+        parameters: {
+            query: {
+                /** @description path or page group of the page */
+                page: string;
+                from?: string;
+                to?: string;
+                device?: string;
+                browser?: string;
+                channel?: string;
+            };
+            header?: never;
+            path: {
+                /** @description site key or id */
+                site: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ZonesResponse"];
                 };
             };
             400: {

@@ -169,6 +169,13 @@ export function transport(opts: TransportOptions): Transport {
     pump();
   }
 
+  /** Ends a backoff (its timer fired, or it is cut short) and sends. */
+  function retry(): void {
+    clearTimeout(retryTimer);
+    retryTimer = 0;
+    pump();
+  }
+
   /** Sends the head of the outbox, then the next, until empty or a retryable failure. */
   async function pump(): Promise<void> {
     const b = out[0];
@@ -197,10 +204,7 @@ export function transport(opts: TransportOptions): Transport {
     inflight = null;
     if (retryable(status)) {
       retryTimer = setTimeout(
-        () => {
-          retryTimer = 0;
-          pump();
-        },
+        retry,
         Math.max(hold, Math.min(60000, 1000 * 2 ** fails++) * (0.8 + Math.random() * 0.4)),
       );
     } else {
@@ -219,11 +223,7 @@ export function transport(opts: TransportOptions): Transport {
     size,
     retryNow() {
       // coming back online cuts a backoff short, not a wait the server asked for
-      if (retryTimer && !hold) {
-        clearTimeout(retryTimer);
-        retryTimer = 0;
-        pump();
-      }
+      if (retryTimer && !hold) retry();
     },
     stop() {
       clearTimeout(flushTimer);

@@ -188,7 +188,7 @@ export function transport(opts: TransportOptions): Transport {
       const headers: Record<string, string> = { 'Content-Type': 'application/json' };
       let data: BodyInit = json;
       if (compress && typeof CompressionStream == 'function') {
-        data = await new Response(new Blob([json]).stream().pipeThrough(new CompressionStream('gzip'))).arrayBuffer();
+        data = await new Response(new Response(json).body!.pipeThrough(new CompressionStream('gzip'))).arrayBuffer();
         headers['Content-Encoding'] = 'gzip';
       }
       // keepalive lets a send outlive the page, but all keepalive requests in flight (beacons

@@ -15,17 +15,19 @@ type Cmd = ((name: string, ...args: unknown[]) => void) & { q?: Iterable<unknown
   if (w.sightline && w.sightline.v) return; // loaded twice
   const s = (document.currentScript ||
     document.querySelector('script[data-site][src*="t.js"]')) as HTMLScriptElement | null;
-  const a = (n: string) => s && s.getAttribute('data-' + n);
-  const site = a('site');
-  if (!s || !site) return;
+  if (!s) return;
+  // (names quoted below: the snippet build shortens these as option names, not as data attributes)
+  const a = s.dataset;
+  const site = a.site;
+  if (!site) return;
   const origin = new URL(s.src, location.href).origin;
   const api: Sightline = init({
     site,
-    endpoint: a('endpoint') || origin + '/api/v1/batch',
+    endpoint: a['endpoint'] || origin + '/api/v1/batch',
     origin,
-    persistent: a('persistent') === 'true',
-    dnt: a('dnt') === 'true',
-    mask: a('mask'),
+    persistent: a['persistent'] === 'true',
+    dnt: a['dnt'] === 'true',
+    mask: a['mask'],
   } as Parameters<typeof init>[0]);
   const q = (w.sightline && w.sightline.q) || [];
   const cmd: Cmd = (name, ...args) => {

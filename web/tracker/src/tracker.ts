@@ -1,5 +1,5 @@
 import { maskSelector, textOf } from './mask';
-import { clickTarget, INTERACTIVE, selector } from './selector';
+import { clickTarget, INTERACTIVE, pinned, selector } from './selector';
 import { IDLE_MS, Session } from './session';
 import type { ReplayHook } from './hook';
 import { transport, type Ev, type TransportOptions } from './transport';
@@ -118,7 +118,6 @@ export function init(o: Options): Sightline {
   let lastY = 0;
   let dir = 0;
   let dirChanges = 0;
-  let lastScroll = 0;
   let scrollTimer: ReturnType<typeof setTimeout> | 0 = 0;
   // moves
   let points: number[][] = [];
@@ -171,9 +170,13 @@ export function init(o: Options): Sightline {
   const activeMs = (t: number) => act + Math.max(0, Math.min(segEnd, t) - segStart);
 
   const docHeight = () => Math.max(doc.documentElement.scrollHeight, doc.body ? doc.body.scrollHeight : 0);
+  /** Scroll depth now (viewport bottom: page px, % of the document), kept in the page's maximum too. */
   function depth(): [number, number] {
     const px = round(scrollY + innerHeight);
-    return [px, Math.min(100, round((px / (docHeight() || px || 1)) * 100))];
+    const pct = Math.min(100, round((px / (docHeight() || px || 1)) * 100));
+    maxPx = Math.max(maxPx, px);
+    maxPct = Math.max(maxPct, pct);
+    return [px, pct];
   }
 
   /** The page's URL without a fragment that is not a `#/` or `#!/` route (the server keeps routes too). */
@@ -188,7 +191,8 @@ export function init(o: Options): Sightline {
     caps = {};
     act = segStart = segEnd = 0;
     active();
-    [maxPx, maxPct] = depth();
+    maxPx = maxPct = 0;
+    depth();
     lastY = scrollY;
     dir = dirChanges = 0;
     const ev = make('pageview', {
@@ -234,12 +238,8 @@ export function init(o: Options): Sightline {
     if (scrollTimer) scrollEnd();
     if (!left) {
       left = true;
-      const [px, pct] = depth();
-      emit('pageleave', {
-        active_ms: round(activeMs(now())),
-        max_scroll_px: Math.max(maxPx, px),
-        max_scroll_pct: Math.max(maxPct, pct),
-      });
+      depth();
+      emit('pageleave', { active_ms: round(activeMs(now())), max_scroll_px: maxPx, max_scroll_pct: maxPct });
     }
     if (final) {
       // a field empty again was taken by the app (added, sent) or cleared by the user
@@ -313,6 +313,8 @@ export function init(o: Options): Sightline {
         rx: rel(e.clientX - r.left, r.width),
         ry: rel(e.clientY - r.top, r.height),
         pointer: (e as PointerEvent).pointerType || pointer,
+        vw: innerWidth,
+        fixed: pinned(el),
         // the press focused a field (before this click event): that is its effect
         changed: focused,
       },
@@ -350,19 +352,11 @@ export function init(o: Options): Sightline {
     clearTimeout(scrollTimer);
     scrollTimer = 0;
     const [px, pct] = depth();
-    maxPx = Math.max(maxPx, px);
-    maxPct = Math.max(maxPct, pct);
     emit('scroll', { depth_px: px, depth_pct: pct, dir_changes: dirChanges });
     dirChanges = 0;
   }
-  function scrollCheck(): void {
-    const wait = lastScroll + 500 - now();
-    if (wait > 0) scrollTimer = setTimeout(scrollCheck, wait);
-    else scrollEnd();
-  }
   function onScroll(): void {
     const t = now();
-    lastScroll = t;
     active(t);
     markChanged();
     const y = scrollY;
@@ -372,7 +366,8 @@ export function init(o: Options): Sightline {
       dir = d;
       lastY = y;
     }
-    if (!scrollTimer) scrollTimer = setTimeout(scrollCheck, 500);
+    clearTimeout(scrollTimer);
+    scrollTimer = setTimeout(scrollEnd, 500);
   }
 
   // ---- pointer moves ----------------------------------------------------------------------
@@ -394,10 +389,7 @@ export function init(o: Options): Sightline {
   }
 
   // ---- forms (never a value) --------------------------------------------------------------
-  function fieldType(el: Element): string {
-    return (el as HTMLInputElement).type || el.localName;
-  }
-  function inputEvent(el: Element, action: string, field = fieldType(el)): void {
+  function inputEvent(el: Element, action: string, field = (el as HTMLInputElement).type || el.localName): void {
     emit('input', { sel: selector(el), action, field });
   }
   function onField(e: Event): void {
@@ -444,6 +436,8 @@ export function init(o: Options): Sightline {
         y: round(r.top + scrollY),
         w: round(r.width),
         h: round(r.height),
+        // (its box is where it is at this scroll position)
+        fixed: pinned(el),
       });
     }
     emit('layout', { zones });

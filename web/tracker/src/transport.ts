@@ -169,6 +169,13 @@ export function transport(opts: TransportOptions): Transport {
     pump();
   }
 
+  /** Ends a backoff (its timer fired, or it is cut short) and sends. */
+  function retry(): void {
+    clearTimeout(retryTimer);
+    retryTimer = 0;
+    pump();
+  }
+
   /** Sends the head of the outbox, then the next, until empty or a retryable failure. */
   async function pump(): Promise<void> {
     const b = out[0];
@@ -181,7 +188,7 @@ export function transport(opts: TransportOptions): Transport {
       const headers: Record<string, string> = { 'Content-Type': 'application/json' };
       let data: BodyInit = json;
       if (compress && typeof CompressionStream == 'function') {
-        data = await new Response(new Blob([json]).stream().pipeThrough(new CompressionStream('gzip'))).arrayBuffer();
+        data = await new Response(new Response(json).body!.pipeThrough(new CompressionStream('gzip'))).arrayBuffer();
         headers['Content-Encoding'] = 'gzip';
       }
       // keepalive lets a send outlive the page, but all keepalive requests in flight (beacons
@@ -197,10 +204,7 @@ export function transport(opts: TransportOptions): Transport {
     inflight = null;
     if (retryable(status)) {
       retryTimer = setTimeout(
-        () => {
-          retryTimer = 0;
-          pump();
-        },
+        retry,
         Math.max(hold, Math.min(60000, 1000 * 2 ** fails++) * (0.8 + Math.random() * 0.4)),
       );
     } else {
@@ -219,11 +223,7 @@ export function transport(opts: TransportOptions): Transport {
     size,
     retryNow() {
       // coming back online cuts a backoff short, not a wait the server asked for
-      if (retryTimer && !hold) {
-        clearTimeout(retryTimer);
-        retryTimer = 0;
-        pump();
-      }
+      if (retryTimer && !hold) retry();
     },
     stop() {
       clearTimeout(flushTimer);

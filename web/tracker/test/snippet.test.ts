@@ -71,6 +71,25 @@ it('honours data-endpoint and data-persistent', async () => {
   expect(localStorage.getItem('sl_vid')).toBe(batches[0].batch.vid);
 });
 
+it('honours data-dnt and data-mask', async () => {
+  Object.defineProperty(navigator, 'doNotTrack', { value: '1', configurable: true });
+  let batches = await load({ 'data-site': 'K', 'data-dnt': 'true' });
+  w.sightline!('track', 'x');
+  w.sightline!('stop'); // (stop flushes: the mask case below sends this way)
+  await new Promise((r) => setTimeout(r, 100));
+  expect(batches).toEqual([]);
+  delete w.sightline;
+  Object.defineProperty(navigator, 'doNotTrack', { value: null, configurable: true });
+  document.head.innerHTML = '';
+  document.body.innerHTML = '<p class="account">Jane Doe</p>';
+  batches = await load({ 'data-site': 'K', 'data-mask': '.account' });
+  document.querySelector('p')!.dispatchEvent(new PointerEvent('click', { bubbles: true, detail: 1 }));
+  w.sightline!('stop');
+  await vi.waitFor(() => expect(batches.flatMap((b) => b.batch.events).some((e) => e.type == 'click')).toBe(true));
+  const click = batches.flatMap((b) => b.batch.events).find((e) => e.type == 'click')!;
+  expect(click.text).toBe('********');
+});
+
 it('does nothing without data-site', async () => {
   const batches = await load({});
   expect(w.sightline).toBeUndefined();

@@ -66,8 +66,9 @@ describe('clicks', () => {
     expect(img).toMatchObject({ sel: '[data-sl-zone="product-image"]>span', tag: 'span', interactive: false, pointer: 'touch', changed: false });
     expect(docs).toMatchObject({ sel: '#docs', tag: 'a', href: `${location.origin}/docs?x=1`, pointer: 'pen', changed: false });
     expect(Object.keys(grow).sort()).toEqual(
-      ['changed', 'interactive', 'pointer', 'pv', 'rx', 'ry', 'sel', 't', 'tag', 'text', 'type', 'x', 'y'].sort(),
+      ['changed', 'interactive', 'pointer', 'pv', 'rx', 'ry', 'sel', 't', 'tag', 'text', 'type', 'vw', 'x', 'y'].sort(),
     );
+    expect(grow.vw).toBe(innerWidth);
     for (const c of clicks) {
       expect(c.rx).toBeGreaterThanOrEqual(0);
       expect(c.rx).toBeLessThanOrEqual(1);
@@ -116,6 +117,29 @@ describe('clicks', () => {
       ['#b', true],
       ['#d', null],
     ]);
+  });
+
+  it('sends the viewport width at the click, and fixed: true inside fixed or sticky boxes', async () => {
+    document.body.innerHTML = `
+      <header style="position: fixed; top: 0"><a id="home" href="#"><b>Home</b></a></header>
+      <aside style="position: sticky; top: 0"><button id="filter">Filter</button></aside>
+      <main><button id="buy">Buy</button></main>`;
+    const width = innerWidth;
+    const t = start();
+    sl = t.sl;
+    click($('#home b'));
+    (window as { innerWidth: number }).innerWidth = 390;
+    click($('#filter'));
+    click($('#buy'));
+    await vi.advanceTimersByTimeAsync(1001);
+    const clicks = ofType(await t.events(), 'click');
+    expect(clicks.map((c) => [c.sel, c.vw, c.fixed])).toEqual([
+      ['#home', width, true],
+      ['#filter', 390, true],
+      ['#buy', 390, undefined],
+    ]);
+    expect(t.bodies.join()).not.toContain('"fixed":false');
+    (window as { innerWidth: number }).innerWidth = width;
   });
 
   it('ignores keyboard and scripted clicks (no pointer position)', async () => {
@@ -422,10 +446,12 @@ describe('behaviour capture', () => {
     document.body.innerHTML = `
       <section data-sl-zone="hero"><h1>Hi</h1></section>
       <button id="cta">Start</button>
+      <nav style="position: fixed; top: 0"><a id="top" href="#">Top</a></nav>
       <a id="hidden" href="#" style="display:none">x</a>`;
     const box = (x: number, y: number, w: number, h: number) => () => ({ left: x, top: y, width: w, height: h, right: x + w, bottom: y + h, x, y, toJSON() {} }) as DOMRect;
     $('section').getBoundingClientRect = box(0, 0, 1000, 400);
     $('#cta').getBoundingClientRect = box(20, 2500, 200, 48);
+    $('#top').getBoundingClientRect = box(0, 0, 80, 20);
     (window as { scrollY: number }).scrollY = 100;
     const t = start();
     sl = t.sl;
@@ -435,6 +461,8 @@ describe('behaviour capture', () => {
     expect(layouts[0].zones).toEqual([
       { sel: '[data-sl-zone="hero"]', x: 0, y: 100, w: 1000, h: 400 },
       { sel: '#cta', x: 20, y: 2600, w: 200, h: 48 },
+      // a fixed box: in page px at the layout's scroll position
+      { sel: '#top', x: 0, y: 100, w: 80, h: 20, fixed: true },
     ]);
     (window as { innerWidth: number }).innerWidth = 400;
     window.dispatchEvent(new Event('resize'));

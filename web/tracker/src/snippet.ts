@@ -12,7 +12,7 @@ type Cmd = ((name: string, ...args: unknown[]) => void) & { q?: Iterable<unknown
 
 (() => {
   const w = window as unknown as { sightline?: Cmd };
-  if (w.sightline && w.sightline.v) return; // loaded twice
+  if (w.sightline?.v) return; // loaded twice
   const s = (document.currentScript ||
     document.querySelector('script[data-site][src*="t.js"]')) as HTMLScriptElement | null;
   if (!s) return;
@@ -29,7 +29,7 @@ type Cmd = ((name: string, ...args: unknown[]) => void) & { q?: Iterable<unknown
     dnt: a['dnt'] === 'true',
     mask: a['mask'],
   } as Parameters<typeof init>[0]);
-  const q = (w.sightline && w.sightline.q) || [];
+  const q = w.sightline?.q || [];
   const cmd: Cmd = (name, ...args) => {
     const f = (api as unknown as Record<string, unknown>)[name];
     if (typeof f == 'function') f.apply(api, args);

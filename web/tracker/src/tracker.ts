@@ -169,7 +169,7 @@ export function init(o: Options): Sightline {
   }
   const activeMs = (t: number) => act + Math.max(0, Math.min(segEnd, t) - segStart);
 
-  const docHeight = () => Math.max(doc.documentElement.scrollHeight, doc.body ? doc.body.scrollHeight : 0);
+  const docHeight = () => Math.max(doc.documentElement.scrollHeight, doc.body?.scrollHeight || 0);
   /** Scroll depth now (viewport bottom: page px, % of the document), kept in the page's maximum too. */
   function depth(): [number, number] {
     const px = round(scrollY + innerHeight);
@@ -209,9 +209,10 @@ export function init(o: Options): Sightline {
     });
     tr.push(ev);
     // replay: a new pageview is a new recording; a new session (after 30 min idle) is not
-    // recorded on this page (its sampling decision is made on its next page load)
+    // recorded on this page (its sampling decision is made on its next page load). A snapshot
+    // is of whatever pageview is current when it is taken.
     if (rh) {
-      rh.p = sess.r ? pv : '';
+      rh.p = sess.r || rh.s ? pv : '';
       rh.n?.(rh.p); // (not an argument: `?.` would skip it while `n` is not set yet)
     }
     // after history navigation the app renders the new page (and sets its title) right after
@@ -325,7 +326,7 @@ export function init(o: Options): Sightline {
     }
     pending.push(c);
     setTimeout(() => settle(c), CLICK_WINDOW_MS);
-    if (hover && hover.el.contains(el)) {
+    if (hover?.el.contains(el)) {
       hover.clicked = true;
       hover.sel = c.sel as string;
     }
@@ -342,7 +343,7 @@ export function init(o: Options): Sightline {
   function onOver(e: PointerEvent): void {
     if (e.pointerType !== 'mouse' || !(e.target instanceof Element)) return;
     const el = e.target.closest(INTERACTIVE);
-    if (hover && hover.el === el) return;
+    if (hover?.el === el) return;
     endHover();
     if (el) hover = { el, t: now(), clicked: false };
   }
@@ -356,8 +357,7 @@ export function init(o: Options): Sightline {
     dirChanges = 0;
   }
   function onScroll(): void {
-    const t = now();
-    active(t);
+    active();
     markChanged();
     const y = scrollY;
     if (Math.abs(y - lastY) >= 30) {
@@ -456,7 +456,7 @@ export function init(o: Options): Sightline {
       if (!(e instanceof ErrorEvent)) return; // resource load errors
       emit('error', {
         msg: clip(e.message, 500),
-        stack: clip(e.error && e.error.stack, 4000),
+        stack: clip(e.error?.stack, 4000),
         src: clip(e.filename, 500),
         line: e.lineno,
         col: e.colno,
@@ -467,8 +467,8 @@ export function init(o: Options): Sightline {
   on(win, 'unhandledrejection', (e: PromiseRejectionEvent) => {
     const r = e.reason;
     emit('error', {
-      msg: clip(r && r.message != null ? r.message : r, 500),
-      stack: clip(r && r.stack, 4000),
+      msg: clip(r?.message ?? r, 500),
+      stack: clip(r?.stack, 4000),
     });
   });
 
@@ -482,8 +482,8 @@ export function init(o: Options): Sightline {
   win.fetch = function (this: unknown, input: RequestInfo | URL, init?: RequestInit) {
     const t = now();
     const t0 = performance.now();
-    const url = stripQuery((input as Request).url || String(input));
-    const method = (init && init.method) || (input as Request).method || 'GET';
+    const url = stripQuery((input as Request).url || (input as string | URL));
+    const method = init?.method || (input as Request).method || 'GET';
     // eslint-disable-next-line prefer-rest-params
     const p = origFetch.apply(this, arguments as any);
     p.then(
@@ -556,9 +556,9 @@ export function init(o: Options): Sightline {
   pageview(doc.referrer);
 
   // ---- session replay loader --------------------------------------------------------------
-  // (after the first pageview, so that the session is this page's: a session sampled out asks no more)
+  // (after the first pageview, so that the session is this page's)
   const origin = o.origin;
-  if (origin && sess.r !== 0) {
+  if (origin) {
     // site keys are [A-Za-z0-9_-]: nothing to encode
     origFetch(origin + '/api/v1/tracker-config?site=' + o.site)
       .then((r) => r.ok && r.json())
@@ -568,12 +568,15 @@ export function init(o: Options): Sightline {
         // the sampling decision: once per session, kept with it
         sess.r ??= +(Math.random() < c.replay_sample_rate);
         sess.save();
-        if (!sess.r) return;
+        // not recorded: a heatmap page snapshot on a share of page loads (once per load);
+        // `!(<)`: a config without the rate (an older server) means none
+        if (!sess.r && !(Math.random() < c.snapshot_sample_rate)) return;
         // the hook for the add-on (hook.ts); quoted: not shortened by the snippet build
         rh = (win as any)['__sl_replay'] = {
           c,
           m: o.mask,
           p: pv,
+          s: sess.r ? undefined : 1,
           e: (f, t) => emit('replay', f as unknown as Props, t),
         } as ReplayHook;
         // a script added by script runs async (does not block parsing) by default

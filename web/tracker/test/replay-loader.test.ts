@@ -88,15 +88,16 @@ describe('loader', () => {
     await boot();
     expect(scripts).toHaveLength(2);
     expect(stored().r).toBe(1);
-    // and a session sampled out stays out, whatever the rate becomes: it does not even ask
+    // and a session sampled out stays out, whatever the rate becomes (it still asks: snapshots)
     sl!.stop();
     delete w.__sl_replay;
     const s = stored();
     sessionStorage.setItem('sl_s', JSON.stringify({ ...s, r: 0 }));
     serveConfig(200, config(1));
     await boot();
-    expect(configCalls).toEqual([]);
+    expect(configCalls).toHaveLength(1);
     expect(scripts).toHaveLength(2);
+    expect(w.__sl_replay).toBeUndefined();
     expect(stored()).toMatchObject({ i: s.i, r: 0 });
   });
 

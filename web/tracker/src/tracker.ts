@@ -225,15 +225,14 @@ export function init(o: Options): Sightline {
     }
     clearTimeout(layoutTimer);
     layoutTimer = setTimeout(() => {
-      const ric = win.requestIdleCallback;
-      if (ric) ric(layout, { timeout: 2000 });
-      else layout();
+      // (no requestIdleCallback, e.g. Safari: a timeout, whose delay an object makes 0)
+      (win.requestIdleCallback || setTimeout)(layout, { timeout: 2000 } as never);
     }, 1000);
   }
 
   /** Ends the pageview's open measures. `final`: the page is gone (forms not submitted are abandoned). */
   function leave(final: boolean): void {
-    for (const c of pending.slice()) settle(c, true);
+    pending.slice().forEach((c) => settle(c, true));
     flushMoves();
     endHover();
     if (scrollTimer) scrollEnd();
@@ -297,7 +296,7 @@ export function init(o: Options): Sightline {
     // detail 0: keyboard activation or a scripted el.click(), without a pointer position
     if (!e.detail || !(e.target instanceof Element)) return;
     const t = now();
-    active(t);
+    active();
     const [el, interactive] = clickTarget(e.target);
     const r = el.getBoundingClientRect();
     const h = (el as HTMLAnchorElement).href;
@@ -375,7 +374,7 @@ export function init(o: Options): Sightline {
     const t = now();
     if (t - lastMove < 100) return;
     lastMove = t;
-    active(t);
+    active();
     if (!points.length) moveT0 = t;
     points.push([round(e.pageX), round(e.pageY), t - moveT0]);
     if (points.length >= 50) flushMoves();

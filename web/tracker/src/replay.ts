@@ -11,6 +11,9 @@
  *   blocked (their value or file name would otherwise be kept); text in `[data-sl-mask]`,
  *   contenteditable, the site's `data-mask` selectors and the config's `mask_text_selectors` is
  *   masked; `[data-sl-block]` and the config's `block_selectors` are left out (an empty box).
+ * - Snapshot mode (`h.s`, sessions not recorded): no recording, one page snapshot for heatmaps
+ *   once the page has loaded, with the same options (so the same masking), as a `replay` event
+ *   `{pv, chunk: 0, snapshot: true, events: [Meta, FullSnapshot]}`.
  */
 import type { record } from '@rrweb/record';
 import type { ReplayHook } from './hook';
@@ -30,6 +33,10 @@ export const MAX_EVENT_BYTES = 4 * 1024 * 1024;
 export const FLUSH_MS = 5000;
 /** rrweb event type Meta: comes right before every full snapshot. */
 const META = 4;
+/** rrweb event type FullSnapshot. */
+const FULL = 2;
+/** Snapshot mode waits this long (ms) after the page's load event, for late content to settle. */
+export const SETTLE_MS = 1000;
 
 /** Keeps the valid CSS selectors of a config list (anything else is ignored). */
 function valid(list: unknown): string[] {
@@ -110,4 +117,46 @@ export function startReplay(h: ReplayHook, rec: Recorder): void {
     if (p) stop = rec(recordOptions(h, emit)) || undefined;
   };
   h.n(h.p);
+}
+
+/**
+ * Snapshot mode: once the page has loaded (and SETTLE_MS more), starts the recorder, keeps the
+ * Meta + full snapshot it emits on start (rrweb emits them synchronously), stops it at once and
+ * queues them as one `replay` event of the pageview current then. One snapshot per page load;
+ * none after the core stopped (`n('')`).
+ */
+export function startSnapshot(h: ReplayHook, rec: Recorder): void {
+  let done = false;
+  // the core calls it before every send and on every pageview: only a stop matters here
+  h.n = (p) => {
+    if (p === '') done = true;
+  };
+
+  function take(): void {
+    const pv = h.p;
+    if (done || !pv) return;
+    done = true;
+    let meta: RrEvent | undefined;
+    let full: RrEvent | undefined;
+    const stop = rec(
+      recordOptions(h, (e) => {
+        if (e.type === META) meta ||= e;
+        else if (e.type === FULL && meta) full ||= e;
+      }),
+    );
+    stop?.();
+    if (!full) return;
+    const events = [meta, full];
+    let n: number;
+    try {
+      n = JSON.stringify(events).length;
+    } catch {
+      return; // not serializable: cannot be sent
+    }
+    if (n <= MAX_EVENT_BYTES) h.e({ pv, chunk: 0, snapshot: true, events }, meta!.timestamp);
+  }
+
+  const settle = () => setTimeout(take, SETTLE_MS);
+  if (document.readyState === 'complete') settle();
+  else addEventListener('load', settle, { once: true });
 }

@@ -158,6 +158,79 @@ describe('loader', () => {
   });
 });
 
+describe('heatmap snapshots (sessions not recorded)', () => {
+  const snapConfig = (replay: number, snapshot?: number) => ({ ...config(replay), snapshot_sample_rate: snapshot });
+
+  it('sampled out with snapshot rate 1: loads the add-on in snapshot mode, following the pageviews', async () => {
+    serveConfig(200, snapConfig(0, 1));
+    const t = await boot();
+    expect(scripts.map((s) => s.src)).toEqual([`${ORIGIN}/replay.js`]);
+    const h = w.__sl_replay!;
+    expect(h.s).toBe(1);
+    expect(h).toMatchObject({ c: snapConfig(0, 1), m: '.card' });
+    expect(stored().r).toBe(0);
+    const notified: (string | undefined)[] = [];
+    h.n = (p) => notified.push(p);
+    // history navigation: the hook's pageview moves on (not '' as for a session not recorded)
+    history.pushState(null, '', '/next');
+    const pvs = ofType(await t.events(), 'pageview').map((e) => e.pv);
+    expect(h.p).toBe(pvs[1]);
+    expect(notified).toContain(pvs[1]);
+    expect(scripts).toHaveLength(1);
+    // the core stopping tells the add-on
+    sl!.stop();
+    expect(notified[notified.length - 1]).toBe('');
+  });
+
+  it('a snapshot is queued as a replay event with `snapshot: true`', async () => {
+    serveConfig(200, snapConfig(0, 1));
+    const t = await boot();
+    const h = w.__sl_replay!;
+    h.e({ pv: h.p, chunk: 0, snapshot: true, events: [{ type: 4 }, { type: 2 }] }, 1234);
+    const [r] = ofType(await t.events(), 'replay');
+    expect(r).toEqual({ t: 1234, type: 'replay', pv: h.p, chunk: 0, snapshot: true, events: [{ type: 4 }, { type: 2 }] });
+  });
+
+  it('no add-on at snapshot rate 0 or without the field (an older server)', async () => {
+    for (const c of [snapConfig(0, 0), config(0)]) {
+      serveConfig(200, c);
+      await boot();
+      expect(configCalls).toHaveLength(1);
+      expect(scripts).toEqual([]);
+      expect(w.__sl_replay).toBeUndefined();
+      sl!.stop();
+    }
+  });
+
+  it('a session sampled in for replay records (no `s`), whatever the snapshot rate', async () => {
+    serveConfig(200, snapConfig(1, 1));
+    await boot();
+    expect(scripts).toHaveLength(1);
+    expect(w.__sl_replay!.s).toBeUndefined();
+    expect(w.__sl_replay!.p).not.toBe('');
+  });
+
+  it('decides per page load, not per history navigation, and leaves the replay decision alone', async () => {
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0.3);
+    // a session already sampled out of replay asks again for the snapshot
+    sessionStorage.setItem('sl_s', JSON.stringify({ i: 'session-id-00000000000', l: Date.now(), n: 0, r: 0 }));
+    serveConfig(200, snapConfig(1, 0.5));
+    await boot();
+    expect(w.__sl_replay!.s).toBe(1);
+    history.pushState(null, '', '/a');
+    history.pushState(null, '', '/b');
+    expect(scripts).toHaveLength(1);
+    sl!.stop();
+    delete w.__sl_replay;
+    // next page load: the dice say no
+    random.mockReturnValue(0.7);
+    await boot();
+    expect(scripts).toHaveLength(1);
+    expect(w.__sl_replay).toBeUndefined();
+    expect(stored()).toMatchObject({ i: 'session-id-00000000000', r: 0 });
+  });
+});
+
 describe('hook', () => {
   it('queues replay events with seq, notifies pageviews, flushes the add-on before sending', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });

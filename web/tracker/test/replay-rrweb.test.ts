@@ -2,6 +2,7 @@
 // what the site masks never leaves the page; chunks per pageview are numbered from 0.
 import { afterEach, expect, it, vi } from 'vitest';
 import type { ReplayHook } from '../src/hook';
+import { SETTLE_MS } from '../src/replay';
 import type { Sightline } from '../src/tracker';
 import { ofType, start, tick } from './helpers';
 import { rrwebShim } from './rrweb-shim';
@@ -14,6 +15,7 @@ afterEach(() => {
   sl = undefined;
   delete w.__sl_replay;
   vi.restoreAllMocks();
+  vi.useRealTimers();
   history.replaceState(null, '', '/');
 });
 
@@ -106,4 +108,46 @@ it('records the page but never a typed value or masked text, in numbered chunks 
   expect(text).toContain('"text":"' + '*'.repeat('a@secret.example'.length) + '"');
   expect(JSON.stringify(rr(pv2))).toContain('Thank you');
   for (const e of replays) expect(Object.keys(e).sort()).toEqual(['chunk', 'events', 'pv', 't', 'type']);
+});
+
+it('takes one heatmap snapshot of a session not recorded, masked the same way', async () => {
+  document.body.innerHTML = `
+    <h1>Pricing</h1>
+    <input id="name" value="prefilled-name-ok">
+    <input type="hidden" name="csrf" value="csrf-tok-1">
+    <p data-sl-mask>masked-text</p>
+    <p class="site">site-masked</p>
+    <p class="pii">cfg-masked</p>
+    <div id="ad">blocked-ad</div>
+    <p id="plain">Plain words</p>`;
+  const cfg = { replay_sample_rate: 0, snapshot_sample_rate: 1, mask_text_selectors: ['.pii'], block_selectors: ['#ad'] };
+  window.fetch = globalThis.fetch = vi.fn(async () => new Response(JSON.stringify(cfg), { status: 200 })) as never;
+  vi.spyOn(document.head, 'append').mockImplementation(() => {});
+  const t = start({ origin: 'https://sl.test', mask: '.site' });
+  sl = t.sl;
+  await tick(40);
+  expect(w.__sl_replay!.s).toBe(1);
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+  vi.resetModules();
+  await import('../src/replay-entry');
+  type('#name', 'typed-name');
+  await vi.advanceTimersByTimeAsync(SETTLE_MS);
+  // typed after the snapshot: not in it, nor anywhere
+  type('#name', 'later-typed');
+  window.dispatchEvent(new Event('pagehide'));
+  const evs = await t.events();
+  const bodies = t.bodies.join('\n');
+  for (const s of ['typed-name', 'later-typed', 'csrf-tok-1', 'masked-text', 'site-masked', 'cfg-masked', 'blocked-ad']) {
+    expect(bodies, s).not.toContain(s);
+  }
+  const replays = ofType(evs, 'replay');
+  expect(replays).toHaveLength(1);
+  const [r] = replays;
+  expect(r).toMatchObject({ pv: ofType(evs, 'pageview')[0].pv, chunk: 0, snapshot: true });
+  expect((r.events as { type: number }[]).map((e) => e.type)).toEqual([4, 2]);
+  const text = JSON.stringify(r.events);
+  expect(text).toContain('Plain words');
+  expect(text).toContain('Pricing');
+  // the field's value when the snapshot was taken, masked
+  expect(text).toContain('"value":"' + '*'.repeat('typed-name'.length) + '"');
 });

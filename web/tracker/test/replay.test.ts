@@ -7,7 +7,9 @@ import {
   FLUSH_MS,
   MAX_EVENT_BYTES,
   recordOptions,
+  SETTLE_MS,
   startReplay,
+  startSnapshot,
   type RecordOptions,
   type Recorder,
   type RrEvent,
@@ -200,6 +202,123 @@ describe('chunks', () => {
     startReplay(h, f.rec);
     expect(f.runs).toHaveLength(0);
     h.n!();
+    expect(chunks).toEqual([]);
+  });
+});
+
+describe('snapshot mode', () => {
+  const types = (c: ReplayChunk) => c.events.map((e) => (e as RrEvent).type);
+  const snapHook = (p = 'pv-1', c: Partial<ReplayHook['c']> = {}, m?: string) => {
+    const r = hook(p, { replay_sample_rate: 0, snapshot_sample_rate: 1, ...c }, m);
+    r.h.s = 1;
+    return r;
+  };
+
+  it('once the page has loaded and settled, queues one snapshot: chunk 0, Meta + full snapshot, recorder stopped', async () => {
+    expect(document.readyState).toBe('complete');
+    const { h, chunks } = snapHook('pv-1');
+    const f = fakeRecorder();
+    const rec: Recorder = (opts) => {
+      const stop = f.rec(opts);
+      // whatever else the recorder emits while it runs is not part of the snapshot
+      f.emit({});
+      return stop;
+    };
+    startSnapshot(h, rec);
+    // set at once: the core calls it before every send, the entry checks it against a double load
+    expect(typeof h.n).toBe('function');
+    h.n!();
+    await vi.advanceTimersByTimeAsync(SETTLE_MS - 1);
+    expect(f.runs).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(f.runs).toHaveLength(1);
+    expect(f.runs[0].stopped).toBe(true);
+    expect(chunks).toHaveLength(1);
+    const [c] = chunks;
+    expect(Object.keys(c).sort()).toEqual(['chunk', 'events', 'pv', 'snapshot', 't']);
+    expect(c).toMatchObject({ pv: 'pv-1', chunk: 0, snapshot: true });
+    expect(types(c)).toEqual([4, 2]);
+    expect(c.t).toBe((c.events[0] as RrEvent).timestamp);
+    // one per page load: later pageviews, flushes and time add nothing
+    h.p = 'pv-2';
+    h.n!('pv-2');
+    h.n!();
+    await vi.advanceTimersByTimeAsync(FLUSH_MS * 3);
+    expect(f.runs).toHaveLength(1);
+    expect(chunks).toHaveLength(1);
+  });
+
+  it('waits for the load event when the page is still loading', async () => {
+    Object.defineProperty(document, 'readyState', { configurable: true, get: () => 'interactive' });
+    try {
+      const { h, chunks } = snapHook('pv-1');
+      const f = fakeRecorder();
+      startSnapshot(h, f.rec);
+      await vi.advanceTimersByTimeAsync(SETTLE_MS * 10);
+      expect(f.runs).toHaveLength(0);
+      window.dispatchEvent(new Event('load'));
+      await vi.advanceTimersByTimeAsync(SETTLE_MS - 1);
+      expect(f.runs).toHaveLength(0);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(chunks.map((c) => [c.pv, c.chunk, types(c).join()])).toEqual([['pv-1', 0, '4,2']]);
+      // a second load event (it does not come, but if it did) takes no second snapshot
+      window.dispatchEvent(new Event('load'));
+      await vi.advanceTimersByTimeAsync(SETTLE_MS);
+      expect(f.runs).toHaveLength(1);
+    } finally {
+      delete (document as { readyState?: string }).readyState;
+    }
+  });
+
+  it('records with exactly the options of recording mode: the same masking and blocking', async () => {
+    const cfg = { mask_text_selectors: ['.secret'], block_selectors: ['#ads'] };
+    const { h } = snapHook('pv-1', cfg, '.pii');
+    const f = fakeRecorder();
+    startSnapshot(h, f.rec);
+    await vi.advanceTimersByTimeAsync(SETTLE_MS);
+    // (the callbacks are functions of their own: compared apart)
+    const { emit: _e, errorHandler: err, ...used } = f.runs[0].opts;
+    const { emit: _r, errorHandler: _h, ...recording } = recordOptions(hook('pv-1', cfg, '.pii').h, () => {});
+    expect(used).toEqual(recording);
+    expect(err!(new Error('x'))).toBe(true);
+    expect(used).toMatchObject({
+      maskAllInputs: true,
+      maskTextSelector: '[data-sl-mask],[contenteditable]:not([contenteditable="false"]),textarea,.pii,.secret',
+      blockSelector: '[data-sl-block],input[type=hidden],input[type=file],#ads',
+    });
+  });
+
+  it('is of the pageview current when taken; none once the core stopped', async () => {
+    const a = snapHook('pv-1');
+    const f = fakeRecorder();
+    startSnapshot(a.h, f.rec);
+    // history navigation before the snapshot: the core moves `p` on, then notifies
+    a.h.p = 'pv-2';
+    a.h.n!('pv-2');
+    await vi.advanceTimersByTimeAsync(SETTLE_MS);
+    expect(a.chunks.map((c) => c.pv)).toEqual(['pv-2']);
+
+    const b = snapHook('pv-1');
+    const g = fakeRecorder();
+    startSnapshot(b.h, g.rec);
+    b.h.n!('');
+    await vi.advanceTimersByTimeAsync(SETTLE_MS * 5);
+    expect(g.runs).toHaveLength(0);
+    expect(b.chunks).toEqual([]);
+  });
+
+  it('drops a snapshot over the server limit of 4 MiB (the recorder still stopped)', async () => {
+    const { h, chunks } = snapHook('pv-1');
+    const runs: boolean[] = [];
+    const rec: Recorder = (opts) => {
+      const i = runs.push(false) - 1;
+      opts.emit!({ type: 4, timestamp: Date.now(), data: {} } as never);
+      opts.emit!({ type: 2, timestamp: Date.now(), data: { x: 'x'.repeat(MAX_EVENT_BYTES) } } as never);
+      return () => (runs[i] = true);
+    };
+    startSnapshot(h, rec);
+    await vi.advanceTimersByTimeAsync(SETTLE_MS);
+    expect(runs).toEqual([true]);
     expect(chunks).toEqual([]);
   });
 });

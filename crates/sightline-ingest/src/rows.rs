@@ -41,11 +41,19 @@ struct PageInfo {
     page_group: String,
 }
 
+/// A page group keeps at most one page snapshot per device class in this long (ms): trackers sample pageviews
+/// for snapshots, so a busy page would otherwise store thousands of copies of itself.
+pub const SNAPSHOT_INTERVAL_MS: i64 = 10 * 60 * 1000;
+/// Page groups × device classes whose last snapshot time is remembered; past it the memory starts again.
+const SNAPSHOT_MEMORY_ENTRIES: usize = 50_000;
+
 /// Bounded memory of recent pageviews: when the young generation fills, the old one is dropped.
 #[derive(Default)]
 pub struct PageviewCache {
     young: HashMap<String, Arc<PageInfo>>,
     old: HashMap<String, Arc<PageInfo>>,
+    /// When each (site, page group, device) last had a snapshot stored.
+    snapshots: HashMap<(i64, String, &'static str), i64>,
 }
 
 impl PageviewCache {
@@ -115,10 +123,14 @@ fn replay_blob(
             .iter()
             .filter_map(|e| e.get("timestamp").and_then(serde_json::Value::as_i64))
     };
-    let key = format!(
-        "{}/{}/{}-{:06}.zst",
-        header.site_id, batch.sid, pageview, replay.chunk
-    );
+    let key = if replay.snapshot {
+        format!("{}/{}/{}-snapshot.zst", header.site_id, batch.sid, pageview)
+    } else {
+        format!(
+            "{}/{}/{}-{:06}.zst",
+            header.site_id, batch.sid, pageview, replay.chunk
+        )
+    };
     Some(PendingBlob {
         t,
         chunk: ReplayChunk {
@@ -133,6 +145,7 @@ fn replay_blob(
             raw_bytes: raw.len() as u64,
             blob_key: key.clone(),
             received_at: header.received_at,
+            snapshot: replay.snapshot,
         },
         key,
         bytes,
@@ -226,6 +239,34 @@ impl PageviewCache {
         }
     }
 
+    /// Whether a page snapshot of pageview `pv` at `t` is kept: its page is known and its page group has no
+    /// snapshot from this device class within [`SNAPSHOT_INTERVAL_MS`].
+    fn snapshot_wanted(
+        &mut self,
+        site_id: i64,
+        batch: &Batch,
+        pv: &str,
+        device: &'static str,
+        t: i64,
+        groups: &PageGroups,
+    ) -> bool {
+        let Some(page) = self.page_of(batch, pv, groups) else {
+            return false;
+        };
+        if self.snapshots.len() >= SNAPSHOT_MEMORY_ENTRIES {
+            self.snapshots.clear();
+        }
+        let last = self
+            .snapshots
+            .entry((site_id, page.page_group.clone(), device))
+            .or_insert(i64::MIN);
+        if t.saturating_sub(*last) < SNAPSHOT_INTERVAL_MS {
+            return false;
+        }
+        *last = t;
+        true
+    }
+
     /// Rows for one batch (`body` already validated at ingest).
     pub fn rows(
         &mut self,
@@ -240,6 +281,11 @@ impl PageviewCache {
         for event in &batch.events {
             if let EventData::Replay(replay) = &event.data {
                 let t = event.t.saturating_add(correction);
+                if replay.snapshot
+                    && !self.snapshot_wanted(header.site_id, batch, &event.pv, device, t, groups)
+                {
+                    continue;
+                }
                 blobs.extend(replay_blob(header, batch, &event.pv, replay, t, correction));
                 continue;
             }
@@ -309,9 +355,10 @@ fn fill_event_columns(row: &mut EventRow, data: &EventData) {
             row.interactive = c.interactive;
             row.changed = c.changed;
             row.viewport_w = c.vw.map(|w| w.round() as i32);
-            if c.href.is_some() || c.pointer.is_some() || c.fixed == Some(true) {
+            let fixed = c.fixed == Some(true);
+            if c.href.is_some() || c.pointer.is_some() || fixed {
                 let mut props = json!({"href": c.href, "pointer": c.pointer});
-                if c.fixed == Some(true) {
+                if fixed {
                     props["fixed"] = json!(true);
                 }
                 row.props = Some(props.to_string());
@@ -449,5 +496,80 @@ mod tests {
             rows[1].path, None,
             "an unknown pageview has no path rather than a wrong one"
         );
+    }
+
+    /// A batch of pageviews (`pv`, url, t) each with a page snapshot 1 s later; `recorded` adds chunk 0 of a
+    /// recording to the first.
+    fn snapshot_batch(seq: u64, views: &[(&str, &str, i64)], recorded: bool) -> Batch {
+        let mut events = Vec::new();
+        for (pv, url, t) in views {
+            events.push(json!({"t": t, "type": "pageview", "pv": pv, "url": url}));
+            events.push(json!({"t": t + 1_000, "type": "replay", "pv": pv, "chunk": 0, "snapshot": true,
+                "events": [{"type": 4, "timestamp": t + 1_000, "data": {"width": 390, "height": 844}},
+                           {"type": 2, "timestamp": t + 1_000, "data": {}}]}));
+        }
+        if recorded {
+            let (pv, _, t) = views[0];
+            events.push(json!({"t": t + 2_000, "type": "replay", "pv": pv, "chunk": 0,
+                "events": [{"type": 4, "timestamp": t + 2_000, "data": {"width": 390, "height": 844}}]}));
+        }
+        serde_json::from_value(
+            json!({"v": 1, "site": "k", "sid": "abcdefghijklmnop", "seq": seq,
+            // sent when received (the header's time): no clock correction moves the times given
+            "sent_at": header().received_at, "events": events}),
+        )
+        .expect("batch")
+    }
+
+    #[test]
+    fn a_page_group_keeps_one_snapshot_per_device_class_per_interval() {
+        let now = 1_764_380_000_000i64;
+        let mut cache = PageviewCache::default();
+        let groups = PageGroups::default();
+        let first = snapshot_batch(
+            0,
+            &[
+                ("p1", "https://shop.example/product/1", now),
+                // same page group (/product/:id) a minute later: not kept; another page is
+                ("p2", "https://shop.example/product/2", now + 60_000),
+                ("p3", "https://shop.example/cart", now + 61_000),
+            ],
+            true,
+        );
+        let (_, blobs) = cache.rows(&header(), &first, &groups);
+        let kept: Vec<(&str, bool, &str)> = blobs
+            .iter()
+            .map(|b| (b.chunk.pageview.as_str(), b.chunk.snapshot, b.key.as_str()))
+            .collect();
+        assert_eq!(
+            kept,
+            vec![
+                ("p1", true, "1/abcdefghijklmnop/p1-snapshot.zst"),
+                ("p3", true, "1/abcdefghijklmnop/p3-snapshot.zst"),
+                // a recording's chunks are never limited, and never collide with the snapshot's blob
+                ("p1", false, "1/abcdefghijklmnop/p1-000000.zst"),
+            ]
+        );
+        // the same group on another device class is kept; on this one once the interval has passed
+        let later = snapshot_batch(
+            1,
+            &[(
+                "p4",
+                "https://shop.example/product/3",
+                now + SNAPSHOT_INTERVAL_MS,
+            )],
+            false,
+        );
+        let desktop = RecordHeader {
+            device: "desktop".into(),
+            ..header()
+        };
+        let soon = snapshot_batch(
+            2,
+            &[("p5", "https://shop.example/product/4", now + 120_000)],
+            false,
+        );
+        assert_eq!(cache.rows(&desktop, &soon, &groups).1.len(), 1);
+        assert_eq!(cache.rows(&header(), &later, &groups).1.len(), 1);
     }
 }

@@ -317,7 +317,7 @@ impl Worker {
             }),
             Err(e) => {
                 // The store could not say which sessions the events continue: retry, never guess.
-                self.fail(&format!("looking up sessions: {e}"));
+                self.fail(&format!("building the write: {e}"));
                 std::thread::sleep(RETRY_BACKOFF);
                 *reader = self.spool.reader(self.committed());
                 NextWrite::Nothing
@@ -360,7 +360,7 @@ impl Worker {
                 let (write, blobs) = match self.build(&single, *end) {
                     Ok(built) => built,
                     Err(e) => {
-                        self.fail(&format!("looking up sessions: {e}"));
+                        self.fail(&format!("building the write: {e}"));
                         if self.stop.load(Ordering::SeqCst) {
                             return false;
                         }
@@ -504,7 +504,8 @@ impl Worker {
         for ((header, batch, _), (mut rows, mut batch_blobs)) in decoded.iter().zip(built) {
             self.place(header, batch, &mut rows, &mut batch_blobs);
             let mut batch_sessions = session::rows_of(&rows);
-            for blob in &batch_blobs {
+            // a page snapshot is no part of a recording: the session neither has a replay by it nor starts by it
+            for blob in batch_blobs.iter().filter(|b| !b.chunk.snapshot) {
                 let chunk = &blob.chunk;
                 let i = match batch_sessions
                     .iter()
@@ -798,6 +799,21 @@ mod tests {
             q: &sightline_store::PageQuery,
         ) -> sightline_store::Result<Vec<sightline_store::ZoneStats>> {
             self.inner.zones(site_id, q)
+        }
+        fn page_snapshot(
+            &self,
+            site_id: i64,
+            q: &sightline_store::PageQuery,
+        ) -> sightline_store::Result<Option<sightline_store::PageSnapshotRef>> {
+            self.inner.page_snapshot(site_id, q)
+        }
+        fn zone_sessions(
+            &self,
+            site_id: i64,
+            q: &sightline_store::PageQuery,
+            selector: &str,
+        ) -> sightline_store::Result<Vec<sightline_store::ZoneSession>> {
+            self.inner.zone_sessions(site_id, q, selector)
         }
     }
 

@@ -325,6 +325,10 @@ pub struct Replay {
     pub chunk: u32,
     /// rrweb events, opaque to the server.
     pub events: Vec<Value>,
+    /// A page snapshot for heatmaps (chunk 0: the Meta and FullSnapshot events only), sent for a sample of
+    /// pageviews that are not recorded: stored per pageview, not as a recording.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub snapshot: bool,
 }
 
 /// `202` body.

@@ -60,6 +60,9 @@ pub struct Config {
     /// A session is analysed for frustration signals once nothing of it arrived for this long (and again when it
     /// grows); its problems show up in reports about this much after it went quiet.
     pub analysis_quiet_secs: u32,
+    /// Share of page loads (0..1) of sessions not recorded for replay on which the tracker sends a page snapshot
+    /// for heatmaps; the server keeps at most one per page group and device class every 10 minutes.
+    pub heatmap_snapshot_sample_rate: f64,
     /// Frustration detector thresholds (`[detection]` table; see docs/frustration.md).
     pub detection: Thresholds,
     /// Weights of the friction score (`[friction_weights]` table; see docs/frustration.md).
@@ -88,6 +91,7 @@ impl Default for Config {
             max_event_age_days: 7,
             spool_max_bytes: sightline_ingest::spool::DEFAULT_MAX_BYTES,
             analysis_quiet_secs: sightline_ingest::analyzer::DEFAULT_QUIET_SECS,
+            heatmap_snapshot_sample_rate: DEFAULT_HEATMAP_SNAPSHOT_SAMPLE_RATE,
             detection: Thresholds::default(),
             friction_weights: FrictionWeights::default(),
         }
@@ -109,6 +113,9 @@ pub enum ConfigError {
     #[error("invalid config: {0}")]
     Invalid(String),
 }
+
+/// 2 % of page loads: a page group seen 50 times within 10 minutes gets a fresh snapshot per device class.
+pub const DEFAULT_HEATMAP_SNAPSHOT_SAMPLE_RATE: f64 = 0.02;
 
 /// Largest accepted `max_event_age_days`.
 const MAX_EVENT_AGE_DAYS_LIMIT: u32 = 3 * 366;
@@ -177,6 +184,12 @@ impl Config {
                         message: format!("expected a whole number, got {raw:?}"),
                     })?)
                 }
+                toml::Value::Float(_) => {
+                    toml::Value::Float(raw.trim().parse().map_err(|_| ConfigError::Env {
+                        name: name.clone(),
+                        message: format!("expected a number, got {raw:?}"),
+                    })?)
+                }
                 _ => toml::Value::String(raw.clone()),
             };
             table.insert(key, value);
@@ -199,6 +212,12 @@ impl Config {
             return Err(ConfigError::Invalid(format!(
                 "max_event_age_days = {} must be 1..={MAX_EVENT_AGE_DAYS_LIMIT}",
                 self.max_event_age_days
+            )));
+        }
+        if !(0.0..=1.0).contains(&self.heatmap_snapshot_sample_rate) {
+            return Err(ConfigError::Invalid(format!(
+                "heatmap_snapshot_sample_rate = {} must be 0..=1",
+                self.heatmap_snapshot_sample_rate
             )));
         }
         if self.trusted_proxies.len() > MAX_TRUSTED_PROXIES {
@@ -336,5 +355,23 @@ mod tests {
             .expect_err("below the minimum")
             .to_string();
         assert!(err.contains("spool_max_bytes"), "{err}");
+        let rate = Config::load(
+            None,
+            &env(&[("SIGHTLINE_HEATMAP_SNAPSHOT_SAMPLE_RATE", "0.25")]),
+        )
+        .expect("a fraction from env");
+        assert_eq!(rate.heatmap_snapshot_sample_rate, 0.25);
+        for bad in ["a quarter", "1.5"] {
+            let err = Config::load(
+                None,
+                &env(&[("SIGHTLINE_HEATMAP_SNAPSHOT_SAMPLE_RATE", bad)]),
+            )
+            .expect_err("not a share")
+            .to_string();
+            assert!(
+                err.contains("expected a number") || err.contains("0..=1"),
+                "{err}"
+            );
+        }
     }
 }

@@ -115,6 +115,14 @@ pub fn router(app: Arc<App>) -> Router {
         )
         .route("/api/v1/sites/{site}/zones", get(routes::heatmap::zones))
         .route(
+            "/api/v1/sites/{site}/heatmap/snapshot",
+            get(routes::heatmap::snapshot),
+        )
+        .route(
+            "/api/v1/sites/{site}/heatmap/sessions",
+            get(routes::heatmap::sessions),
+        )
+        .route(
             "/api/v1/sites/{site}/sessions/{session}/replay",
             get(routes::sessions::replay),
         )

@@ -46,6 +46,8 @@ use crate::routes;
         routes::experience::vitals,
         routes::heatmap::heatmap,
         routes::heatmap::zones,
+        routes::heatmap::snapshot,
+        routes::heatmap::sessions,
         routes::settings::delete_visitor,
         routes::tracker_config::tracker_config,
     ),

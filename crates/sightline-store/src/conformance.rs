@@ -106,7 +106,8 @@ fn dataset() -> Vec<EventRow> {
 /// without rows in the write counts into a row of its own).
 fn sessions_of(rows: &[EventRow], chunks: &[ReplayChunk]) -> Vec<SessionRow> {
     let mut sessions = rows_of(rows);
-    for c in chunks {
+    // as the writer does: a page snapshot is no part of a session's replay
+    for c in chunks.iter().filter(|c| !c.snapshot) {
         let i = match sessions
             .iter()
             .position(|s| s.site_id == c.site_id && s.session == c.session)
@@ -418,6 +419,7 @@ pub fn event_store(store: &dyn EventStore) {
     incremental_sessions(store);
     analysis::analysis(store);
     heatmap::heatmaps_and_zones(store);
+    heatmap::snapshots_and_zone_sessions(store);
 }
 
 /// Site 3: one session written in three writes, crossing midnight with a new cookieless visitor id, a late
@@ -574,6 +576,7 @@ fn chunk(session: &str, pageview: &str, chunk: u32, first_ts: i64) -> ReplayChun
         raw_bytes: 9_000,
         blob_key: format!("1/{session}/{pageview}-{chunk:06}"),
         received_at: first_ts + 4_000,
+        snapshot: false,
     }
 }
 

@@ -180,8 +180,9 @@ impl EventColumns {
     pub fn from_rows<'a>(rows: impl IntoIterator<Item = &'a EventRow>) -> Self {
         let mut builder = EventColumnsBuilder::default();
         builder.extend(rows);
-        // Every column is built from the same rows, so the lengths always agree.
-        builder.finish().unwrap_or_default()
+        builder
+            .finish()
+            .expect("every column is built from the same rows, so their lengths agree")
     }
 
     pub fn len(&self) -> usize {

@@ -18,6 +18,8 @@ pub const MOVE_CELL_PX: f64 = 20.0;
 pub const DEPTH_STEP_PCT: i64 = 5;
 /// An element counts as seen on a pageview once its middle line was in the viewport this long.
 pub const EXPOSURE_MIN_MS: i64 = 150;
+/// Sessions listed for one element ([`ZoneSession`]), newest first.
+pub const MAX_ZONE_SESSIONS: usize = 50;
 
 /// Pageviews of one page (a path, or a page group) in `[from, to)` of the sessions the filters select.
 #[derive(Debug, Clone, PartialEq)]
@@ -160,4 +162,31 @@ pub struct ZoneStats {
     pub revenue_per_click: Option<f64>,
     /// Revenue of the sessions that clicked the element.
     pub revenue_clicked: f64,
+}
+
+/// Where the newest page snapshot of a page is: a pageview's heatmap snapshot or the start of its recording
+/// (both begin with rrweb's Meta and FullSnapshot events).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageSnapshotRef {
+    pub session: String,
+    pub pageview: String,
+    /// The pageview's start (ms).
+    pub taken_at: i64,
+    pub device: String,
+    pub blob_key: String,
+    /// Size of the blob's rrweb JSON.
+    pub raw_bytes: u64,
+    /// A sampled heatmap snapshot (true) or the first chunk of a recording (false).
+    pub sampled: bool,
+}
+
+/// A session that clicked one element of a page, and when it did first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ZoneSession {
+    pub session: String,
+    /// Its first click on the element on this page (ms since the epoch).
+    pub at: i64,
+    pub device: String,
+    pub converted: bool,
+    pub revenue: f64,
 }

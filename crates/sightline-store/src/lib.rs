@@ -128,6 +128,16 @@ pub trait EventStore: Send + Sync {
     fn heatmap(&self, site_id: i64, query: &PageQuery, kind: HeatmapKind) -> Result<Heatmap>;
     /// Metrics of each element of a page ([`ZoneStats`]), most clicked first, at most [`MAX_ZONES`].
     fn zones(&self, site_id: i64, query: &PageQuery) -> Result<Vec<ZoneStats>>;
+    /// The newest snapshot of the page among its pageviews in the query, if any ([`PageSnapshotRef`]).
+    fn page_snapshot(&self, site_id: i64, query: &PageQuery) -> Result<Option<PageSnapshotRef>>;
+    /// The sessions that clicked `selector` on the page, newest first click first, at most
+    /// [`MAX_ZONE_SESSIONS`].
+    fn zone_sessions(
+        &self,
+        site_id: i64,
+        query: &PageQuery,
+        selector: &str,
+    ) -> Result<Vec<ZoneSession>>;
 }
 
 /// Metadata: sites, keys, origins, page-group patterns, visitor-hash salts.

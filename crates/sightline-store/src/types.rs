@@ -58,6 +58,8 @@ pub struct ReplayChunk {
     pub blob_key: String,
     /// When the server received the chunk (ms): retention measures age by this, not by rrweb's timestamps.
     pub received_at: i64,
+    /// A page snapshot for heatmaps (Meta + FullSnapshot of a pageview not recorded), not part of a replay.
+    pub snapshot: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]

@@ -385,6 +385,18 @@ const EXPECTED: &[(&str, &str, &str, &str)] = &[
     ("get", "/api/v1/sites/{site}/zones", "", "oooooodu"),
     (
         "get",
+        "/api/v1/sites/{site}/heatmap/snapshot",
+        "",
+        "oooooodu",
+    ),
+    (
+        "get",
+        "/api/v1/sites/{site}/heatmap/sessions",
+        "",
+        "oooooodu",
+    ),
+    (
+        "get",
         "/api/v1/sites/{site}/sessions/{session}/summary",
         "",
         "oooooodu",
@@ -671,6 +683,10 @@ impl World {
             ("get", "/api/v1/sites/{site}/retention-preview") => url.push_str("?retention_days=1"),
             ("get", "/api/v1/sites/{site}/heatmap") => url.push_str("?page=/&kind=scroll"),
             ("get", "/api/v1/sites/{site}/zones") => url.push_str("?page=/"),
+            ("get", "/api/v1/sites/{site}/heatmap/snapshot") => url.push_str("?page=/"),
+            ("get", "/api/v1/sites/{site}/heatmap/sessions") => {
+                url.push_str("?page=/&selector=%23buy")
+            }
             ("post", "/api/v1/sites/{site}/members") => {
                 // An admin reaches every site already: the membership grants it nothing to check afterwards.
                 let admin = variant == "an admin";

@@ -26,7 +26,7 @@ fn parse(params: &HashMap<String, String>, now: i64) -> Result<OverviewQuery, Ap
     })
 }
 
-/// Runs `f` on a blocking thread for the site, with the parsed range and filters.
+/// Answers `f` for the site with the parsed range and filters.
 async fn report<T: Send + 'static>(
     app: Arc<App>,
     access: Access,
@@ -35,12 +35,7 @@ async fn report<T: Send + 'static>(
     f: fn(&App, i64, &OverviewQuery) -> sightline_store::Result<T>,
 ) -> Result<(OverviewQuery, T), ApiError> {
     let query = parse(&params, crate::auth::now_ms())?;
-    tokio::task::spawn_blocking(move || -> Result<(OverviewQuery, T), ApiError> {
-        let site_id = access.site(&app, &site)?.site.id;
-        let value = f(&app, site_id, &query)?;
-        Ok((query, value))
-    })
-    .await?
+    crate::routes::site_report(app, access, site, query, f).await
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

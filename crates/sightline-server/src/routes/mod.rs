@@ -11,3 +11,26 @@ pub mod query;
 pub mod sessions;
 pub mod settings;
 pub mod tracker_config;
+
+use std::sync::Arc;
+
+use crate::App;
+use crate::auth::Access;
+use crate::error::ApiError;
+
+/// Answers `query` for the site the caller named, on a blocking thread (the store blocks), once the auth layer's
+/// `access` has resolved the site; returns the query with its answer.
+pub async fn site_report<Q: Send + 'static, T: Send + 'static>(
+    app: Arc<App>,
+    access: Access,
+    site: String,
+    query: Q,
+    f: impl FnOnce(&App, i64, &Q) -> sightline_store::Result<T> + Send + 'static,
+) -> Result<(Q, T), ApiError> {
+    tokio::task::spawn_blocking(move || -> Result<(Q, T), ApiError> {
+        let site_id = access.site(&app, &site)?.site.id;
+        let value = f(&app, site_id, &query)?;
+        Ok((query, value))
+    })
+    .await?
+}

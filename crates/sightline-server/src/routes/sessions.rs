@@ -157,15 +157,20 @@ fn check_session_id(session: &str) -> Result<(), ApiError> {
 
 /// Reads and decompresses one chunk's rrweb events (a JSON array). Blocking.
 fn chunk_events(app: &App, chunk: &ReplayChunk) -> Result<Vec<u8>, ApiError> {
+    replay_blob(app, &chunk.blob_key, chunk.raw_bytes)
+}
+
+/// Reads and decompresses a replay blob (a JSON array of rrweb events) of at most `raw_bytes`. Blocking.
+pub(crate) fn replay_blob(app: &App, key: &str, raw_bytes: u64) -> Result<Vec<u8>, ApiError> {
     let compressed = app
         .blobs
-        .get(&chunk.blob_key)?
-        .ok_or_else(|| ApiError::internal(format!("replay blob {} is missing", chunk.blob_key)))?;
-    let limit = usize::try_from(chunk.raw_bytes)
+        .get(key)?
+        .ok_or_else(|| ApiError::internal(format!("replay blob {key} is missing")))?;
+    let limit = usize::try_from(raw_bytes)
         .unwrap_or(usize::MAX)
         .min(MAX_CHUNK_RAW_BYTES);
     zstd::bulk::decompress(&compressed, limit)
-        .map_err(|e| ApiError::internal(format!("replay blob {}: {e}", chunk.blob_key)))
+        .map_err(|e| ApiError::internal(format!("replay blob {key}: {e}")))
 }
 
 /// Largest decompressed chunk served (the ingest limit on a chunk's rrweb JSON).

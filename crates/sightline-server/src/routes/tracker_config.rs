@@ -21,6 +21,8 @@ const CACHE_CONTROL: &str = "public, max-age=60";
 pub struct TrackerConfig {
     /// Share of sessions to record for replay (0 = off; also 0 while the site is over its replay quota).
     pub replay_sample_rate: f64,
+    /// Share of page loads of sessions not recorded on which the tracker sends a page snapshot for heatmaps.
+    pub snapshot_sample_rate: f64,
     pub mask_text_selectors: Vec<String>,
     pub block_selectors: Vec<String>,
 }
@@ -53,6 +55,7 @@ pub async fn tracker_config(
             } else {
                 site.replay_sample_rate
             },
+            snapshot_sample_rate: app.config.heatmap_snapshot_sample_rate,
             mask_text_selectors: site.mask_selectors.clone(),
             block_selectors: site.block_selectors.clone(),
         })

@@ -4,10 +4,11 @@
 use sightline_insight::detect::{Detection, Kind};
 use sightline_model::EventRow;
 
-use super::{DAY, T0, pageview, row, write};
+use super::{DAY, T0, chunk, pageview, row, write};
 use crate::{
     AnalyzedSession, ClickPoint, DepthShare, DepthTime, EventStore, Fold, HeatmapKind, HoverSpot,
-    MoveCell, PageQuery, Quantiles, SessionFilters, SessionVersion, SpoolPosition, ZoneStats,
+    MoveCell, PageQuery, PageSnapshotRef, Quantiles, ReplayChunk, SessionFilters, SessionVersion,
+    SpoolPosition, ZoneSession, ZoneStats,
 };
 
 const SITE: i64 = 9;
@@ -143,6 +144,11 @@ fn detection(kind: Kind, session: &str, t: i64) -> Detection {
     }
 }
 
+/// `f` of 0 %, 5 %, … `last` %.
+fn every_5_pct<T>(last: i64, f: impl Fn(i64) -> T) -> Vec<T> {
+    (0..=last).step_by(5).map(f).collect()
+}
+
 fn query(filters: SessionFilters) -> PageQuery {
     PageQuery {
         from: AT,
@@ -152,11 +158,40 @@ fn query(filters: SessionFilters) -> PageQuery {
     }
 }
 
+/// The pageview id of a session's visit to the page (as `row` makes it).
+fn pageview_of(session: &str) -> String {
+    format!("{session}-{PAGE}")
+}
+
+fn snapshot_key(session: &str) -> String {
+    format!("{SITE}/{session}/{}-snapshot.zst", pageview_of(session))
+}
+
+/// h1 is recorded (chunks 0 and 1 of its pageview), h2 and h3 sent sampled page snapshots.
+fn snapshot_chunks() -> Vec<ReplayChunk> {
+    let sampled = |session: &str, t: i64| ReplayChunk {
+        site_id: SITE,
+        blob_key: snapshot_key(session),
+        snapshot: true,
+        ..chunk(session, &pageview_of(session), 0, t)
+    };
+    let recorded = |n: u32, t: i64| ReplayChunk {
+        site_id: SITE,
+        ..chunk("h1", &pageview_of("h1"), n, t)
+    };
+    vec![
+        recorded(0, AT + 50),
+        recorded(1, AT + 5_000),
+        sampled("h2", AT + 61_000),
+        sampled("h3", AT + 121_000),
+    ]
+}
+
 pub(super) fn heatmaps_and_zones(store: &dyn EventStore) {
     store
         .commit(&write(
             dataset(),
-            vec![],
+            snapshot_chunks(),
             SpoolPosition {
                 segment: 950,
                 offset: 1,
@@ -283,9 +318,12 @@ pub(super) fn heatmaps_and_zones(store: &dyn EventStore) {
             .is_empty()
     );
 
-    let clicks = store
-        .heatmap(SITE, &query(SessionFilters::default()), HeatmapKind::Click)
-        .expect("click map");
+    let map = |kind| {
+        store
+            .heatmap(SITE, &query(SessionFilters::default()), kind)
+            .expect("heatmap")
+    };
+    let clicks = map(HeatmapKind::Click);
     assert_eq!(clicks.pageviews, 3);
     assert_eq!(
         clicks.points,
@@ -307,9 +345,7 @@ pub(super) fn heatmaps_and_zones(store: &dyn EventStore) {
     );
     assert!(clicks.cells.is_empty() && clicks.reach.is_empty());
 
-    let moves = store
-        .heatmap(SITE, &query(SessionFilters::default()), HeatmapKind::Move)
-        .expect("move map");
+    let moves = map(HeatmapKind::Move);
     assert_eq!(
         moves.cells,
         vec![
@@ -342,9 +378,7 @@ pub(super) fn heatmaps_and_zones(store: &dyn EventStore) {
     );
 
     // Deepest points: h1 80 %, h2 20 % (its first screen: 600 of 3000 px), h3 40 %.
-    let scroll = store
-        .heatmap(SITE, &query(SessionFilters::default()), HeatmapKind::Scroll)
-        .expect("scroll map");
+    let scroll = map(HeatmapKind::Scroll);
     let share = |depth: i64| match depth {
         0..=20 => 1.0,
         25..=40 => 0.6667,
@@ -353,13 +387,10 @@ pub(super) fn heatmaps_and_zones(store: &dyn EventStore) {
     };
     assert_eq!(
         scroll.reach,
-        (0..=100)
-            .step_by(5)
-            .map(|depth_pct| DepthShare {
-                depth_pct,
-                share: share(depth_pct)
-            })
-            .collect::<Vec<_>>()
+        every_5_pct(100, |depth_pct| DepthShare {
+            depth_pct,
+            share: share(depth_pct)
+        })
     );
     assert_eq!(
         scroll.folds,
@@ -381,13 +412,7 @@ pub(super) fn heatmaps_and_zones(store: &dyn EventStore) {
 
     // A 5 % band is in view while its middle is: h1 0-35 % for 4 s then 40-75 % for 6 s, h2 0-15 % for 3 s,
     // h3 0-35 % for 120 ms; divided by 3 pageviews.
-    let attention = store
-        .heatmap(
-            SITE,
-            &query(SessionFilters::default()),
-            HeatmapKind::Attention,
-        )
-        .expect("attention map");
+    let attention = map(HeatmapKind::Attention);
     let ms = |depth: i64| match depth {
         0..=15 => 2_373.333_3,
         20..=35 => 1_373.333_3,
@@ -396,12 +421,95 @@ pub(super) fn heatmaps_and_zones(store: &dyn EventStore) {
     };
     assert_eq!(
         attention.attention,
-        (0..100)
-            .step_by(5)
-            .map(|depth_pct| DepthTime {
-                depth_pct,
-                ms: ms(depth_pct)
-            })
-            .collect::<Vec<_>>()
+        every_5_pct(95, |depth_pct| DepthTime {
+            depth_pct,
+            ms: ms(depth_pct)
+        })
     );
+}
+
+/// Page snapshots and the sessions behind one element, on the data [`heatmaps_and_zones`] stored.
+pub(super) fn snapshots_and_zone_sessions(store: &dyn EventStore) {
+    let desktop = SessionFilters {
+        device: Some("desktop".into()),
+        ..SessionFilters::default()
+    };
+    let on = |device: &str| SessionFilters {
+        device: Some(device.into()),
+        ..SessionFilters::default()
+    };
+    let snapshot = |q: PageQuery| store.page_snapshot(SITE, &q).expect("page snapshot");
+    let expected = |session: &str, taken_at: i64, device: &str, key: String, sampled: bool| {
+        Some(PageSnapshotRef {
+            session: session.into(),
+            pageview: pageview_of(session),
+            taken_at,
+            device: device.into(),
+            blob_key: key,
+            raw_bytes: 9_000,
+            sampled,
+        })
+    };
+    // The newest pageview with one: h3's sampled snapshot; on mobile h2's.
+    assert_eq!(
+        snapshot(query(SessionFilters::default())),
+        expected("h3", AT + 120_000, "desktop", snapshot_key("h3"), true)
+    );
+    assert_eq!(
+        snapshot(query(on("mobile"))),
+        expected("h2", AT + 60_000, "mobile", snapshot_key("h2"), true)
+    );
+    // Before h3: h1's recording, from its first chunk (never a later one).
+    let before_h3 = PageQuery {
+        to: AT + 100_000,
+        ..query(desktop.clone())
+    };
+    assert_eq!(
+        snapshot(before_h3),
+        expected(
+            "h1",
+            AT,
+            "desktop",
+            format!("1/h1/{}-000000", pageview_of("h1")),
+            false
+        )
+    );
+    assert_eq!(snapshot(query(on("tablet"))), None);
+    let other_page = PageQuery {
+        page: "/cart".into(),
+        ..query(SessionFilters::default())
+    };
+    assert_eq!(snapshot(other_page), None);
+    // A snapshot is not part of a replay: h3 has none, h1 its two chunks.
+    assert!(store.replay_chunks(SITE, "h3").expect("chunks").is_empty());
+    assert_eq!(store.replay_chunks(SITE, "h1").expect("chunks").len(), 2);
+
+    // #buy: h2 first clicked at +1 s of its pageview (its click on /cart is another page), h1 at +2 s and
+    // bought for 50; newest first.
+    let sessions = |filters: SessionFilters, selector: &str| {
+        store
+            .zone_sessions(SITE, &query(filters), selector)
+            .expect("zone sessions")
+    };
+    let h1 = ZoneSession {
+        session: "h1".into(),
+        at: AT + 2_000,
+        device: "desktop".into(),
+        converted: true,
+        revenue: 50.0,
+    };
+    let h2 = ZoneSession {
+        session: "h2".into(),
+        at: AT + 61_000,
+        device: "mobile".into(),
+        converted: false,
+        revenue: 0.0,
+    };
+    assert_eq!(
+        sessions(SessionFilters::default(), "#buy"),
+        vec![h2, h1.clone()]
+    );
+    assert_eq!(sessions(desktop, "#buy"), vec![h1]);
+    // Hovered only: nobody clicked it.
+    assert!(sessions(SessionFilters::default(), "#reviews").is_empty());
 }

@@ -4,11 +4,12 @@
 
 use duckdb::{Connection, ToSql};
 
+use super::all_rows;
 use super::experience::with_report_sessions;
 use crate::{
     CLICK_CELL, ClickPoint, DEPTH_STEP_PCT, DepthShare, DepthTime, EXPOSURE_MIN_MS, Fold, Heatmap,
-    HeatmapKind, HoverSpot, MAX_CLICK_POINTS, MAX_MOVE_CELLS, MAX_ZONES, MOVE_CELL_PX, MoveCell,
-    PageQuery, Quantiles, Result, ZoneStats,
+    HeatmapKind, HoverSpot, MAX_CLICK_POINTS, MAX_MOVE_CELLS, MAX_ZONE_SESSIONS, MAX_ZONES,
+    MOVE_CELL_PX, MoveCell, PageQuery, PageSnapshotRef, Quantiles, Result, ZoneSession, ZoneStats,
 };
 
 /// `pv`: the page's pageviews (`$1` site, `$2`/`$3` range, `$4` path or page group) with their start, end (last
@@ -110,16 +111,14 @@ fn click_points(conn: &Connection, prefix: &str, args: &[&dyn ToSql]) -> Result<
         rx = cell("rel_x"),
         ry = cell("rel_y"),
     );
-    let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(args, |r| {
+    all_rows(conn, &sql, args, |r| {
         Ok(ClickPoint {
             selector: r.get(0)?,
             rx: round4(r.get(1)?),
             ry: round4(r.get(2)?),
             count: r.get(3)?,
         })
-    })?;
-    Ok(rows.collect::<duckdb::Result<_>>()?)
+    })
 }
 
 fn move_cells(conn: &Connection, prefix: &str, args: &[&dyn ToSql]) -> Result<Vec<MoveCell>> {
@@ -130,15 +129,13 @@ fn move_cells(conn: &Connection, prefix: &str, args: &[&dyn ToSql]) -> Result<Ve
                 count(*) AS n
          FROM points WHERE len(p) >= 2 GROUP BY ALL ORDER BY n DESC, y, x LIMIT {MAX_MOVE_CELLS}"
     );
-    let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(args, |r| {
+    all_rows(conn, &sql, args, |r| {
         Ok(MoveCell {
             x: r.get(0)?,
             y: r.get(1)?,
             count: r.get(2)?,
         })
-    })?;
-    Ok(rows.collect::<duckdb::Result<_>>()?)
+    })
 }
 
 fn hover_spots(conn: &Connection, prefix: &str, args: &[&dyn ToSql]) -> Result<Vec<HoverSpot>> {
@@ -146,15 +143,13 @@ fn hover_spots(conn: &Connection, prefix: &str, args: &[&dyn ToSql]) -> Result<V
         "{prefix} SELECT selector, count(*) AS n, coalesce(sum(value), 0) AS dwell FROM ev
          WHERE type = 'hover' AND selector IS NOT NULL GROUP BY selector ORDER BY n DESC, selector LIMIT {MAX_ZONES}"
     );
-    let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(args, |r| {
+    all_rows(conn, &sql, args, |r| {
         Ok(HoverSpot {
             selector: r.get(0)?,
             count: r.get(1)?,
             dwell_ms: r.get(2)?,
         })
-    })?;
-    Ok(rows.collect::<duckdb::Result<_>>()?)
+    })
 }
 
 /// Each pageview's deepest point, % of the document: scroll pauses, the page-leave summary, and the first
@@ -171,14 +166,12 @@ fn reach(conn: &Connection, prefix: &str, args: &[&dyn ToSql]) -> Result<Vec<Dep
          SELECT d.step, avg(CASE WHEN depths.depth >= d.step THEN 1.0 ELSE 0.0 END)
          FROM depths, range(0, 101, {DEPTH_STEP_PCT}) d(step) GROUP BY d.step ORDER BY d.step"
     );
-    let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(args, |r| {
+    all_rows(conn, &sql, args, |r| {
         Ok(DepthShare {
             depth_pct: r.get(0)?,
             share: round4(r.get(1)?),
         })
-    })?;
-    Ok(rows.collect::<duckdb::Result<_>>()?)
+    })
 }
 
 fn folds(conn: &Connection, prefix: &str, args: &[&dyn ToSql]) -> Result<Vec<Fold>> {
@@ -186,16 +179,14 @@ fn folds(conn: &Connection, prefix: &str, args: &[&dyn ToSql]) -> Result<Vec<Fol
         "{prefix} SELECT device, count(*), median(vh)::DOUBLE, median(least(100, vh / dh * 100))::DOUBLE
          FROM pv WHERE vh IS NOT NULL AND dh > 0 GROUP BY device ORDER BY count(*) DESC, device"
     );
-    let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(args, |r| {
+    all_rows(conn, &sql, args, |r| {
         Ok(Fold {
             device: r.get(0)?,
             pageviews: r.get(1)?,
             fold_px: r.get(2)?,
             fold_pct: round4(r.get(3)?),
         })
-    })?;
-    Ok(rows.collect::<duckdb::Result<_>>()?)
+    })
 }
 
 fn attention(conn: &Connection, prefix: &str, args: &[&dyn ToSql]) -> Result<Vec<DepthTime>> {
@@ -208,14 +199,12 @@ fn attention(conn: &Connection, prefix: &str, args: &[&dyn ToSql]) -> Result<Vec
          FROM bands b LEFT JOIN (spans s JOIN pv p USING (pageview)) ON p.dh > 0
          GROUP BY b.step ORDER BY b.step"
     );
-    let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(args, |r| {
+    all_rows(conn, &sql, args, |r| {
         Ok(DepthTime {
             depth_pct: r.get(0)?,
             ms: round4(r.get(1)?),
         })
-    })?;
-    Ok(rows.collect::<duckdb::Result<_>>()?)
+    })
 }
 
 /// Per element and pageview: time in view, clicks, hovers, first click, hesitation; then per element.
@@ -304,8 +293,7 @@ pub(super) fn zones(conn: &Connection, site_id: i64, q: &PageQuery) -> Result<Ve
                 .replace("{EXPOSURE_MIN_MS}", &EXPOSURE_MIN_MS.to_string())
                 .replace("{MAX_ZONES}", &MAX_ZONES.to_string())
         );
-        let mut stmt = conn.prepare(&sql)?;
-        let rows = stmt.query_map(args, |r| {
+        all_rows(conn, &sql, args, |r| {
             let pageviews: u64 = r.get(1)?;
             let exposed: u64 = r.get(2)?;
             let clicking: u64 = r.get(4)?;
@@ -343,8 +331,7 @@ pub(super) fn zones(conn: &Connection, site_id: i64, q: &PageQuery) -> Result<Ve
                 revenue_per_click: (clicks > 0).then(|| revenue_clicked / clicks as f64),
                 revenue_clicked,
             })
-        })?;
-        Ok(rows.collect::<duckdb::Result<_>>()?)
+        })
     })
 }
 
@@ -355,4 +342,62 @@ fn ratio(part: u64, whole: u64) -> Option<f64> {
 /// Shares and cell centres to 4 decimals: exact enough to draw, stable to compare.
 fn round4(v: f64) -> f64 {
     (v * 10_000.0).round() / 10_000.0
+}
+
+/// The newest of the page's pageviews with a snapshot: its own (sampled) or its recording's first chunk; of one
+/// pageview with both, the sampled one.
+pub(super) fn page_snapshot(
+    conn: &Connection,
+    site_id: i64,
+    q: &PageQuery,
+) -> Result<Option<PageSnapshotRef>> {
+    with_page(conn, site_id, q, |prefix, args| {
+        let sql = format!(
+            "{prefix} SELECT pv0.session, pv0.pageview, pv0.start, pv0.device, c.blob_key, c.raw_bytes, c.snapshot
+             FROM replay_chunks c JOIN pv0 ON pv0.pageview = c.pageview AND pv0.session = c.session
+             WHERE c.site_id = $1 AND c.chunk = 0
+             ORDER BY pv0.start DESC, c.snapshot DESC LIMIT 1"
+        );
+        let found = all_rows(conn, &sql, args, |r| {
+            Ok(PageSnapshotRef {
+                session: r.get(0)?,
+                pageview: r.get(1)?,
+                taken_at: r.get(2)?,
+                device: r.get(3)?,
+                blob_key: r.get(4)?,
+                raw_bytes: r.get(5)?,
+                sampled: r.get(6)?,
+            })
+        })?;
+        Ok(found.into_iter().next())
+    })
+}
+
+pub(super) fn zone_sessions(
+    conn: &Connection,
+    site_id: i64,
+    q: &PageQuery,
+    selector: &str,
+) -> Result<Vec<ZoneSession>> {
+    with_page(conn, site_id, q, |prefix, args| {
+        let sql = format!(
+            "{prefix} SELECT pv0.session, min(e.ts) AS first_click, any_value(pv0.device),
+                    coalesce(any_value(s.conversions), 0) > 0, coalesce(any_value(s.revenue), 0)
+             FROM events e JOIN pv0 ON pv0.pageview = e.pageview
+             LEFT JOIN sessions s ON s.site_id = $1 AND s.session = pv0.session
+             WHERE e.site_id = $1 AND e.ts >= $2 AND e.type = 'click' AND e.selector = $5
+             GROUP BY pv0.session ORDER BY first_click DESC, pv0.session LIMIT {MAX_ZONE_SESSIONS}"
+        );
+        let mut all: Vec<&dyn ToSql> = args.to_vec();
+        all.push(&selector);
+        all_rows(conn, &sql, &all, |r| {
+            Ok(ZoneSession {
+                session: r.get(0)?,
+                at: r.get(1)?,
+                device: r.get(2)?,
+                converted: r.get(3)?,
+                revenue: r.get(4)?,
+            })
+        })
+    })
 }

@@ -39,6 +39,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../../migrations/duckdb/0005_session_pages.sql"),
     ),
     (6, include_str!("../../migrations/duckdb/0006_analysis.sql")),
+    (
+        7,
+        include_str!("../../migrations/duckdb/0007_page_snapshots.sql"),
+    ),
 ];
 
 /// DuckDB's memory budget (buffer manager) and worker threads, for the whole database.
@@ -285,13 +289,14 @@ fn append_replay_chunks(conn: &Connection, chunks: &[ReplayChunk]) -> duckdb::Re
             c.bytes,
             c.raw_bytes,
             c.blob_key,
-            c.received_at
+            c.received_at,
+            c.snapshot
         ])?;
     }
     app.flush()
 }
 
-const CHUNK_COLUMNS: &str = "site_id, session, pageview, chunk, first_ts, last_ts, events, bytes, raw_bytes, blob_key, received_at";
+const CHUNK_COLUMNS: &str = "site_id, session, pageview, chunk, first_ts, last_ts, events, bytes, raw_bytes, blob_key, received_at, snapshot";
 
 fn chunk_from_row(r: &duckdb::Row<'_>) -> duckdb::Result<ReplayChunk> {
     Ok(ReplayChunk {
@@ -306,7 +311,20 @@ fn chunk_from_row(r: &duckdb::Row<'_>) -> duckdb::Result<ReplayChunk> {
         raw_bytes: r.get(8)?,
         blob_key: r.get(9)?,
         received_at: r.get(10)?,
+        snapshot: r.get(11)?,
     })
+}
+
+/// Every row `sql` returns, each turned into a `T` by `row`.
+fn all_rows<T>(
+    conn: &Connection,
+    sql: &str,
+    args: &[&dyn duckdb::ToSql],
+    row: impl FnMut(&duckdb::Row<'_>) -> duckdb::Result<T>,
+) -> Result<Vec<T>> {
+    let mut stmt = conn.prepare(sql)?;
+    let rows = stmt.query_map(args, row)?;
+    Ok(rows.collect::<duckdb::Result<_>>()?)
 }
 
 /// Runs `f` in a transaction: committed when it succeeds, rolled back when it fails.
@@ -579,7 +597,7 @@ impl EventStore for DuckDbEventStore {
         self.read(|conn| {
             // Pageviews in the order they started, chunks in sequence within each.
             let mut stmt = conn.prepare(&format!(
-                "SELECT {CHUNK_COLUMNS} FROM replay_chunks WHERE site_id = ? AND session = ?
+                "SELECT {CHUNK_COLUMNS} FROM replay_chunks WHERE site_id = ? AND session = ? AND NOT snapshot
                  ORDER BY min(first_ts) OVER (PARTITION BY pageview), pageview, chunk"
             ))?;
             let chunks = stmt
@@ -754,5 +772,22 @@ impl EventStore for DuckDbEventStore {
 
     fn zones(&self, site_id: i64, query: &crate::PageQuery) -> Result<Vec<crate::ZoneStats>> {
         self.read(|conn| heatmap::zones(conn, site_id, query))
+    }
+
+    fn page_snapshot(
+        &self,
+        site_id: i64,
+        query: &crate::PageQuery,
+    ) -> Result<Option<crate::PageSnapshotRef>> {
+        self.read(|conn| heatmap::page_snapshot(conn, site_id, query))
+    }
+
+    fn zone_sessions(
+        &self,
+        site_id: i64,
+        query: &crate::PageQuery,
+        selector: &str,
+    ) -> Result<Vec<crate::ZoneSession>> {
+        self.read(|conn| heatmap::zone_sessions(conn, site_id, query, selector))
     }
 }

@@ -68,7 +68,7 @@ fn build_sessions_by(conn: &Connection, events_per_stretch: i64) -> Result<()> {
         conn.execute_batch(
             "UPDATE sessions s SET replay_chunks = r.chunks, replay_bytes = r.bytes
              FROM (SELECT site_id, session, count(*) AS chunks, sum(bytes)::BIGINT AS bytes
-                   FROM replay_chunks GROUP BY ALL) r
+                   FROM replay_chunks WHERE NOT snapshot GROUP BY ALL) r
              WHERE s.site_id = r.site_id AND s.session = r.session;
              DELETE FROM store_tasks WHERE name = 'rebuild_sessions';",
         )

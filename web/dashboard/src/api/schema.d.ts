@@ -168,6 +168,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sites/{site}/heatmap/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The sessions that clicked one element of the page, each with the moment of its first click there (to open
+         *     the replay at it).
+         */
+        get: operations["sessions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites/{site}/heatmap/snapshot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The page as a recent visitor saw it, to draw heatmaps on: the newest snapshot of the page on the device class
+         *     asked for, else on any device class.
+         */
+        get: operations["snapshot"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sites/{site}/members": {
         parameters: {
             query?: never;
@@ -796,6 +836,28 @@ export interface components {
             /** Format: int64 */
             to: number;
         };
+        PageSnapshot: {
+            /** @description Device class of the pageview (the one asked for, unless it had no snapshot: then the newest of any). */
+            device: string;
+            /** @description rrweb events: one Meta, one FullSnapshot (masked in the browser, as in replays). */
+            events: Record<string, never>[];
+            /** Format: int32 */
+            height: number;
+            pageview: string;
+            /** @description A sampled heatmap snapshot (true) or the first moment of a recording (false). */
+            sampled: boolean;
+            session: string;
+            /**
+             * Format: int64
+             * @description The pageview's start (ms since the epoch).
+             */
+            taken_at: number;
+            /**
+             * Format: int32
+             * @description Recorded viewport size (px), from the Meta event.
+             */
+            width: number;
+        };
         PageVisit: {
             /**
              * Format: int64
@@ -901,6 +963,8 @@ export interface components {
             session: string;
             /** Format: int64 */
             site_id: number;
+            /** @description A page snapshot for heatmaps (Meta + FullSnapshot of a pageview not recorded), not part of a replay. */
+            snapshot: boolean;
         };
         RequestsResponse: {
             failed_requests: components["schemas"]["IssueGroup"][];
@@ -1079,6 +1143,10 @@ export interface components {
             replay_bytes: number;
             snippet: string;
         };
+        SnapshotResponse: {
+            page: string;
+            snapshot?: null | components["schemas"]["PageSnapshot"];
+        };
         /** @description One stored detection, as the API returns it. */
         StoredDetection: {
             element?: string | null;
@@ -1177,6 +1245,11 @@ export interface components {
              * @description Share of sessions to record for replay (0 = off; also 0 while the site is over its replay quota).
              */
             replay_sample_rate: number;
+            /**
+             * Format: double
+             * @description Share of page loads of sessions not recorded on which the tracker sends a page snapshot for heatmaps.
+             */
+            snapshot_sample_rate: number;
         };
         User: {
             /** Format: int64 */
@@ -1223,6 +1296,25 @@ export interface components {
             /** Format: int64 */
             to: number;
             vitals: components["schemas"]["VitalStats"][];
+        };
+        /** @description A session that clicked one element of a page, and when it did first. */
+        ZoneSession: {
+            /**
+             * Format: int64
+             * @description Its first click on the element on this page (ms since the epoch).
+             */
+            at: number;
+            converted: boolean;
+            device: string;
+            /** Format: double */
+            revenue: number;
+            session: string;
+        };
+        ZoneSessionsResponse: {
+            page: string;
+            selector: string;
+            /** @description Newest first click first, at most 50. */
+            sessions: components["schemas"]["ZoneSession"][];
         };
         /**
          * @description What one element's visitors did, over the page's pageviews. Rates are 0..1 and null when their
@@ -1727,6 +1819,85 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HeatmapResponse"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sessions: {
+        parameters: {
+            query: {
+                /** @description path or page group of the page */
+                page: string;
+                /** @description the element, as in click points and zones */
+                selector: string;
+                from?: string;
+                to?: string;
+                device?: string;
+                browser?: string;
+                channel?: string;
+            };
+            header?: never;
+            path: {
+                /** @description site key or id */
+                site: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ZoneSessionsResponse"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    snapshot: {
+        parameters: {
+            query: {
+                /** @description path or page group of the page */
+                page: string;
+                /** @description device class wanted (desktop, tablet, mobile); falls back to any */
+                device?: string;
+                from?: string;
+                to?: string;
+                browser?: string;
+                channel?: string;
+            };
+            header?: never;
+            path: {
+                /** @description site key or id */
+                site: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SnapshotResponse"];
                 };
             };
             400: {

@@ -70,7 +70,7 @@ export function paletteTable(maxAlpha = 0.8): Uint8ClampedArray {
     out[i * 4] = r;
     out[i * 4 + 1] = g;
     out[i * 4 + 2] = b;
-    out[i * 4 + 3] = i === 0 ? 0 : Math.round(255 * Math.min(maxAlpha, 0.25 + t * 0.75) );
+    out[i * 4 + 3] = i === 0 ? 0 : Math.round(255 * Math.min(maxAlpha, 0.12 + t));
   }
   return out;
 }

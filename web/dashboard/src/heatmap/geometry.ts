@@ -110,3 +110,27 @@ export function cellCentres(cells: readonly { x: number; y: number; count: numbe
 export function byAreaDescending<T extends { box: Box }>(zones: readonly T[]): T[] {
   return [...zones].sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
 }
+
+export interface TooltipPlace {
+  left: number;
+  top: number;
+  maxHeight: number;
+}
+
+/** Tooltip size the placement plans for (it scrolls if taller). */
+export const TOOLTIP = { width: 300, height: 470, gap: 14, margin: 8 };
+
+/**
+ * Where a tooltip goes for a pointer at (`x`, `y`) in a `vw` × `vh` window: right of and below the pointer,
+ * flipped left / above when it would leave the window, and never past its edges.
+ */
+export function tooltipPlace(x: number, y: number, vw: number, vh: number, size = TOOLTIP): TooltipPlace {
+  const { width, height, gap, margin } = size;
+  let left = x + gap;
+  if (left + width > vw - margin) left = x - gap - width;
+  left = Math.max(margin, Math.min(left, vw - margin - width));
+  let top = y + gap;
+  if (top + height > vh - margin) top = y - gap - height;
+  top = Math.max(margin, Math.min(top, vh - margin - height));
+  return { left, top, maxHeight: vh - 2 * margin };
+}

@@ -7,7 +7,7 @@ import { useAsync } from '../../api/hooks';
 import type { HeatmapResponse, HeatmapSnapshot, ZoneStats, ZonesResponse } from '../../api/types';
 import { loadHeatmap, loadSnapshot, loadZones } from '../../heatmap/api';
 import { extent } from '../../heatmap/colour';
-import { byAreaDescending, cellCentres, fitScale, placePoints } from '../../heatmap/geometry';
+import { byAreaDescending, cellCentres, fitScale, placePoints, tooltipPlace, type TooltipPlace } from '../../heatmap/geometry';
 import { formatMetric, formatMs, type ZoneMetric } from '../../heatmap/metrics';
 import type { SnapshotFrame } from '../../heatmap/snapshotFrame';
 import { apiKind, replayAtPath, type ViewKind } from '../../heatmap/state';
@@ -90,7 +90,7 @@ export function HeatPanel({
   const avail = useWidth(box);
   const scale = built ? fitScale(built.frame.width, avail) : 1;
   const [highlight, setHighlight] = useState<string | null>(null);
-  const [hover, setHover] = useState<{ zone: ZoneStats; x: number; y: number; flip: boolean } | null>(null);
+  const [hover, setHover] = useState<({ zone: ZoneStats } & TooltipPlace) | null>(null);
   const stageRef = useRef<HTMLDivElement>(null);
 
   // data of another kind than the tab's (still loading) is not drawn
@@ -121,13 +121,13 @@ export function HeatPanel({
     el?.scrollIntoView({ block: 'center', behavior: 'smooth' });
   }, [highlight]);
 
+  // the tooltip is fixed to the window (the stage clips its overflow), beside the pointer or the focused zone
   const onZoneHover = (zone: ZoneStats | null, e?: ReactMouseEvent) => {
     if (!zone) return setHover(null);
-    const stage = stageRef.current?.getBoundingClientRect();
-    if (!stage) return;
-    const x = e ? e.clientX - stage.left : stage.width / 2;
-    const y = e ? e.clientY - stage.top : 0;
-    setHover({ zone, x: x + 14, y: y + 14, flip: x > stage.width / 2 });
+    const target = (e?.currentTarget as HTMLElement | undefined)?.getBoundingClientRect();
+    const x = e ? e.clientX : (target?.left ?? 0);
+    const y = e ? e.clientY : (target?.bottom ?? 0);
+    setHover({ zone, ...tooltipPlace(x, y, window.innerWidth, window.innerHeight) });
   };
 
   const pageviews = heat?.pageviews ?? zones?.[0]?.pageviews ?? null;
@@ -213,7 +213,7 @@ export function HeatPanel({
                   No {kind === 'zones' ? 'zone data' : 'data'} for this page, device and range. Widen the range or pick another device.
                 </div>
               )}
-              {hover && kind === 'zones' && <ZoneTooltip zone={hover.zone} metric={metric} x={hover.x} y={hover.y} flip={hover.flip} />}
+              {hover && kind === 'zones' && <ZoneTooltip zone={hover.zone} metric={metric} place={hover} />}
             </div>
           )}
         </div>

@@ -2,6 +2,7 @@
 import { useState } from 'react';
 import type { ZoneStats } from '../../api/types';
 import { RAMP, rgba } from '../../heatmap/colour';
+import type { TooltipPlace } from '../../heatmap/geometry';
 import { TABLE_METRIC_IDS, ZONE_METRICS, formatMetric, formatZoneMetric, sortZones, zoneMetric, type ZoneMetric } from '../../heatmap/metrics';
 
 /** A ramp from `min` to `max` with its two ends labelled (or an explanatory label). */
@@ -17,9 +18,9 @@ export function Legend({ label, min, max, testId }: { label: string; min: string
   );
 }
 
-export function ZoneTooltip({ zone, metric, x, y, flip }: { zone: ZoneStats; metric: ZoneMetric; x: number; y: number; flip: boolean }) {
+export function ZoneTooltip({ zone, metric, place }: { zone: ZoneStats; metric: ZoneMetric; place: TooltipPlace }) {
   return (
-    <div className={`zone-tooltip ${flip ? 'zone-tooltip-left' : ''}`} style={{ left: x, top: y }} role="tooltip" data-testid="zone-tooltip">
+    <div className="zone-tooltip" style={{ left: place.left, top: place.top, maxHeight: place.maxHeight }} role="tooltip" data-testid="zone-tooltip">
       <div className="zone-tooltip-title mono">{zone.selector}</div>
       <dl>
         {ZONE_METRICS.map((m) => (

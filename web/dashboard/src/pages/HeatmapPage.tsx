@@ -181,6 +181,7 @@ export function HeatmapPage() {
               kind={view.kind}
               metric={metric}
               testId="heat-panel-left"
+              selected={selection?.side === 'left' ? selection.selector : null}
               onSelect={(selector) => setSelection({ side: 'left', selector })}
               header={view.compare ? <PanelControls spec={view.left} onDevice={setLeftDevice} onRange={setLeftRange} current={range} side="left" /> : undefined}
             />
@@ -192,6 +193,7 @@ export function HeatmapPage() {
                 kind={view.kind}
                 metric={metric}
                 testId="heat-panel-right"
+                selected={selection?.side === 'right' ? selection.selector : null}
                 onSelect={(selector) => setSelection({ side: 'right', selector })}
                 header={<PanelControls spec={view.right} onDevice={(d) => setRight({ device: d })} onRange={(r) => setRight({ range: r })} current={range} side="right" />}
               />

@@ -5,7 +5,7 @@ import { useEffect, useMemo, useRef, useState, type MouseEvent as ReactMouseEven
 import { Link } from 'react-router';
 import { useAsync } from '../../api/hooks';
 import type { HeatmapResponse, HeatmapSnapshot, ZoneStats, ZonesResponse } from '../../api/types';
-import { loadHeatmap, loadSnapshot, loadZones } from '../../heatmap/api';
+import { loadHeatmap, loadPanelSnapshot, loadZones } from '../../heatmap/api';
 import { extent } from '../../heatmap/colour';
 import { byAreaDescending, cellCentres, fitScale, placePoints, tooltipPlace, type TooltipPlace } from '../../heatmap/geometry';
 import { formatMetric, formatMs, type ZoneMetric } from '../../heatmap/metrics';
@@ -65,6 +65,7 @@ export function HeatPanel({
   metric,
   header,
   testId,
+  selected,
   onSelect,
 }: {
   site: string;
@@ -74,10 +75,12 @@ export function HeatPanel({
   metric: ZoneMetric;
   header?: ReactNode;
   testId: string;
+  /** The element whose sessions are listed: outlined on the page. */
+  selected?: string | null;
   onSelect: (selector: string) => void;
 }) {
   const key = JSON.stringify(query);
-  const snap = useAsync((signal) => loadSnapshot(site, query, signal), [site, key]);
+  const snap = useAsync((signal) => loadPanelSnapshot(site, query, signal), [site, key]);
   const api = apiKind(kind);
   const data = useAsync<PanelData>(
     async (signal) => (api ? { kind: 'heatmap', heatmap: await loadHeatmap(site, query, api, signal) } : { kind: 'zones', zones: await loadZones(site, query, signal) }),
@@ -112,6 +115,7 @@ export function HeatPanel({
     }
     return { placed: byAreaDescending(placed), missing };
   }, [built, zones]);
+  const selectedBox = useMemo(() => (built && selected ? built.frame.boxOf(selected) : null), [built, selected]);
   const zoneRange = useMemo(() => extent((placedZones?.placed ?? []).map((p) => metric.value(p.zone))), [placedZones, metric]);
 
   // a row picked in the table scrolls its zone into view
@@ -144,6 +148,11 @@ export function HeatPanel({
               <span className="muted small" data-testid="snapshot-info">
                 Snapshot: {deviceLabel(snapshot.device)}, {snapshot.width} px wide, {formatDateTime(snapshot.taken_at)} ·{' '}
                 <Link to={replayAtPath(site, snapshot.session, snapshot.taken_at)}>its session</Link>
+              </span>
+            )}
+            {snapshot && snap.data?.outOfRange && (
+              <span className="badge badge-warn" data-testid="snapshot-out-of-range">
+                No snapshot in this range: drawn on the newest one
               </span>
             )}
             {snapshot && query.device && snapshot.device !== query.device && (
@@ -180,8 +189,8 @@ export function HeatPanel({
           {snap.data && !snapshot ? (
             <EmptyState icon="sessions" title="No snapshot of this page yet">
               <p>
-                The heatmap is drawn on a recorded snapshot of the page. Turn on session replay for this site (Settings → Privacy), or wait: sampled visits of the
-                page record a snapshot for every device class. Pick a longer range or another device to use an older one.
+                The heatmap is drawn on a recorded snapshot of the page, and none of this page has been recorded yet. Turn on session replay for this site
+                (Settings → Privacy), or wait: sampled visits of the page record a snapshot for every device class.
               </p>
             </EmptyState>
           ) : (
@@ -200,6 +209,13 @@ export function HeatPanel({
                     {kind === 'zones' && placedZones && (
                       <ZoneLayer zones={placedZones.placed} metric={metric} range={zoneRange} scale={scale} highlight={highlight} onHover={onZoneHover} onSelect={onSelect} />
                     )}
+                    {selectedBox && (
+                      <div
+                        className="heat-selected"
+                        data-testid="heat-selected"
+                        style={{ left: selectedBox.left, top: selectedBox.top, width: selectedBox.width, height: selectedBox.height, outlineWidth: Math.max(2, 3 / scale) }}
+                      />
+                    )}
                   </div>
                 )}
               </div>
@@ -210,7 +226,7 @@ export function HeatPanel({
               )}
               {built && noData && (
                 <div className="heat-nodata" data-testid="heat-nodata">
-                  No {kind === 'zones' ? 'zone data' : 'data'} for this page, device and range. Widen the range or pick another device.
+                  No {kind === 'zones' ? 'zone data' : 'data'} for this page with this device, range and filters. Widen the range, or pick another device or filter.
                 </div>
               )}
               {hover && kind === 'zones' && <ZoneTooltip zone={hover.zone} metric={metric} place={hover} />}

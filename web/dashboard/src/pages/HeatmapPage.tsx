@@ -175,7 +175,7 @@ export function HeatmapPage() {
         <div className={`heat-layout ${view.compare ? 'heat-compare' : ''} ${selection ? 'with-sessions' : ''}`}>
           <div className="heat-panels">
             <HeatPanel
-              key={`l|${view.kind}`}
+              key="left"
               site={siteRef}
               query={leftQuery}
               kind={view.kind}
@@ -187,7 +187,7 @@ export function HeatmapPage() {
             />
             {view.compare && (
               <HeatPanel
-                key={`r|${view.kind}`}
+                key="right"
                 site={siteRef}
                 query={rightQuery}
                 kind={view.kind}

@@ -140,7 +140,7 @@ export function HeatPanel({
 
   return (
     <Card padded={false} className="heat-panel">
-      <div data-testid={testId} className="heat-panel-inner" data-device={query.device} data-ready={built && current ? 'true' : 'false'}>
+      <div data-testid={testId} className="heat-panel-inner" data-device={query.device} data-kind={kind} data-ready={built && current ? 'true' : 'false'}>
         <div className="heat-panel-head">
           {header}
           <div className="heat-facts">

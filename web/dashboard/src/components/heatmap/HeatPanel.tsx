@@ -88,7 +88,9 @@ export function HeatPanel({
   );
   const [root, setRoot] = useState<HTMLDivElement | null>(null);
   const [box, setBox] = useState<HTMLDivElement | null>(null);
-  const snapshot = snap.data?.snapshot;
+  const loaded = snap.data?.snapshot;
+  // a reload that finds the same snapshot (another range, the same newest pageview) keeps the built frame
+  const snapshot = useMemo(() => loaded, [loaded?.session, loaded?.pageview, loaded?.taken_at]); // eslint-disable-line react-hooks/exhaustive-deps
   const { frame: built, error: frameError } = useSnapshotFrame(root, snapshot);
   const avail = useWidth(box);
   const scale = built ? fitScale(built.frame.width, avail) : 1;

@@ -7,6 +7,7 @@
 import type { ComponentType } from 'react';
 import type { IconName } from './components/Icon';
 import { ErrorsPage } from './pages/ErrorsPage';
+import { HeatmapPage } from './pages/HeatmapPage';
 import { MembersPage } from './pages/MembersPage';
 import { OverviewPage } from './pages/OverviewPage';
 import { PrivacyPage } from './pages/PrivacyPage';
@@ -52,6 +53,14 @@ export const ROUTES: readonly AppRoute[] = [
     siteScoped: true,
     filters: true,
     nav: { label: 'Sessions', icon: 'sessions', section: 'analytics' },
+  },
+  {
+    path: '/sites/:site/heatmaps',
+    title: 'Heatmaps',
+    component: HeatmapPage,
+    siteScoped: true,
+    filters: true,
+    nav: { label: 'Heatmaps', icon: 'heatmap', section: 'analytics' },
   },
   {
     path: '/sites/:site/problems',

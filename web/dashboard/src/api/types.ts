@@ -56,3 +56,64 @@ export const ROLE_HINTS: Record<Role, string> = {
   analyst: 'reports and site settings',
   viewer: 'reports only',
 };
+
+/** A page's heatmap (only the lists of the requested `kind` are filled) and its parts. */
+export type HeatmapResponse = S['HeatmapResponse'];
+export type HeatmapKind = S['HeatmapKind'];
+/** Clicks on one element at one position inside its box (`rx`, `ry`: 0..1). */
+export type ClickPoint = S['ClickPoint'];
+/** Pointer samples in one 20 px cell (`x`, `y`: its top left corner, page px). */
+export type MoveCell = S['MoveCell'];
+export type HoverSpot = S['HoverSpot'];
+/** Share of pageviews reaching a depth (% of the document height). */
+export type DepthShare = S['DepthShare'];
+/** Mean ms per pageview a 5 % band was in view. */
+export type DepthTime = S['DepthTime'];
+export type Fold = S['Fold'];
+/** What one element's visitors did on a page (rates 0..1, null without a denominator). */
+export type ZoneStats = S['ZoneStats'];
+export type ZonesResponse = S['ZonesResponse'];
+export type Quantiles = S['Quantiles'];
+
+// Written by hand until the server's OpenAPI document has them (GET …/heatmap/snapshot, …/heatmap/sessions).
+
+/** rrweb events as stored: `type` 4 is Meta, 2 a full snapshot. */
+export interface SnapshotEvent {
+  type: number;
+  timestamp: number;
+  data: unknown;
+}
+
+/** The newest recorded snapshot of a page (group) and device class in a range. */
+export interface HeatmapSnapshot {
+  session: string;
+  pageview: string;
+  /** ms since the epoch. */
+  taken_at: number;
+  device: string;
+  /** The recorded viewport, px. */
+  width: number;
+  height: number;
+  /** A Meta and a full snapshot. */
+  events: SnapshotEvent[];
+  /** Whether the recording was one of the sampled snapshots (not a full replay). */
+  sampled?: boolean;
+}
+
+export interface HeatmapSnapshotResponse {
+  page: string;
+  snapshot: HeatmapSnapshot | null;
+}
+
+/** A session that clicked an element on a page: `at` is its first such click (ms since the epoch). */
+export interface HeatmapSession {
+  session: string;
+  at: number;
+  device: string;
+  converted: boolean;
+  revenue: number;
+}
+
+export interface HeatmapSessionsResponse {
+  sessions: HeatmapSession[];
+}

@@ -58,7 +58,9 @@ pub struct ReplayChunk {
     pub blob_key: String,
     /// When the server received the chunk (ms): retention measures age by this, not by rrweb's timestamps.
     pub received_at: i64,
-    /// A page snapshot for heatmaps (Meta + FullSnapshot of a pageview not recorded), not part of a replay.
+    /// A page snapshot for heatmaps (Meta + FullSnapshot of a pageview not recorded), not part of a replay
+    /// (never in a replay's chunk index, so not in its API either).
+    #[serde(skip)]
     pub snapshot: bool,
 }
 

@@ -221,27 +221,21 @@ const ZONES: &str = "boxes AS (
                     ELSE coalesce(sum(s.ms) FILTER (WHERE b.mid BETWEEN s.top AND s.bottom), 0) END AS ms
         FROM boxes b JOIN pv p USING (pageview) LEFT JOIN spans s ON s.pageview = b.pageview
         GROUP BY b.pageview, b.selector, b.fixed),
-    clicks AS (
-        SELECT pageview, selector, count(*) AS n, min(ts) AS first FROM ev
-        WHERE type = 'click' AND selector IS NOT NULL GROUP BY ALL),
-    hovers AS (
-        SELECT pageview, selector, count(*) AS n, coalesce(sum(value), 0) AS ms FROM ev
-        WHERE type = 'hover' AND selector IS NOT NULL GROUP BY ALL),
-    hesitation AS (
-        SELECT c.pageview, c.selector, c.first - max(h.ts) AS ms
-        FROM clicks c JOIN ev h ON h.pageview = c.pageview AND h.selector = c.selector AND h.type = 'hover'
-             AND h.ts <= c.first
-        GROUP BY c.pageview, c.selector, c.first),
+    acts AS (
+        SELECT pageview, selector,
+               count(*) FILTER (WHERE type = 'click') AS clicks, min(ts) FILTER (WHERE type = 'click') AS first,
+               count(*) FILTER (WHERE type = 'hover') AS hovers,
+               coalesce(sum(value) FILTER (WHERE type = 'hover'), 0) AS hover_ms,
+               list(ts) FILTER (WHERE type = 'hover') AS hovered_at
+        FROM ev WHERE type IN ('click', 'hover') AND selector IS NOT NULL GROUP BY ALL),
+    -- one aggregate and one outer join rather than one per kind: every operator reserves buffers of its own
     per_view AS (
-        SELECT k.pageview, k.selector, p.session,
+        SELECT pageview, selector, p.session,
                coalesce(x.ms, 0) >= {EXPOSURE_MIN_MS} AS exposed, x.ms AS exposure_ms,
-               coalesce(c.n, 0) AS clicks, c.first - p.start AS before_click,
-               coalesce(h.n, 0) AS hovers, h.ms AS hover_ms, g.ms AS hesitation
-        FROM (SELECT pageview, selector FROM boxes UNION SELECT pageview, selector FROM clicks
-              UNION SELECT pageview, selector FROM hovers) k
-        JOIN pv p USING (pageview)
-        LEFT JOIN exposure x USING (pageview, selector) LEFT JOIN clicks c USING (pageview, selector)
-        LEFT JOIN hovers h USING (pageview, selector) LEFT JOIN hesitation g USING (pageview, selector)),
+               coalesce(a.clicks, 0) AS clicks, a.first - p.start AS before_click,
+               coalesce(a.hovers, 0) AS hovers, CASE WHEN a.hovers > 0 THEN a.hover_ms END AS hover_ms,
+               a.first - list_max(list_filter(a.hovered_at, lambda t: t <= a.first)) AS hesitation
+        FROM exposure x FULL JOIN acts a USING (pageview, selector) JOIN pv p USING (pageview)),
     per_session AS (
         SELECT v.selector, v.session, bool_or(v.clicks > 0) AS clicked, bool_or(v.exposed) AS exposed,
                any_value(s.conversions > 0) AS converted, any_value(s.revenue) AS revenue

@@ -963,8 +963,6 @@ export interface components {
             session: string;
             /** Format: int64 */
             site_id: number;
-            /** @description A page snapshot for heatmaps (Meta + FullSnapshot of a pageview not recorded), not part of a replay. */
-            snapshot: boolean;
         };
         RequestsResponse: {
             failed_requests: components["schemas"]["IssueGroup"][];

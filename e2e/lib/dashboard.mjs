@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT, SIGHTLINE_BIN, sleep } from './server.mjs';
+import { REPO_ROOT, SIGHTLINE_BIN, serverEnv, sleep } from './server.mjs';
 
 export const OUTPUT_DIR = path.join(REPO_ROOT, 'e2e/output');
 const ANSI = /\x1b\[[0-9;]*m/g;
@@ -35,7 +35,7 @@ export async function startSightline(args, { ready = () => true, timeout = 60_00
   const proc = spawn(SIGHTLINE_BIN, [...args, '--listen', '127.0.0.1:0', '--data-dir', dataDir], {
     cwd: dataDir,
     // Sessions are analysed 2 s after they go quiet (not 30 s), so frustration shows up within a test.
-    env: { SIGHTLINE_ANALYSIS_QUIET_SECS: '2', ...process.env, NO_COLOR: '1', RUST_LOG: process.env.RUST_LOG || 'info' },
+    env: serverEnv({ SIGHTLINE_ANALYSIS_QUIET_SECS: '2' }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   live.add(proc);

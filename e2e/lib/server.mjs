@@ -15,6 +15,15 @@ export const SIGHTLINE_BIN = process.env.SIGHTLINE_BIN || path.join(REPO_ROOT, '
 const ANSI = /\x1b\[[0-9;]*m/g;
 const live = new Set();
 
+/**
+ * The server's environment: ours, minus SIGHTLINE_BIN (the server reads every SIGHTLINE_* variable as a
+ * config key and refuses to start on one it does not know), over `defaults`.
+ */
+export function serverEnv(defaults = {}) {
+  const { SIGHTLINE_BIN: _bin, ...env } = process.env;
+  return { ...defaults, ...env, NO_COLOR: '1', RUST_LOG: process.env.RUST_LOG || 'info' };
+}
+
 function killAll() {
   for (const p of live) {
     try {
@@ -46,7 +55,7 @@ export async function startServer({ extraArgs = [], timeout = 30_000 } = {}) {
   const proc = spawn(SIGHTLINE_BIN, args, {
     cwd: dataDir,
     // Sessions are analysed 2 s after they go quiet (not 30 s), so frustration shows up within a test.
-    env: { SIGHTLINE_ANALYSIS_QUIET_SECS: '2', ...process.env, NO_COLOR: '1', RUST_LOG: process.env.RUST_LOG || 'info' },
+    env: serverEnv({ SIGHTLINE_ANALYSIS_QUIET_SECS: '2' }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   live.add(proc);

@@ -77,6 +77,8 @@ function frameBox(page, selector) {
   }, selector);
 }
 
+const fmtBox = (b) => (b ? `${Math.round(b.left)},${Math.round(b.top)} ${Math.round(b.width)}×${Math.round(b.height)}` : 'none');
+
 function assertInside(point, box, what) {
   assert.ok(box, `${what}: the element is in the snapshot`);
   assert.ok(
@@ -85,7 +87,7 @@ function assertInside(point, box, what) {
   );
 }
 
-test('the product image clicked at three widths lands inside the image in each device class’s render', async () => {
+test('the product image clicked at three widths lands inside the image in each device class’s render', async (t) => {
   // --- visit: one per device class, each clicks the image at (FX, FY) of its box and stays until recorded
   for (const v of VISITS) {
     const { page, sid } = await demo.open('product.html', v.options);
@@ -124,12 +126,13 @@ test('the product image clicked at three widths lands inside the image in each d
     // data-x/-y are rounded to px; the server buckets rel_x/rel_y into 1 % cells
     near(m.x, box.left + box.width * FX, box.width * 0.03 + 1, `${v.device} marker x`);
     near(m.y, box.top + box.height * FY, box.height * 0.03 + 1, `${v.device} marker y`);
+    t.diagnostic(`${v.device}: frame ${width} px, image box ${fmtBox(box)}, marker (${m.x}, ${m.y})`);
     assert.deepEqual(problems, [], `${v.device}: no page errors`);
     await page.close();
   }
 });
 
-test('a click on the sticky header after scrolling lands on the header, not where the page was', async () => {
+test('a click on the sticky header after scrolling lands on the header, not where the page was', async (t) => {
   // index.html is 1819 px tall at 1440 px wide: with a 600 px viewport it scrolls 1200 px
   const { page, sid } = await demo.open('index.html', { viewport: { width: 1440, height: 600 } });
   await replayRecording(page);
@@ -160,12 +163,13 @@ test('a click on the sticky header after scrolling lands on the header, not wher
   assert.ok(inHeader, `${click.selector} is in the snapshot's header`);
   const { box: target } = await frameBox(d, click.selector);
   assertInside(markers[0], target, `header click on ${click.selector}`);
+  t.diagnostic(`${click.selector} clicked at page y ${Math.round(click.y)}; box in the snapshot ${fmtBox(target)}, marker (${markers[0].x}, ${markers[0].y})`);
   assert.ok(markers[0].y < 100, `the marker is near the top of the page (y ${markers[0].y}), not ${Math.round(click.y)} px down`);
   assert.deepEqual(problems, [], 'no page errors');
   await d.close();
 });
 
-test('scroll reach: the share of pageviews reaching each depth matches scripted scrolls', async () => {
+test('scroll reach: the share of pageviews reaching each depth matches scripted scrolls', async (t) => {
   // pricing.html (long; no other test here visits it): four desktop visits, each scrolling to a viewport
   // bottom in the middle of a 5 % step (no scroll, ~42.5 %, ~62.5 %, the bottom), then leaving
   const depths = [];
@@ -198,6 +202,7 @@ test('scroll reach: the share of pageviews reaching each depth matches scripted 
 
   const query = { page: '/demo/pricing.html', device: 'desktop', kind: 'scroll' };
   const api = await waitForApi(`heatmap?${heatmapQuery(query)}`, (h) => h.pageviews === 4, { what: 'four pricing pageviews' });
+  t.diagnostic(`depths ${depths.map((x) => x.toFixed(1)).join(', ')} %; API reach ${api.reach.map((r) => `${r.depth_pct}:${r.share}`).join(' ')}`);
   check(api.reach.map((r) => ({ depth: r.depth_pct, share: r.share })), 'API');
   // a few depths spelled out: everyone sees the top, three of four scrolled past 40 %, one reached the end
   const share = (d) => api.reach.find((r) => r.depth_pct === d)?.share;

@@ -1,11 +1,15 @@
-// Screenshots of every demo page (desktop 1280 px and phone 390 px, full page) into e2e/output/.
+// Screenshots of every demo page (desktop 1280 px and phone 390 px, full page) and of the dashboard's heatmap
+// page (desktop 1440 px and phone 390 px: click map, zones with a zone's tooltip) into e2e/output/.
 // Run after the tests (`npm test`) or alone (`npm run screenshots`). Look at them.
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { trackerReady } from '../lib/api.mjs';
+import { apiGet, flush, trackerReady } from '../lib/api.mjs';
 import { DESKTOP_VIEWPORT, launch, PHONE } from '../lib/browser.mjs';
-import { startServer } from '../lib/server.mjs';
+import { uiLogin } from '../lib/dashboard.mjs';
+import { waitForHeatmap } from '../lib/heatmap.mjs';
+import { replayRecording, waitForReplay } from '../lib/replay.mjs';
+import { sleep, startServer } from '../lib/server.mjs';
 
 const OUT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../output');
 const PAGES = ['index', 'category', 'product', 'cart', 'checkout', 'pricing'];
@@ -44,9 +48,82 @@ try {
     }
     await context.close();
   }
+  await heatmapShots();
 } finally {
   await browser.close();
   await server.stop();
   await server.remove();
 }
 if (failed) process.exit(1);
+
+/** A few product page visits per device class with clicks, then the heatmap page drawing them. */
+async function heatmapShots() {
+  const targets = [
+    ['[data-sl-zone="product-image"]', [0.3, 0.4], [0.55, 0.5], [0.7, 0.65]],
+    ['[data-sl-zone="add-to-cart"]', [0.5, 0.5]],
+    ['[data-sl-zone="qty-stepper"] .qty-inc', [0.5, 0.5]],
+    ['[data-testid="swatches"]', [0.2, 0.5]],
+  ];
+  for (const [device, options] of [
+    ['desktop', { viewport: { width: 1440, height: 900 } }],
+    ['mobile', PHONE],
+  ]) {
+    for (let visit = 0; visit < 3; visit++) {
+      const context = await browser.newContext(options);
+      const page = await context.newPage();
+      await page.goto(`${server.base}/demo/product.html`);
+      await replayRecording(page);
+      for (const [sel, ...spots] of targets.slice(0, 2 + visit)) {
+        const el = page.locator(sel).first();
+        await el.scrollIntoViewIfNeeded();
+        const box = await el.boundingBox();
+        for (const [fx, fy] of spots) await page.mouse.click(box.x + box.width * fx, box.y + box.height * fy);
+        await sleep(300);
+      }
+      await sleep(1200); // a click joins the queue after its 1 s window
+      await flush(page);
+      const sid = await page.evaluate(() => JSON.parse(sessionStorage.getItem('sl_s')).i);
+      await waitForReplay(server, sid, (chunks) => chunks.some((c) => c.chunk === 0), { page, what: 'the snapshot' });
+      await context.close(); // pagehide sends the rest
+    }
+  }
+  const q = (device, kind) => `page=${encodeURIComponent('/demo/product.html')}&device=${device}&kind=${kind}`;
+  for (const device of ['desktop', 'mobile']) {
+    for (let end = Date.now() + 20_000; ; await sleep(300)) {
+      const h = await apiGet(server, `/api/v1/sites/${server.key}/heatmap?${q(device, 'click')}`);
+      if (h.pageviews >= 3 && h.points.length >= 4) break;
+      if (Date.now() > end) throw new Error(`the ${device} product clicks were not stored in time`);
+    }
+  }
+
+  for (const [name, viewport, device] of [
+    ['desktop', { width: 1440, height: 960 }, 'desktop'],
+    ['phone', { width: 390, height: 844 }, 'mobile'],
+  ]) {
+    const context = await browser.newContext({ viewport });
+    const page = await context.newPage();
+    page.on('pageerror', (e) => {
+      failed = true;
+      console.error(`page error on ${page.url()}: ${e.message}`);
+    });
+    await page.goto(`${server.base}/login`);
+    await uiLogin(page, server.login.email, server.login.password);
+    for (const kind of ['click', 'zones']) {
+      await page.goto(`${server.base}/sites/${server.key}/heatmaps?${q(device, kind)}`);
+      await waitForHeatmap(page, { kind });
+      if (kind === 'zones') {
+        // the tooltip of the product image's zone, as a pointer over it shows it
+        const zone = page.locator('[data-zone][data-selector="[data-sl-zone=\\"product-image\\"]"]');
+        await zone.scrollIntoViewIfNeeded();
+        await zone.hover();
+        await page.getByTestId('zone-tooltip').waitFor({ timeout: 5_000 });
+      }
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
+      const file = path.join(OUT, `heatmap-${kind}-${name}.png`);
+      // the tooltip is fixed to the window: a full-page shot would scroll it away, so zones show the viewport
+      await page.screenshot({ path: file, fullPage: kind === 'click' });
+      console.log(`wrote ${path.relative(process.cwd(), file)}`);
+    }
+    await context.close();
+  }
+}

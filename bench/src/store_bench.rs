@@ -10,8 +10,8 @@ use sightline_model::EventRow;
 use sightline_model::now_ms;
 use sightline_store::duckdb::DuckDbEventStore;
 use sightline_store::{
-    EventColumns, EventStore, OverviewQuery, SessionFilters, SessionQuery, SessionSort,
-    SpoolPosition, WriteBatch,
+    EventColumns, EventStore, HeatmapKind, OverviewQuery, PageQuery, SessionFilters, SessionQuery,
+    SessionSort, SpoolPosition, WriteBatch,
 };
 
 const DAY_MS: i64 = 86_400_000;
@@ -49,6 +49,26 @@ const SELECTORS: &[&str] = &[
     "button.wishlist",
 ];
 const BROWSERS: &[&str] = &["Chrome", "Safari", "Firefox", "Edge", "Samsung Internet"];
+
+/// A `layout` event's boxes: the page's elements stacked down a `doc_h` px page `vw` px wide, and a fixed header.
+fn layout_zones(vw: i32, doc_h: f64) -> String {
+    let step = doc_h / (SELECTORS.len() + 1) as f64;
+    let mut zones: Vec<String> = SELECTORS
+        .iter()
+        .enumerate()
+        .map(|(i, sel)| {
+            format!(
+                r#"{{"sel":"{sel}","x":20,"y":{:.0},"w":{},"h":60}}"#,
+                step * (i + 1) as f64,
+                vw - 40
+            )
+        })
+        .collect();
+    zones.push(format!(
+        r#"{{"sel":"header.site","x":0,"y":0,"w":{vw},"h":64,"fixed":true}}"#
+    ));
+    format!("[{}]", zones.join(","))
+}
 
 /// Rows of `sessions` sessions spread over `days` days ending at `end`.
 pub fn generate(
@@ -90,27 +110,87 @@ pub fn generate(
                 os: "Android".into(),
                 ..EventRow::default()
             };
-            rows.push(base.clone());
+            let (vw, vh) = if device == "mobile" {
+                (390, 760)
+            } else {
+                (1280, 800)
+            };
+            let doc_h: f64 = rng.random_range(2_000.0..6_000.0);
+            rows.push(EventRow {
+                viewport_w: Some(vw),
+                viewport_h: Some(vh),
+                value: Some(doc_h),
+                ..base.clone()
+            });
+            let at = |t: i64, event_type: &'static str| EventRow {
+                ts: t,
+                received_at: t,
+                event_type,
+                channel: None,
+                ..base.clone()
+            };
+            // What heatmaps and zones read: the element boxes once the page settled, pointer moves, hovers,
+            // scrolls with their depth, and the pageleave with the deepest point.
+            rows.push(EventRow {
+                props: Some(layout_zones(vw, doc_h)),
+                ..at(t + 300, "layout")
+            });
+            let mut deepest: f64 = 0.0;
             for e in 0..rng.random_range(3..12) {
                 t += rng.random_range(200..4_000);
-                let clicked = e % 3 == 0;
-                // Some clicks do nothing (dead clicks for the analysis pass), on a dozen elements per page.
                 let selector = SELECTORS[rng.random_range(0..SELECTORS.len())];
-                rows.push(EventRow {
-                    ts: t,
-                    received_at: t,
-                    event_type: if clicked { "click" } else { "scroll" },
-                    channel: None,
-                    selector: clicked.then(|| selector.to_string()),
-                    changed: clicked.then(|| rng.random_bool(0.9)),
-                    x: clicked.then(|| rng.random_range(0.0..1280.0)),
-                    y: clicked.then(|| rng.random_range(0.0..4000.0)),
-                    rel_x: clicked.then(|| rng.random_range(0.0..1.0)),
-                    rel_y: clicked.then(|| rng.random_range(0.0..1.0)),
-                    scroll_pct: (!clicked).then(|| rng.random_range(0.0..100.0)),
-                    ..base.clone()
-                });
+                let row = match e % 4 {
+                    // Some clicks do nothing (dead clicks for the analysis pass), on a dozen elements per page.
+                    0 => EventRow {
+                        selector: Some(selector.to_string()),
+                        changed: Some(rng.random_bool(0.9)),
+                        x: Some(rng.random_range(0.0..f64::from(vw))),
+                        y: Some(rng.random_range(0.0..doc_h)),
+                        rel_x: Some(rng.random_range(0.0..1.0)),
+                        rel_y: Some(rng.random_range(0.0..1.0)),
+                        viewport_w: Some(vw),
+                        ..at(t, "click")
+                    },
+                    1 => EventRow {
+                        selector: Some(selector.to_string()),
+                        value: Some(rng.random_range(300.0..3_000.0)),
+                        ..at(t, "hover")
+                    },
+                    2 => {
+                        let points: Vec<String> = (0..10)
+                            .map(|i| {
+                                format!(
+                                    "[{},{},{}]",
+                                    rng.random_range(0..vw),
+                                    rng.random_range(0..doc_h as i32),
+                                    i * 100
+                                )
+                            })
+                            .collect();
+                        EventRow {
+                            props: Some(format!("[{}]", points.join(","))),
+                            value: Some(10.0),
+                            ..at(t, "move")
+                        }
+                    }
+                    _ => {
+                        let pct: f64 = rng.random_range(0.0..100.0);
+                        deepest = deepest.max(pct);
+                        EventRow {
+                            scroll_pct: Some(pct),
+                            value: Some(doc_h * pct / 100.0),
+                            ..at(t, "scroll")
+                        }
+                    }
+                };
+                rows.push(row);
             }
+            t += rng.random_range(1_000..30_000);
+            rows.push(EventRow {
+                scroll_pct: Some(deepest),
+                value: Some(f64::from(rng.random_range(2_000..60_000))),
+                ..at(t, "pageleave")
+            });
             t += rng.random_range(1_000..30_000);
         }
         // A purchase in 5 % of sessions, 2 % of those with a dead click: a cost for the problems report.
@@ -131,6 +211,8 @@ pub fn generate(
                 rel_x: None,
                 rel_y: None,
                 scroll_pct: None,
+                value: None,
+                props: None,
                 ..last
             });
         }
@@ -288,10 +370,64 @@ pub fn overview_latency(events: u64, keep: Option<&std::path::Path>) -> Result<(
         println!("{label}: median {:.0} ms over {written} events", times[1]);
     }
     problems_latency(&store, end, written)?;
+    page_latency(&store, end, written)?;
     drop(store);
     if keep.is_none() {
         let _ = std::fs::remove_dir_all(&dir);
     }
+    Ok(())
+}
+
+/// Median of three timed runs of `f` after a warm-up, ms.
+fn median_ms<T>(mut f: impl FnMut() -> sightline_store::Result<T>) -> Result<f64> {
+    f()?;
+    let mut times = Vec::new();
+    for _ in 0..3 {
+        let started = Instant::now();
+        f()?;
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    Ok(times[1])
+}
+
+/// Heatmaps (each kind), zones and the sessions behind one element of the busiest page group, over 30 days.
+fn page_latency(store: &DuckDbEventStore, end: i64, events: u64) -> Result<()> {
+    let query = |filters: SessionFilters| PageQuery {
+        from: end - 30 * DAY_MS,
+        to: end + 1,
+        filters,
+        page: "/product/:id".into(),
+    };
+    let all = query(SessionFilters::default());
+    let mobile = query(SessionFilters {
+        device: Some("mobile".into()),
+        ..Default::default()
+    });
+    let pageviews = store
+        .heatmap(1, &all, HeatmapKind::Click)
+        .map_or(0, |h| h.pageviews);
+    let on = format!("30 days, /product/:id ({pageviews} pageviews), over {events} events");
+    for kind in [
+        HeatmapKind::Click,
+        HeatmapKind::Move,
+        HeatmapKind::Scroll,
+        HeatmapKind::Attention,
+    ] {
+        timed(&format!("heatmap {kind:?}, {on}"), || {
+            store.heatmap(1, &all, kind)
+        });
+    }
+    timed(&format!("zones, {on}"), || store.zones(1, &all));
+    timed(&format!("zones, device=mobile, {on}"), || {
+        store.zones(1, &mobile)
+    });
+    timed(&format!("sessions of one element, {on}"), || {
+        store.zone_sessions(1, &all, "#add-to-cart")
+    });
+    timed(&format!("page snapshot, {on}"), || {
+        store.page_snapshot(1, &all)
+    });
     Ok(())
 }
 
@@ -327,18 +463,19 @@ fn problems_latency(store: &DuckDbEventStore, end: i64, events: u64) -> Result<(
         kind: None,
         page: None,
     };
-    let problems = store.problem_counts(1, &query)?; // warm-up
-    let mut times = Vec::new();
-    for _ in 0..3 {
-        let started = Instant::now();
-        store.problem_counts(1, &query)?;
-        times.push(started.elapsed().as_secs_f64() * 1000.0);
-    }
-    times.sort_by(f64::total_cmp);
-    println!(
-        "problems, 30 days: median {:.0} ms over {events} events ({} problems)",
-        times[1],
-        problems.len()
-    );
+    timed(&format!("problems, 30 days, over {events} events"), || {
+        store.problem_counts(1, &query)
+    });
     Ok(())
+}
+
+/// Prints the median time of a report query, or how it failed (the other measurements still run).
+fn timed<T>(label: &str, f: impl FnMut() -> sightline_store::Result<T>) {
+    match median_ms(f) {
+        Ok(ms) => println!("{label}: median {ms:.0} ms"),
+        Err(e) => println!(
+            "{label}: FAILED: {}",
+            e.to_string().lines().next().unwrap_or("")
+        ),
+    }
 }

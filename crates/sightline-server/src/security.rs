@@ -61,10 +61,12 @@ pub fn replay_policy(site: &Site) -> HeaderValue {
     HeaderValue::from_str(&policy(&listed)).unwrap_or_else(|_| default_policy())
 }
 
-/// The `{site}` of a replay page path (`/sites/{site}/replay/…`), as the dashboard's router matches it.
+/// The `{site}` of a page that draws the site's recorded pages — a replay (`/sites/{site}/replay/…`) or its
+/// heatmaps (`/sites/{site}/heatmaps`) — as the dashboard's router matches it.
 pub fn replay_site_segment(path: &str) -> Option<&str> {
     let (site, rest) = path.strip_prefix("/sites/")?.split_once('/')?;
-    (!site.is_empty() && rest.starts_with("replay/")).then_some(site)
+    let draws_recordings = rest.starts_with("replay/") || rest.trim_end_matches('/') == "heatmaps";
+    (!site.is_empty() && draws_recordings).then_some(site)
 }
 
 /// CSP sources for a site's replays: `https://<domain>` and `https://*.<domain>` per domain (subdomains count
@@ -330,6 +332,8 @@ mod tests {
     fn replay_paths_name_their_site() {
         assert_eq!(replay_site_segment("/sites/abc/replay/s1"), Some("abc"));
         assert_eq!(replay_site_segment("/sites/12/replay/"), Some("12"));
+        assert_eq!(replay_site_segment("/sites/abc/heatmaps"), Some("abc"));
+        assert_eq!(replay_site_segment("/sites/abc/heatmapsx"), None);
         assert_eq!(replay_site_segment("/sites/abc/sessions"), None);
         assert_eq!(replay_site_segment("/sites/abc/replay"), None);
         assert_eq!(replay_site_segment("/sites//replay/s1"), None);

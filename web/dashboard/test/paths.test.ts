@@ -40,14 +40,17 @@ describe('parseDomains', () => {
 
 describe('documentScope', () => {
   it('gives each site its own replay scope and every other page the default one', () => {
-    expect(documentScope('/sites/aaa/replay/s1')).toBe('replay:aaa');
-    expect(documentScope('/sites/12/replay/s1')).toBe('replay:12');
+    expect(documentScope('/sites/aaa/replay/s1')).toBe('recorded:aaa');
+    expect(documentScope('/sites/12/replay/s1')).toBe('recorded:12');
     expect(documentScope('/sites/bbb/replay/s1')).not.toBe(documentScope('/sites/aaa/replay/s1'));
+    // heatmaps draw the same recorded pages under the same policy: no new document between the two
+    expect(documentScope('/sites/aaa/heatmaps')).toBe(documentScope('/sites/aaa/replay/s1'));
+    expect(documentScope('/sites/aaa/heatmapsx')).toBe('');
     for (const other of ['/', '/login', '/sites/aaa/overview', '/sites/aaa/sessions', '/sites/aaa/replay', '/settings/sites/aaa', '/sites//replay/s1']) {
       expect(documentScope(other)).toBe('');
     }
   });
   it('matches the replay links the sessions list makes', () => {
-    expect(documentScope(sitePagePath('aaa', `replay/${encodeURIComponent('s 1')}`))).toBe('replay:aaa');
+    expect(documentScope(sitePagePath('aaa', `replay/${encodeURIComponent('s 1')}`))).toBe('recorded:aaa');
   });
 });

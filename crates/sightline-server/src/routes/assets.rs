@@ -21,6 +21,7 @@ struct TrackerAssets;
 #[derive(RustEmbed)]
 #[folder = "../../demo"]
 #[exclude = "*.md"]
+#[exclude = "snapshots/*"]
 struct DemoAssets;
 
 /// The tracker's URL is stable (sites embed it), so it is cached briefly and revalidated by ETag.

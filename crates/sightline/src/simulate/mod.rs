@@ -24,6 +24,7 @@ mod journey;
 mod layout;
 mod personas;
 mod send;
+mod snapshots;
 #[cfg(test)]
 mod tests;
 

@@ -177,7 +177,7 @@ pub fn visitor_id(seed: u64, root: u64) -> String {
 // Devices
 // ------------------------------------------------------------------------------------------
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Device {
     Desktop,
     Mobile,

@@ -9,6 +9,7 @@ use anyhow::{Context, anyhow};
 use sightline_model::wire::Batch;
 
 use super::personas::{self, Timeline};
+use super::snapshots::DemoSnapshots;
 use super::{GroundTruth, SessionTruth, SimOptions, journey, session_rng};
 use sightline_model::now_ms;
 
@@ -38,6 +39,7 @@ pub fn run(
     let first_error: Mutex<Option<anyhow::Error>> = Mutex::new(None);
     let truths: Mutex<Vec<Option<SessionTruth>>> = Mutex::new(vec![None; opts.sessions as usize]);
     let threads = opts.concurrency.clamp(1, 256);
+    let snapshots = DemoSnapshots::new(base)?;
 
     std::thread::scope(|scope| {
         for _ in 0..threads {
@@ -59,10 +61,11 @@ pub fn run(
                     let (truth, batches) =
                         journey::generate(&mut rng, index, site_key, base, opts, now, &timeline);
                     let root = personas::visitor_root(opts.seed, index, opts.sessions, &timeline);
-                    let ua = personas::persona(opts.seed, root).profile.ua;
-                    let sent = batches
-                        .into_iter()
-                        .try_for_each(|batch| post(&agent, &endpoint, ua, batch, &failed));
+                    let profile = personas::persona(opts.seed, root).profile;
+                    let sent = batches.into_iter().try_for_each(|mut batch| {
+                        snapshots.attach(&mut batch, profile.device);
+                        post(&agent, &endpoint, profile.ua, batch, &failed)
+                    });
                     match sent {
                         Ok(()) => {
                             if let Ok(mut t) = truths.lock() {

@@ -46,13 +46,14 @@ export function safeNext(next: string | null | undefined): string {
 }
 
 /**
- * Which Content-Security-Policy a page's document needs: the server sends a replay page
- * (`/sites/:site/replay/…`) a policy that lets that site's own origins serve images and fonts, and every
+ * Which Content-Security-Policy a page's document needs: the server sends a replay page and the heatmaps page
+ * (`/sites/:site/replay/…`, `/sites/:site/heatmaps`) a policy that lets that site's own origins serve images and fonts, and every
  * other document one with no external image or font. A CSP belongs to a document (the replay frame
  * inherits it), so moving between pages of different scopes must load a new document (`DocumentScope`).
  * Mirrors `replay_site_segment` in crates/sightline-server/src/security.rs.
  */
 export function documentScope(pathname: string): string {
-  const m = /^\/sites\/([^/]+)\/replay\//.exec(pathname);
-  return m ? `replay:${m[1]}` : '';
+  // the pages that draw a site's recorded pages: its replays and its heatmaps
+  const m = /^\/sites\/([^/]+)\/(replay\/|heatmaps\/?$)/.exec(pathname);
+  return m ? `recorded:${m[1]}` : '';
 }

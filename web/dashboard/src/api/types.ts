@@ -75,45 +75,16 @@ export type ZoneStats = S['ZoneStats'];
 export type ZonesResponse = S['ZonesResponse'];
 export type Quantiles = S['Quantiles'];
 
-// Written by hand until the server's OpenAPI document has them (GET …/heatmap/snapshot, …/heatmap/sessions).
-
-/** rrweb events as stored: `type` 4 is Meta, 2 a full snapshot. */
+/** rrweb events as stored: `type` 4 is Meta, 2 a full snapshot (the API leaves them untyped). */
 export interface SnapshotEvent {
   type: number;
   timestamp: number;
   data: unknown;
 }
 
-/** The newest recorded snapshot of a page (group) and device class in a range. */
-export interface HeatmapSnapshot {
-  session: string;
-  pageview: string;
-  /** ms since the epoch. */
-  taken_at: number;
-  device: string;
-  /** The recorded viewport, px. */
-  width: number;
-  height: number;
-  /** A Meta and a full snapshot. */
-  events: SnapshotEvent[];
-  /** Whether the recording was one of the sampled snapshots (not a full replay). */
-  sampled?: boolean;
-}
-
-export interface HeatmapSnapshotResponse {
-  page: string;
-  snapshot: HeatmapSnapshot | null;
-}
-
+/** The newest snapshot of a page (group) and device class in a range: a Meta and a full snapshot. */
+export type HeatmapSnapshot = Omit<S['PageSnapshot'], 'events'> & { events: SnapshotEvent[] };
+export type HeatmapSnapshotResponse = Omit<S['SnapshotResponse'], 'snapshot'> & { snapshot: HeatmapSnapshot | null };
 /** A session that clicked an element on a page: `at` is its first such click (ms since the epoch). */
-export interface HeatmapSession {
-  session: string;
-  at: number;
-  device: string;
-  converted: boolean;
-  revenue: number;
-}
-
-export interface HeatmapSessionsResponse {
-  sessions: HeatmapSession[];
-}
+export type HeatmapSession = S['ZoneSession'];
+export type HeatmapSessionsResponse = S['ZoneSessionsResponse'];

@@ -109,6 +109,9 @@ impl From<IngestError> for ApiError {
     }
 }
 
+/// A report refused for memory may fit once the reports running beside it are done.
+const QUERY_TOO_LARGE_RETRY_SECS: u64 = 5;
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
@@ -116,6 +119,16 @@ impl From<StoreError> for ApiError {
             StoreError::Invalid(message) => ApiError::bad_request("invalid", message),
             StoreError::Conflict(message) => {
                 ApiError::new(StatusCode::CONFLICT, "conflict", message)
+            }
+            StoreError::OutOfMemory(message) => {
+                tracing::warn!(%message, "a report ran out of the event store's memory budget");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "query_too_large",
+                    "this report needs more memory than the event store may use right now: narrow the date \
+                     range or the page, or try again in a moment",
+                )
+                .retry_after(QUERY_TOO_LARGE_RETRY_SECS)
             }
             other => ApiError::internal(other),
         }
@@ -125,5 +138,25 @@ impl From<StoreError> for ApiError {
 impl From<tokio::task::JoinError> for ApiError {
     fn from(e: tokio::task::JoinError) -> Self {
         ApiError::internal(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_report_out_of_memory_is_a_retryable_503_not_a_500() {
+        let e = ApiError::from(StoreError::OutOfMemory(
+            "Out of Memory Error: 183 MiB".into(),
+        ));
+        assert_eq!(
+            (e.status, e.code, e.retry_after_secs),
+            (StatusCode::SERVICE_UNAVAILABLE, "query_too_large", Some(5))
+        );
+        assert!(e.message.contains("narrow the date range"), "{}", e.message);
+        assert!(!e.message.contains("MiB"), "no internals: {}", e.message);
+        let internal = ApiError::from(StoreError::Corrupt("x".into()));
+        assert_eq!(internal.status, StatusCode::INTERNAL_SERVER_ERROR);
     }
 }

@@ -27,7 +27,10 @@ pub use types::*;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("duckdb: {0}")]
-    DuckDb(#[from] ::duckdb::Error),
+    DuckDb(::duckdb::Error),
+    /// A query needed more memory than the store's budget allows (DuckDB's `memory_limit`).
+    #[error("out of memory: {0}")]
+    OutOfMemory(String),
     #[error("sqlite: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("i/o on {path}: {source}")]
@@ -44,6 +47,18 @@ pub enum StoreError {
     Invalid(String),
     #[error("corrupt store data: {0}")]
     Corrupt(String),
+}
+
+impl From<::duckdb::Error> for StoreError {
+    fn from(e: ::duckdb::Error) -> Self {
+        // DuckDB reports an exhausted memory budget only in its message
+        let message = e.to_string();
+        if message.contains("Out of Memory Error") {
+            StoreError::OutOfMemory(message)
+        } else {
+            StoreError::DuckDb(e)
+        }
+    }
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -196,4 +211,31 @@ pub trait BlobStore: Send + Sync {
     fn list(&self, prefix: &str) -> Result<Vec<String>>;
     /// Deletes every blob under `prefix`; returns how many.
     fn delete_prefix(&self, prefix: &str) -> Result<usize>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_exhausted_memory_budget_is_told_apart() {
+        let conn = ::duckdb::Connection::open_in_memory().expect("duckdb");
+        conn.execute_batch("SET memory_limit = '2MB'; SET threads = 1;")
+            .expect("settings");
+        let failed = conn
+            .query_row(
+                "SELECT count(DISTINCT i::VARCHAR || 'x') FROM range(5000000) t(i)",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .expect_err("the query cannot fit in 2 MB");
+        assert!(matches!(
+            StoreError::from(failed),
+            StoreError::OutOfMemory(_)
+        ));
+        let other = conn
+            .execute_batch("SELECT * FROM no_such_table")
+            .expect_err("no table");
+        assert!(matches!(StoreError::from(other), StoreError::DuckDb(_)));
+    }
 }

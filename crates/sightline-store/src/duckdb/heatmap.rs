@@ -12,9 +12,9 @@ use crate::{
     MOVE_CELL_PX, MoveCell, PageQuery, PageSnapshotRef, Quantiles, Result, ZoneSession, ZoneStats,
 };
 
-/// `pv`: the page's pageviews (`$1` site, `$2`/`$3` range, `$4` path or page group) with their start, end (last
-/// event), viewport and document height and device; `ev`: their events that heatmaps read. `{sessions}` is the
-/// report-sessions condition when there are filters.
+/// The page's pageviews (`$1` site, `$2`/`$3` range, `$4` path or page group): `pv0` with their start, viewport
+/// and document height and device (count them here), `pv` adds each one's end (its last event, so it reads them);
+/// `ev`: their events that heatmaps read. `{sessions}` is the report-sessions condition when there are filters.
 const PAGEVIEWS: &str = "pv0 AS (
         SELECT pageview, any_value(session) AS session, min(ts) AS start, max(viewport_h) AS vh,
                max(value) AS dh, any_value(device) AS device
@@ -73,7 +73,7 @@ pub(super) fn heatmap(
 ) -> Result<Heatmap> {
     with_page(conn, site_id, q, |prefix, args| {
         let pageviews: u64 =
-            conn.query_row(&format!("{prefix} SELECT count(*) FROM pv"), args, |r| {
+            conn.query_row(&format!("{prefix} SELECT count(*) FROM pv0"), args, |r| {
                 r.get(0)
             })?;
         let mut map = Heatmap {
@@ -195,7 +195,7 @@ fn attention(conn: &Connection, prefix: &str, args: &[&dyn ToSql]) -> Result<Vec
         "{prefix}, bands AS (SELECT step FROM range(0, 100, {DEPTH_STEP_PCT}) b(step))
          SELECT b.step, coalesce(sum(s.ms) FILTER (
                     WHERE (b.step + {DEPTH_STEP_PCT} / 2.0) / 100 * p.dh BETWEEN s.top AND s.bottom), 0)
-                / greatest((SELECT count(*) FROM pv), 1)
+                / greatest((SELECT count(*) FROM pv0), 1)
          FROM bands b LEFT JOIN (spans s JOIN pv p USING (pageview)) ON p.dh > 0
          GROUP BY b.step ORDER BY b.step"
     );
@@ -271,7 +271,7 @@ const ZONES: &str = "boxes AS (
                quantile_cont(hesitation, 0.5) AS hesitation_median,
                quantile_cont(hesitation, 0.75) AS hesitation_p75
         FROM per_view GROUP BY selector)
-    SELECT v.selector, (SELECT count(*) FROM pv), v.exposed, v.exposure_ms, v.clicking, v.clicks, v.hovering,
+    SELECT v.selector, (SELECT count(*) FROM pv0), v.exposed, v.exposure_ms, v.clicking, v.clicks, v.hovering,
            v.hover_ms, v.engaged, v.exposed_clicked, v.before_click_median, v.before_click_p75,
            v.hesitation_median, v.hesitation_p75, coalesce(d.rage, 0), coalesce(d.dead, 0), coalesce(d.error, 0),
            coalesce(s.clicked, 0), coalesce(s.clicked_converted, 0), coalesce(s.revenue_clicked, 0),

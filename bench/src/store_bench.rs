@@ -157,14 +157,14 @@ pub fn generate(
                         ..at(t, "hover")
                     },
                     2 => {
+                        // a pointer path: small steps from where it was, as a hand moves it
+                        let (mut x, mut y) =
+                            (rng.random_range(0..vw), rng.random_range(0..doc_h as i32));
                         let points: Vec<String> = (0..10)
                             .map(|i| {
-                                format!(
-                                    "[{},{},{}]",
-                                    rng.random_range(0..vw),
-                                    rng.random_range(0..doc_h as i32),
-                                    i * 100
-                                )
+                                x = (x + rng.random_range(-15..=30)).clamp(0, vw);
+                                y = (y + rng.random_range(-10..=20)).max(0);
+                                format!("[{x},{y},{}]", i * 100)
                             })
                             .collect();
                         EventRow {

@@ -328,6 +328,15 @@ fn validate_event(event: &Event, correction: i64, received_at: i64, max_age_ms: 
             check_json_size("traits", &i.traits)?;
         }
         EventData::Replay(r) => {
+            if r.snapshot && r.chunk != 0 {
+                return Err(ValidationError::invalid(
+                    "invalid_snapshot",
+                    format!(
+                        "a page snapshot (`snapshot: true`) is chunk 0, not {}",
+                        r.chunk
+                    ),
+                ));
+            }
             let size = serde_json::to_vec(&r.events)
                 .map(|v| v.len())
                 .unwrap_or(usize::MAX);
@@ -372,9 +381,23 @@ mod tests {
             {"t": NOW, "type": "layout", "pv": "p1", "zones": [{"sel": "#b", "x": 0, "y": 0, "w": 10, "h": 10}]},
             {"t": NOW, "type": "custom", "pv": "p1", "name": "purchase", "props": {"a": 1}, "revenue": 9.5, "currency": "EUR"},
             {"t": NOW, "type": "identify", "pv": "p1", "user_id": "u1", "traits": {"plan": "pro"}},
-            {"t": NOW, "type": "replay", "pv": "p1", "chunk": 0, "events": [{"type": 2}]}
+            {"t": NOW, "type": "replay", "pv": "p1", "chunk": 0, "events": [{"type": 2}]},
+            {"t": NOW, "type": "replay", "pv": "p1", "chunk": 0, "snapshot": true, "events": [{"type": 4}, {"type": 2}]}
         ]));
         assert_eq!(validate_batch(&b, NOW), Ok(()));
+    }
+
+    #[test]
+    fn rejects_a_page_snapshot_that_is_not_chunk_0() {
+        let b = batch(serde_json::json!([
+            {"t": NOW, "type": "replay", "pv": "p1", "chunk": 3, "snapshot": true, "events": [{"type": 2}]}
+        ]));
+        let err = validate_batch(&b, NOW).expect_err("a snapshot is chunk 0");
+        assert_eq!(
+            (err.kind, err.code),
+            (ValidationErrorKind::Invalid, "invalid_snapshot")
+        );
+        assert!(err.message.contains("chunk 0, not 3"), "{}", err.message);
     }
 
     #[test]

@@ -191,25 +191,23 @@ pub async fn snapshot(
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Json<SnapshotResponse>, ApiError> {
     let q = parse(&params, &[], crate::auth::now_ms())?;
-    let response = tokio::task::spawn_blocking(move || -> Result<SnapshotResponse, ApiError> {
-        let site_id = access.site(&app, &site)?.site.id;
-        let mut found = app.events.page_snapshot(site_id, &q)?;
+    let (q, snapshot) = site_report(app, access, site, q, |app, site, q| {
+        let mut found = app.events.page_snapshot(site, q)?;
         if found.is_none() && q.filters.device.is_some() {
             let mut any_device = q.clone();
             any_device.filters.device = None;
-            found = app.events.page_snapshot(site_id, &any_device)?;
+            found = app.events.page_snapshot(site, &any_device)?;
         }
-        let snapshot = match found {
-            Some(found) => page_snapshot(&app, found)?,
-            None => None,
-        };
-        Ok(SnapshotResponse {
-            page: q.page,
-            snapshot,
-        })
+        match found {
+            Some(found) => page_snapshot(app, found),
+            None => Ok(None),
+        }
     })
-    .await??;
-    Ok(Json(response))
+    .await?;
+    Ok(Json(SnapshotResponse {
+        page: q.page,
+        snapshot,
+    }))
 }
 
 /// The snapshot's Meta and FullSnapshot events; none (and a warning) when its blob holds no full snapshot.
@@ -262,8 +260,8 @@ pub async fn sessions(
         )
     })?;
     let (q, (selector, sessions)) = site_report(app, access, site, q, move |app, site, q| {
-        let sessions = app.events.zone_sessions(site, q, &selector)?;
-        Ok((selector, sessions))
+        let sessions = app.events.zone_sessions(site, q, &selector);
+        sessions.map(|sessions| (selector, sessions))
     })
     .await?;
     Ok(Json(ZoneSessionsResponse {

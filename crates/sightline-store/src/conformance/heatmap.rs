@@ -430,10 +430,6 @@ pub(super) fn heatmaps_and_zones(store: &dyn EventStore) {
 
 /// Page snapshots and the sessions behind one element, on the data [`heatmaps_and_zones`] stored.
 pub(super) fn snapshots_and_zone_sessions(store: &dyn EventStore) {
-    let desktop = SessionFilters {
-        device: Some("desktop".into()),
-        ..SessionFilters::default()
-    };
     let on = |device: &str| SessionFilters {
         device: Some(device.into()),
         ..SessionFilters::default()
@@ -462,7 +458,7 @@ pub(super) fn snapshots_and_zone_sessions(store: &dyn EventStore) {
     // Before h3: h1's recording, from its first chunk (never a later one).
     let before_h3 = PageQuery {
         to: AT + 100_000,
-        ..query(desktop.clone())
+        ..query(on("desktop"))
     };
     assert_eq!(
         snapshot(before_h3),
@@ -509,7 +505,7 @@ pub(super) fn snapshots_and_zone_sessions(store: &dyn EventStore) {
         sessions(SessionFilters::default(), "#buy"),
         vec![h2, h1.clone()]
     );
-    assert_eq!(sessions(desktop, "#buy"), vec![h1]);
+    assert_eq!(sessions(on("desktop"), "#buy"), vec![h1]);
     // Hovered only: nobody clicked it.
     assert!(sessions(SessionFilters::default(), "#reviews").is_empty());
 }

@@ -2,7 +2,7 @@
 // class, drawn over a recorded snapshot of that page (never the live site), with the zone metrics of its
 // elements. A hot spot or a zone lists the sessions that clicked it, each opening the replay at that click.
 // Compare splits the view: two device classes, or the previous period against the current one.
-import { useMemo, useState } from 'react';
+import { useMemo, useState, type ReactNode } from 'react';
 import { useLocation, useNavigate, useParams } from 'react-router';
 import { api, unwrap } from '../api/client';
 import { useAsync } from '../api/hooks';
@@ -77,6 +77,26 @@ export function HeatmapPage() {
 
   const leftQuery = page ? panelQuery(page, view.left, filters) : null;
   const rightQuery = page ? panelQuery(page, view.right, filters) : null;
+  // one panel, or two side by side, each with its own device and range when comparing
+  const panels: { side: Selection['side']; query: NonNullable<typeof leftQuery>; header?: ReactNode }[] =
+    leftQuery && rightQuery
+      ? [
+          {
+            side: 'left',
+            query: leftQuery,
+            header: view.compare ? <PanelControls spec={view.left} onDevice={setLeftDevice} onRange={setLeftRange} current={range} side="left" /> : undefined,
+          },
+          ...(view.compare
+            ? [
+                {
+                  side: 'right' as const,
+                  query: rightQuery,
+                  header: <PanelControls spec={view.right} onDevice={(d) => setRight({ device: d })} onRange={(r) => setRight({ range: r })} current={range} side="right" />,
+                },
+              ]
+            : []),
+        ]
+      : [];
   const panelLabel = (spec: PanelSpec) => `${deviceLabel(spec.device)} · ${rangeLabel(spec.range)}`;
 
   return (
@@ -174,30 +194,19 @@ export function HeatmapPage() {
       ) : (
         <div className={`heat-layout ${view.compare ? 'heat-compare' : ''} ${selection ? 'with-sessions' : ''}`}>
           <div className="heat-panels">
-            <HeatPanel
-              key="left"
-              site={siteRef}
-              query={leftQuery}
-              kind={view.kind}
-              metric={metric}
-              testId="heat-panel-left"
-              selected={selection?.side === 'left' ? selection.selector : null}
-              onSelect={(selector) => setSelection({ side: 'left', selector })}
-              header={view.compare ? <PanelControls spec={view.left} onDevice={setLeftDevice} onRange={setLeftRange} current={range} side="left" /> : undefined}
-            />
-            {view.compare && (
+            {panels.map(({ side, query, header }) => (
               <HeatPanel
-                key="right"
+                key={side}
                 site={siteRef}
-                query={rightQuery}
+                query={query}
                 kind={view.kind}
                 metric={metric}
-                testId="heat-panel-right"
-                selected={selection?.side === 'right' ? selection.selector : null}
-                onSelect={(selector) => setSelection({ side: 'right', selector })}
-                header={<PanelControls spec={view.right} onDevice={(d) => setRight({ device: d })} onRange={(r) => setRight({ range: r })} current={range} side="right" />}
+                testId={`heat-panel-${side}`}
+                selected={selection?.side === side ? selection.selector : null}
+                onSelect={(selector) => setSelection({ side, selector })}
+                header={header}
               />
-            )}
+            ))}
           </div>
           {selection && (
             <aside className="heat-side">

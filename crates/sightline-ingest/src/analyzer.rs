@@ -9,6 +9,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use sightline_insight::detect::{self, FrictionWeights, Thresholds};
+use sightline_insight::page_facts::page_facts;
 use sightline_model::EventRow;
 use sightline_store::{AnalyzedSession, EventStore, SessionVersion};
 
@@ -19,6 +20,8 @@ pub const SESSIONS_PER_PASS: usize = 2_000;
 /// How far behind the last pass's bound a pass still looks for changed sessions: a write that lands later than
 /// this (a writer that far behind) is analysed after the next restart.
 pub const LOOKBACK_MS: i64 = 10 * 60 * 1000;
+/// A backlog's progress is logged every this many sessions.
+const BACKLOG_LOG_EVERY: usize = 50_000;
 /// Wait between passes when there is nothing to do.
 const IDLE_POLL: Duration = Duration::from_millis(500);
 /// Wait after a failed pass.
@@ -118,6 +121,8 @@ fn run(
 ) {
     // Everything up to `done` has been analysed; at start nothing is known, so the first pass looks at all.
     let mut done = i64::MIN;
+    // Sessions analysed in full passes in a row: a backlog (the first start after an upgrade re-analyses all).
+    let mut backlog = 0usize;
     let quiet_ms = i64::try_from(config.quiet.as_millis()).unwrap_or(i64::MAX);
     while !stop.load(Ordering::SeqCst) {
         let until = now_ms().saturating_sub(quiet_ms);
@@ -135,8 +140,17 @@ fn run(
                     .fetch_add(analysed as u64, Ordering::Relaxed);
                 metrics::counter!("sightline_sessions_analyzed_total").increment(analysed as u64);
                 if analysed < SESSIONS_PER_PASS {
+                    if backlog > 0 {
+                        tracing::info!(sessions = backlog + analysed, "analysis backlog done");
+                        backlog = 0;
+                    }
                     done = done.max(until);
                     sleep_unless_stopped(stop, IDLE_POLL);
+                } else {
+                    backlog += analysed;
+                    if backlog % BACKLOG_LOG_EVERY < SESSIONS_PER_PASS {
+                        tracing::info!(sessions = backlog, "analysing a backlog of sessions");
+                    }
                 }
             }
             Err(e) => {
@@ -230,6 +244,7 @@ pub fn analyze(
                 friction: detect::friction_score(&detections, &config.weights),
                 page_groups,
                 detections,
+                facts: page_facts(events),
             }
         })
         .collect()

@@ -6,6 +6,7 @@ pub mod cost;
 pub mod detect;
 pub mod hypothesis;
 pub mod ids;
+pub mod page_facts;
 pub mod session;
 pub mod summary;
 pub mod vitals;

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use sightline_insight::detect::Detection;
+use sightline_insight::page_facts::PageFacts;
 
 use crate::SessionFilters;
 
@@ -22,6 +23,8 @@ pub struct AnalyzedSession {
     /// Distinct page groups of the session's events, sorted.
     pub page_groups: Vec<String>,
     pub detections: Vec<Detection>,
+    /// What the page's heatmaps and zones read of each of its pageviews and their elements.
+    pub facts: PageFacts,
 }
 
 /// One stored detection, as the API returns it.

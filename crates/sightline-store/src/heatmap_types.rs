@@ -10,12 +10,7 @@ pub const MAX_ZONES: usize = 500;
 pub const MAX_CLICK_POINTS: usize = 5_000;
 /// Move cells returned at most, densest first.
 pub const MAX_MOVE_CELLS: usize = 5_000;
-/// Size of a click point's cell inside its element, as a share of the element's box (1 % of width and height).
-pub const CLICK_CELL: f64 = 0.01;
-/// Size of a move cell, in page px.
-pub const MOVE_CELL_PX: f64 = 20.0;
-/// Depth steps of scroll reach and attention, in % of the document height.
-pub const DEPTH_STEP_PCT: i64 = 5;
+pub use sightline_insight::page_facts::{CLICK_CELL, DEPTH_STEP_PCT, MOVE_CELL_PX};
 /// An element counts as seen on a pageview once its middle line was in the viewport this long.
 pub const EXPOSURE_MIN_MS: i64 = 150;
 /// Sessions listed for one element ([`ZoneSession`]), newest first.

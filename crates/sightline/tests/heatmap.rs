@@ -53,7 +53,11 @@ fn snapshots_are_served_per_page_and_clicks_lead_to_their_sessions() {
     let agent = agent();
     let server = Server::start_with_env(
         dir.path(),
-        &[("SIGHTLINE_HEATMAP_SNAPSHOT_SAMPLE_RATE", "0.25")],
+        &[
+            ("SIGHTLINE_HEATMAP_SNAPSHOT_SAMPLE_RATE", "0.25"),
+            // heatmaps and zones count a session once the analysis pass has seen it
+            ("SIGHTLINE_ANALYSIS_QUIET_SECS", "1"),
+        ],
     );
 
     let config = get(
@@ -147,6 +151,23 @@ fn snapshots_are_served_per_page_and_clicks_lead_to_their_sessions() {
         "{body}"
     );
     assert_eq!(body["selector"], "#buy");
+
+    // The zones of the group, from the analysis pass's facts: both pageviews, three clicks on #buy in two.
+    let path = format!("/api/v1/sites/{key}/zones?page=/product/:id");
+    let body = poll(&server, &agent, &path, |b| {
+        b["zones"].as_array().is_some_and(|z| !z.is_empty())
+    });
+    let buy = &body["zones"][0];
+    assert_eq!(
+        (
+            buy["selector"].as_str(),
+            buy["pageviews"].as_u64(),
+            buy["clicks"].as_u64(),
+            buy["click_rate"].as_f64()
+        ),
+        (Some("#buy"), Some(2), Some(3), Some(1.0)),
+        "{body}"
+    );
 
     // Bad input: a missing selector or page is a 400 that says so.
     let missing = server.get(

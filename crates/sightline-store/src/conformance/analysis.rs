@@ -2,6 +2,7 @@
 //! counts by stratum, the sessions list's frustration columns, error groups, failed requests, vitals, deletion.
 
 use sightline_insight::detect::{self, FrictionWeights, Thresholds};
+use sightline_insight::page_facts::page_facts;
 use sightline_model::EventRow;
 
 use super::{DAY, T0, pageview, row, write};
@@ -149,6 +150,7 @@ fn analyse(store: &dyn EventStore, versions: &[SessionVersion]) {
                 friction: detect::friction_score(&detections, &FrictionWeights::default()),
                 page_groups,
                 detections,
+                facts: page_facts(&mine),
             }
         })
         .collect();

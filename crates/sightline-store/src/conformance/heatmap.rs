@@ -2,6 +2,7 @@
 //! worked out in the comments.
 
 use sightline_insight::detect::{Detection, Kind};
+use sightline_insight::page_facts::page_facts;
 use sightline_model::EventRow;
 
 use super::{DAY, T0, chunk, pageview, row, write};
@@ -198,24 +199,43 @@ pub(super) fn heatmaps_and_zones(store: &dyn EventStore) {
             },
         ))
         .expect("commit");
-    // A rage click on #buy in h1, an error click in h2 (stored as the analysis pass stores them).
-    let analyses: Vec<AnalyzedSession> = [
-        ("h1", detection(Kind::RageClick, "h1", AT + 2_000)),
-        ("h2", detection(Kind::ErrorClick, "h2", AT + 61_000)),
-    ]
-    .into_iter()
-    .map(|(session, d)| AnalyzedSession {
-        version: SessionVersion {
+    // The analysis pass's facts of each session's pageviews, from the events it reads back; a rage click on #buy
+    // in h1 and an error click in h2 (stored as the analysis pass stores them).
+    let versions: Vec<SessionVersion> = ["h1", "h2", "h3"]
+        .into_iter()
+        .map(|session| SessionVersion {
             site_id: SITE,
             session: session.into(),
             received_at: AT,
-        },
-        friction: 10.0,
-        page_groups: vec![PAGE.into()],
-        detections: vec![d],
-    })
-    .collect();
-    store.store_analyses(&analyses).expect("store analyses");
+        })
+        .collect();
+    let events = store.analysis_events(&versions).expect("analysis events");
+    let analyses: Vec<AnalyzedSession> = versions
+        .into_iter()
+        .map(|version| {
+            let mine: Vec<EventRow> = events
+                .iter()
+                .filter(|e| e.session == version.session)
+                .cloned()
+                .collect();
+            let detections = match version.session.as_str() {
+                "h1" => vec![detection(Kind::RageClick, "h1", AT + 2_000)],
+                "h2" => vec![detection(Kind::ErrorClick, "h2", AT + 61_000)],
+                _ => vec![],
+            };
+            AnalyzedSession {
+                friction: 10.0,
+                page_groups: vec![PAGE.into()],
+                detections,
+                facts: page_facts(&mine),
+                version,
+            }
+        })
+        .collect();
+    // Twice, as when the sessions changed: the second analysis replaces the first's facts.
+    for _ in 0..2 {
+        store.store_analyses(&analyses).expect("store analyses");
+    }
 
     let zones = store
         .zones(SITE, &query(SessionFilters::default()))
@@ -508,4 +528,39 @@ pub(super) fn snapshots_and_zone_sessions(store: &dyn EventStore) {
     assert_eq!(sessions(on("desktop"), "#buy"), vec![h1]);
     // Hovered only: nobody clicked it.
     assert!(sessions(SessionFilters::default(), "#reviews").is_empty());
+}
+
+/// Deleting a visitor, then retention, take the facts of their sessions' pageviews with them.
+pub(super) fn facts_go_with_their_sessions(store: &dyn EventStore) {
+    let all = || query(SessionFilters::default());
+    store.delete_visitor(SITE, "vh2").expect("delete visitor");
+    let clicks = store
+        .heatmap(SITE, &all(), HeatmapKind::Click)
+        .expect("heatmap");
+    assert_eq!(clicks.pageviews, 2, "h1 and h3 are left");
+    assert_eq!(
+        clicks.points.iter().map(|p| p.count).sum::<u64>(),
+        2,
+        "h2's click is gone"
+    );
+    let zones = store.zones(SITE, &all()).expect("zones");
+    let buy = zones.iter().find(|z| z.selector == "#buy").expect("#buy");
+    assert_eq!((buy.pageviews, buy.clicks), (2, 2));
+    assert!(
+        store
+            .zone_sessions(SITE, &all(), "#buy")
+            .expect("sessions")
+            .iter()
+            .all(|s| s.session == "h1")
+    );
+
+    store.delete_before(SITE, AT + DAY).expect("retention");
+    assert_eq!(
+        store
+            .heatmap(SITE, &all(), HeatmapKind::Scroll)
+            .expect("heatmap")
+            .pageviews,
+        0
+    );
+    assert!(store.zones(SITE, &all()).expect("zones").is_empty());
 }

@@ -11,6 +11,7 @@ use duckdb::{Connection, params};
 use sightline_model::EventRow;
 
 use super::interner::intern;
+use super::page_facts;
 use crate::{AnalyzedSession, Result, SessionVersion, StoredDetection};
 
 /// Sessions whose row changed after their analysis (or that were never analysed), received in `(since, until]`,
@@ -88,7 +89,7 @@ pub(super) fn session_events(
     let mut stmt = conn.prepare(
         "SELECT e.site_id, e.session, e.ts, e.pageview, e.type, e.path, e.page_group, e.device, e.channel,
                 e.selector, e.tag, e.x, e.y, e.scroll_pct, e.value, e.name, e.props, e.error_fingerprint,
-                e.interactive, e.changed, e.revenue
+                e.interactive, e.changed, e.revenue, e.viewport_h, e.rel_x, e.rel_y
          FROM events e JOIN analysis_keys k ON e.site_id = k.site_id AND e.session = k.session
          WHERE e.ts BETWEEN (SELECT min(s.started) FROM sessions s
                              JOIN analysis_keys k ON s.site_id = k.site_id AND s.session = k.session)
@@ -120,6 +121,9 @@ pub(super) fn session_events(
                 interactive: r.get(18)?,
                 changed: r.get(19)?,
                 revenue: r.get(20)?,
+                viewport_h: r.get(21)?,
+                rel_x: r.get(22)?,
+                rel_y: r.get(23)?,
                 ..EventRow::default()
             })
         })?
@@ -138,10 +142,30 @@ pub(super) fn replace(conn: &Connection, analyses: &[AnalyzedSession]) -> Result
         "DELETE FROM detections d USING analysis_keys k WHERE d.site_id = k.site_id AND d.session = k.session;
          DELETE FROM session_analysis a USING analysis_keys k WHERE a.site_id = k.site_id AND a.session = k.session;",
     )?;
+    // Facts start no earlier than their session: a constant bound lets the deletes skip older row groups.
+    let since: Option<i64> = conn.query_row(
+        "SELECT min(s.started) FROM sessions s JOIN analysis_keys k ON s.site_id = k.site_id AND s.session = k.session",
+        [],
+        |r| r.get(0),
+    )?;
+    for table in ["pageview_facts", "element_facts"] {
+        conn.execute(
+            &format!(
+                "DELETE FROM {table} f USING analysis_keys k
+                 WHERE f.started >= ? AND f.site_id = k.site_id AND f.session = k.session"
+            ),
+            params![since.unwrap_or(i64::MIN)],
+        )?;
+    }
     append(conn, "session_analysis", analysis_batch(analyses)?)?;
-    let detections = detection_batch(analyses)?;
-    if detections.num_rows() > 0 {
-        append(conn, "detections", detections)?;
+    for (table, batch) in [
+        ("detections", detection_batch(analyses)?),
+        ("pageview_facts", page_facts::pageview_batch(analyses)?),
+        ("element_facts", page_facts::element_batch(analyses)?),
+    ] {
+        if batch.num_rows() > 0 {
+            append(conn, table, batch)?;
+        }
     }
     Ok(())
 }
@@ -152,7 +176,7 @@ fn append(conn: &Connection, table: &str, batch: RecordBatch) -> duckdb::Result<
     app.flush()
 }
 
-fn arrow_error(e: duckdb::arrow::error::ArrowError) -> duckdb::Error {
+pub(super) fn arrow_error(e: duckdb::arrow::error::ArrowError) -> duckdb::Error {
     duckdb::Error::ToSqlConversionFailure(Box::new(e))
 }
 

@@ -1,67 +1,41 @@
-//! Heatmaps and zone metrics of one page, computed in DuckDB from the page's events: clicks, hovers, moves,
-//! scroll positions and the element boxes of `layout` events. Every statement starts from the same pageviews
-//! (`PAGEVIEWS`) and their viewport spans (`SPANS`: where the viewport was, from when, for how long).
+//! Heatmaps and zone metrics of one page, aggregated in DuckDB over the facts the analysis pass keeps of each
+//! pageview and element (`pageview_facts`, `element_facts`: see `sightline_insight::page_facts`), so a report
+//! reads one row per pageview or element instead of the page's raw events. A session's pageviews count once
+//! the analysis pass has seen it (after it went quiet). Page snapshots come from the events.
 
 use duckdb::{Connection, ToSql};
 
 use super::all_rows;
 use super::experience::with_report_sessions;
 use crate::{
-    CLICK_CELL, ClickPoint, DEPTH_STEP_PCT, DepthShare, DepthTime, EXPOSURE_MIN_MS, Fold, Heatmap,
-    HeatmapKind, HoverSpot, MAX_CLICK_POINTS, MAX_MOVE_CELLS, MAX_ZONE_SESSIONS, MAX_ZONES,
-    MOVE_CELL_PX, MoveCell, PageQuery, PageSnapshotRef, Quantiles, Result, ZoneSession, ZoneStats,
+    ClickPoint, DEPTH_STEP_PCT, DepthShare, DepthTime, EXPOSURE_MIN_MS, Fold, Heatmap, HeatmapKind,
+    HoverSpot, MAX_CLICK_POINTS, MAX_MOVE_CELLS, MAX_ZONE_SESSIONS, MAX_ZONES, MoveCell, PageQuery,
+    PageSnapshotRef, Quantiles, Result, ZoneSession, ZoneStats,
 };
 
-/// The page's pageviews (`$1` site, `$2`/`$3` range, `$4` path or page group): `pv0` with their start, viewport
-/// and document height and device (count them here), `pv` adds each one's end (its last event, so it reads them);
-/// `ev`: their events that heatmaps read. `{sessions}` is the report-sessions condition when there are filters.
-const PAGEVIEWS: &str = "pv0 AS (
-        SELECT pageview, any_value(session) AS session, min(ts) AS start, max(viewport_h) AS vh,
-               max(value) AS dh, any_value(device) AS device
-        FROM events
-        WHERE site_id = $1 AND ts >= $2 AND ts < $3 AND type = 'pageview' AND (path = $4 OR page_group = $4)
-              {sessions}
-        GROUP BY pageview),
-    ev AS (
-        SELECT e.pageview, e.type, e.ts, e.selector, e.value, e.scroll_pct, e.rel_x, e.rel_y, e.props
-        FROM events e SEMI JOIN pv0 ON pv0.pageview = e.pageview
-        WHERE e.site_id = $1 AND e.ts >= $2 AND (e.path = $4 OR e.page_group = $4)
-              AND e.type IN ('click', 'hover', 'move', 'scroll', 'layout', 'pageleave')),
-    pv AS (
-        SELECT pv0.*, greatest(pv0.start, coalesce(l.last, pv0.start)) AS ended
-        FROM pv0 LEFT JOIN (SELECT pageview, max(ts) AS last FROM ev GROUP BY pageview) l USING (pageview))";
+/// The condition selecting rows of the page's pageviews (`$1` site, `$2`/`$3` range of `time`, the pageview's
+/// start, `$4` path or page group) of the report's sessions.
+fn of_page(time: &str, filtered: bool) -> String {
+    let sessions = if filtered {
+        " AND session IN (SELECT session FROM report_sessions)"
+    } else {
+        ""
+    };
+    format!(
+        "site_id = $1 AND {time} >= $2 AND {time} < $3 AND (path = $4 OR page_group = $4){sessions}"
+    )
+}
 
-/// `spans`: where each pageview's viewport was (`top`..`bottom`, page px) and for how long (`ms`): from the
-/// pageview's start at the top of the page, then from each scroll pause, until the next one or the pageview's
-/// last event. Pageviews without a viewport height have none.
-const SPANS: &str = "views AS (
-        SELECT pageview, start AS since, 0.0 AS top FROM pv WHERE vh IS NOT NULL
-        UNION ALL
-        SELECT ev.pageview, ev.ts, greatest(ev.value - pv.vh, 0) FROM ev JOIN pv USING (pageview)
-        WHERE ev.type = 'scroll' AND pv.vh IS NOT NULL AND ev.value IS NOT NULL),
-    spans AS (
-        SELECT v.pageview, v.top, v.top + p.vh AS bottom,
-               coalesce(lead(v.since) OVER (PARTITION BY v.pageview ORDER BY v.since), p.ended) - v.since AS ms
-        FROM views v JOIN pv p USING (pageview))";
-
+/// Runs `f` with the condition selecting the page's fact rows, its arguments, and whether there are filters.
 fn with_page<T>(
     conn: &Connection,
     site_id: i64,
     q: &PageQuery,
-    f: impl FnOnce(&str, &[&dyn ToSql]) -> Result<T>,
+    f: impl FnOnce(&str, &[&dyn ToSql], bool) -> Result<T>,
 ) -> Result<T> {
     with_report_sessions(conn, site_id, (q.from, q.to, &q.filters), |filtered| {
-        let sessions = if filtered {
-            "AND session IN (SELECT session FROM report_sessions)"
-        } else {
-            ""
-        };
-        let prefix = format!(
-            "WITH {}, {SPANS}",
-            PAGEVIEWS.replace("{sessions}", sessions)
-        );
         let args: [&dyn ToSql; 4] = [&site_id, &q.from, &q.to, &q.page];
-        f(&prefix, &args)
+        f(&of_page("started", filtered), &args, filtered)
     })
 }
 
@@ -71,45 +45,37 @@ pub(super) fn heatmap(
     q: &PageQuery,
     kind: HeatmapKind,
 ) -> Result<Heatmap> {
-    with_page(conn, site_id, q, |prefix, args| {
-        let pageviews: u64 =
-            conn.query_row(&format!("{prefix} SELECT count(*) FROM pv0"), args, |r| {
-                r.get(0)
-            })?;
+    with_page(conn, site_id, q, |page, args, _| {
+        let pageviews: u64 = conn.query_row(
+            &format!("SELECT count(*) FROM pageview_facts WHERE {page}"),
+            args,
+            |r| r.get(0),
+        )?;
         let mut map = Heatmap {
             pageviews,
             ..Heatmap::default()
         };
         match kind {
-            HeatmapKind::Click => map.points = click_points(conn, prefix, args)?,
+            HeatmapKind::Click => map.points = click_points(conn, page, args)?,
             HeatmapKind::Move => {
-                map.cells = move_cells(conn, prefix, args)?;
-                map.hovers = hover_spots(conn, prefix, args)?;
+                map.cells = move_cells(conn, page, args)?;
+                map.hovers = hover_spots(conn, page, args)?;
             }
             HeatmapKind::Scroll => {
-                map.reach = reach(conn, prefix, args)?;
-                map.folds = folds(conn, prefix, args)?;
+                map.reach = reach(conn, page, args)?;
+                map.folds = folds(conn, page, args)?;
             }
-            HeatmapKind::Attention => map.attention = attention(conn, prefix, args)?,
+            HeatmapKind::Attention => map.attention = attention(conn, page, args)?,
         }
         Ok(map)
     })
 }
 
-fn click_points(conn: &Connection, prefix: &str, args: &[&dyn ToSql]) -> Result<Vec<ClickPoint>> {
-    // A cell's centre: `(floor(r / cell) + 0.5) * cell`, kept inside 0..1 (r = 1 is the last cell).
-    let cell = |c: &str| {
-        format!(
-            "(least(floor({c} / {CLICK_CELL}), {n} - 1) + 0.5) * {CLICK_CELL}",
-            n = (1.0 / CLICK_CELL).round()
-        )
-    };
+fn click_points(conn: &Connection, page: &str, args: &[&dyn ToSql]) -> Result<Vec<ClickPoint>> {
     let sql = format!(
-        "{prefix} SELECT selector, {rx} AS rx, {ry} AS ry, count(*) AS n FROM ev
-         WHERE type = 'click' AND selector IS NOT NULL AND rel_x IS NOT NULL AND rel_y IS NOT NULL
-         GROUP BY ALL ORDER BY n DESC, selector, rx, ry LIMIT {MAX_CLICK_POINTS}",
-        rx = cell("rel_x"),
-        ry = cell("rel_y"),
+        "SELECT selector, c.rx, c.ry, sum(c.n)::BIGINT AS n
+         FROM (SELECT selector, unnest(click_cells) AS c FROM element_facts WHERE {page} AND clicks > 0)
+         GROUP BY ALL ORDER BY n DESC, selector, c.rx, c.ry LIMIT {MAX_CLICK_POINTS}"
     );
     all_rows(conn, &sql, args, |r| {
         Ok(ClickPoint {
@@ -121,13 +87,11 @@ fn click_points(conn: &Connection, prefix: &str, args: &[&dyn ToSql]) -> Result<
     })
 }
 
-fn move_cells(conn: &Connection, prefix: &str, args: &[&dyn ToSql]) -> Result<Vec<MoveCell>> {
-    // `move` props are `[[x, y, dt_ms], …]` in page px.
+fn move_cells(conn: &Connection, page: &str, args: &[&dyn ToSql]) -> Result<Vec<MoveCell>> {
     let sql = format!(
-        "{prefix}, points AS (SELECT unnest(CAST(props AS DOUBLE[][])) AS p FROM ev WHERE type = 'move')
-         SELECT floor(p[1] / {MOVE_CELL_PX}) * {MOVE_CELL_PX} AS x, floor(p[2] / {MOVE_CELL_PX}) * {MOVE_CELL_PX} AS y,
-                count(*) AS n
-         FROM points WHERE len(p) >= 2 GROUP BY ALL ORDER BY n DESC, y, x LIMIT {MAX_MOVE_CELLS}"
+        "SELECT m.x, m.y, sum(m.n)::BIGINT AS n
+         FROM (SELECT unnest(moves) AS m FROM pageview_facts WHERE {page})
+         GROUP BY ALL ORDER BY n DESC, m.y, m.x LIMIT {MAX_MOVE_CELLS}"
     );
     all_rows(conn, &sql, args, |r| {
         Ok(MoveCell {
@@ -138,10 +102,10 @@ fn move_cells(conn: &Connection, prefix: &str, args: &[&dyn ToSql]) -> Result<Ve
     })
 }
 
-fn hover_spots(conn: &Connection, prefix: &str, args: &[&dyn ToSql]) -> Result<Vec<HoverSpot>> {
+fn hover_spots(conn: &Connection, page: &str, args: &[&dyn ToSql]) -> Result<Vec<HoverSpot>> {
     let sql = format!(
-        "{prefix} SELECT selector, count(*) AS n, coalesce(sum(value), 0) AS dwell FROM ev
-         WHERE type = 'hover' AND selector IS NOT NULL GROUP BY selector ORDER BY n DESC, selector LIMIT {MAX_ZONES}"
+        "SELECT selector, sum(hovers)::BIGINT AS n, sum(hover_ms) AS dwell FROM element_facts
+         WHERE {page} AND hovers > 0 GROUP BY selector ORDER BY n DESC, selector LIMIT {MAX_ZONES}"
     );
     all_rows(conn, &sql, args, |r| {
         Ok(HoverSpot {
@@ -152,19 +116,11 @@ fn hover_spots(conn: &Connection, prefix: &str, args: &[&dyn ToSql]) -> Result<V
     })
 }
 
-/// Each pageview's deepest point, % of the document: scroll pauses, the page-leave summary, and the first
-/// screen (viewport / document height) for pageviews that never scrolled.
-const DEPTHS: &str = "depths AS (
-        SELECT pv.pageview, least(100, greatest(coalesce(m.depth, 0),
-            CASE WHEN pv.dh > 0 AND pv.vh IS NOT NULL THEN pv.vh / pv.dh * 100 ELSE 0 END)) AS depth
-        FROM pv LEFT JOIN (SELECT pageview, max(scroll_pct) AS depth FROM ev
-                           WHERE type IN ('scroll', 'pageleave') GROUP BY pageview) m USING (pageview))";
-
-fn reach(conn: &Connection, prefix: &str, args: &[&dyn ToSql]) -> Result<Vec<DepthShare>> {
+fn reach(conn: &Connection, page: &str, args: &[&dyn ToSql]) -> Result<Vec<DepthShare>> {
     let sql = format!(
-        "{prefix}, {DEPTHS}
-         SELECT d.step, avg(CASE WHEN depths.depth >= d.step THEN 1.0 ELSE 0.0 END)
-         FROM depths, range(0, 101, {DEPTH_STEP_PCT}) d(step) GROUP BY d.step ORDER BY d.step"
+        "SELECT d.step, avg(CASE WHEN p.depth_pct >= d.step THEN 1.0 ELSE 0.0 END)
+         FROM (SELECT depth_pct FROM pageview_facts WHERE {page}) p, range(0, 101, {DEPTH_STEP_PCT}) d(step)
+         GROUP BY d.step ORDER BY d.step"
     );
     all_rows(conn, &sql, args, |r| {
         Ok(DepthShare {
@@ -174,10 +130,11 @@ fn reach(conn: &Connection, prefix: &str, args: &[&dyn ToSql]) -> Result<Vec<Dep
     })
 }
 
-fn folds(conn: &Connection, prefix: &str, args: &[&dyn ToSql]) -> Result<Vec<Fold>> {
+fn folds(conn: &Connection, page: &str, args: &[&dyn ToSql]) -> Result<Vec<Fold>> {
     let sql = format!(
-        "{prefix} SELECT device, count(*), median(vh)::DOUBLE, median(least(100, vh / dh * 100))::DOUBLE
-         FROM pv WHERE vh IS NOT NULL AND dh > 0 GROUP BY device ORDER BY count(*) DESC, device"
+        "SELECT device, count(*), median(viewport_h)::DOUBLE, median(least(100, viewport_h / doc_h * 100))::DOUBLE
+         FROM pageview_facts WHERE {page} AND viewport_h IS NOT NULL AND doc_h > 0
+         GROUP BY device ORDER BY count(*) DESC, device"
     );
     all_rows(conn, &sql, args, |r| {
         Ok(Fold {
@@ -189,14 +146,13 @@ fn folds(conn: &Connection, prefix: &str, args: &[&dyn ToSql]) -> Result<Vec<Fol
     })
 }
 
-fn attention(conn: &Connection, prefix: &str, args: &[&dyn ToSql]) -> Result<Vec<DepthTime>> {
-    // A band is in view while its middle is between the viewport's top and bottom.
+fn attention(conn: &Connection, page: &str, args: &[&dyn ToSql]) -> Result<Vec<DepthTime>> {
+    // Each pageview's `attention_ms` holds one value per band, in order; the mean is over all its pageviews.
     let sql = format!(
-        "{prefix}, bands AS (SELECT step FROM range(0, 100, {DEPTH_STEP_PCT}) b(step))
-         SELECT b.step, coalesce(sum(s.ms) FILTER (
-                    WHERE (b.step + {DEPTH_STEP_PCT} / 2.0) / 100 * p.dh BETWEEN s.top AND s.bottom), 0)
-                / greatest((SELECT count(*) FROM pv0), 1)
-         FROM bands b LEFT JOIN (spans s JOIN pv p USING (pageview)) ON p.dh > 0
+        "WITH page AS (SELECT attention_ms FROM pageview_facts WHERE {page}),
+              per_band AS (SELECT generate_subscripts(attention_ms, 1) AS i, unnest(attention_ms) AS ms FROM page)
+         SELECT b.step, coalesce(sum(a.ms), 0) / greatest((SELECT count(*) FROM page), 1)
+         FROM range(0, 100, {DEPTH_STEP_PCT}) b(step) LEFT JOIN per_band a ON (a.i - 1) * {DEPTH_STEP_PCT} = b.step
          GROUP BY b.step ORDER BY b.step"
     );
     all_rows(conn, &sql, args, |r| {
@@ -207,55 +163,12 @@ fn attention(conn: &Connection, prefix: &str, args: &[&dyn ToSql]) -> Result<Vec
     })
 }
 
-/// Per element and pageview: time in view, clicks, hovers, first click, hesitation; then per element.
-const ZONES: &str = "boxes AS (
-        SELECT pageview, z.sel AS selector, min(z.y + z.h / 2) AS mid, bool_or(coalesce(z.fixed, false)) AS fixed
-        FROM (SELECT pageview, unnest(from_json(zones,
-                '[{\"sel\":\"VARCHAR\",\"y\":\"DOUBLE\",\"h\":\"DOUBLE\",\"fixed\":\"BOOLEAN\"}]')) AS z
-              FROM (SELECT pageview, arg_min(props, ts) AS zones FROM ev WHERE type = 'layout' GROUP BY pageview))
-        WHERE z.sel IS NOT NULL
-        GROUP BY ALL),
-    exposure AS (
-        SELECT b.pageview, b.selector,
-               CASE WHEN b.fixed THEN any_value(p.ended - p.start)
-                    ELSE coalesce(sum(s.ms) FILTER (WHERE b.mid BETWEEN s.top AND s.bottom), 0) END AS ms
-        FROM boxes b JOIN pv p USING (pageview) LEFT JOIN spans s ON s.pageview = b.pageview
-        GROUP BY b.pageview, b.selector, b.fixed),
-    acts AS (
-        SELECT pageview, selector,
-               count(*) FILTER (WHERE type = 'click') AS clicks, min(ts) FILTER (WHERE type = 'click') AS first,
-               count(*) FILTER (WHERE type = 'hover') AS hovers,
-               coalesce(sum(value) FILTER (WHERE type = 'hover'), 0) AS hover_ms,
-               list(ts) FILTER (WHERE type = 'hover') AS hovered_at
-        FROM ev WHERE type IN ('click', 'hover') AND selector IS NOT NULL GROUP BY ALL),
-    -- one aggregate and one outer join rather than one per kind: every operator reserves buffers of its own
-    per_view AS (
-        SELECT pageview, selector, p.session,
-               coalesce(x.ms, 0) >= {EXPOSURE_MIN_MS} AS exposed, x.ms AS exposure_ms,
-               coalesce(a.clicks, 0) AS clicks, a.first - p.start AS before_click,
-               coalesce(a.hovers, 0) AS hovers, CASE WHEN a.hovers > 0 THEN a.hover_ms END AS hover_ms,
-               a.first - list_max(list_filter(a.hovered_at, lambda t: t <= a.first)) AS hesitation
-        FROM exposure x FULL JOIN acts a USING (pageview, selector) JOIN pv p USING (pageview)),
-    per_session AS (
-        SELECT v.selector, v.session, bool_or(v.clicks > 0) AS clicked, bool_or(v.exposed) AS exposed,
-               any_value(s.conversions > 0) AS converted, any_value(s.revenue) AS revenue
-        FROM per_view v JOIN sessions s ON s.site_id = $1 AND s.session = v.session
-        GROUP BY v.selector, v.session),
-    by_session AS (
-        SELECT selector,
-               count(*) FILTER (WHERE clicked) AS clicked,
-               count(*) FILTER (WHERE clicked AND converted) AS clicked_converted,
-               coalesce(sum(revenue) FILTER (WHERE clicked), 0) AS revenue_clicked,
-               count(*) FILTER (WHERE exposed AND NOT clicked) AS exposed_only,
-               count(*) FILTER (WHERE exposed AND NOT clicked AND converted) AS exposed_only_converted
-        FROM per_session GROUP BY selector),
-    detected AS (
-        SELECT d.element AS selector,
-               count(*) FILTER (WHERE d.kind = 'rage_click') AS rage,
-               count(*) FILTER (WHERE d.kind = 'dead_click') AS dead,
-               count(*) FILTER (WHERE d.kind = 'error_click') AS error
-        FROM detections d SEMI JOIN pv ON pv.pageview = d.pageview
-        WHERE d.site_id = $1 AND d.ts >= $2 AND d.element IS NOT NULL GROUP BY d.element),
+/// Per element: its pageview-level counts and quantiles (`by_view`), the sessions that clicked it or saw it
+/// (`by_session`, with their conversions), and the frustration detected on it (`detected`).
+const ZONES: &str = "facts AS (
+        SELECT session, selector, coalesce(exposure_ms, 0) >= {EXPOSURE_MIN_MS} AS exposed, exposure_ms, clicks,
+               before_click_ms, hovers, hover_ms, hesitation_ms
+        FROM element_facts WHERE {page}),
     by_view AS (
         SELECT selector,
                count(*) FILTER (WHERE exposed) AS exposed,
@@ -266,13 +179,33 @@ const ZONES: &str = "boxes AS (
                avg(hover_ms) FILTER (WHERE hovers > 0) AS hover_ms,
                count(*) FILTER (WHERE clicks > 0 OR hovers > 0) AS engaged,
                count(*) FILTER (WHERE exposed AND clicks > 0) AS exposed_clicked,
-               quantile_cont(before_click, 0.5) AS before_click_median,
-               quantile_cont(before_click, 0.75) AS before_click_p75,
-               quantile_cont(hesitation, 0.5) AS hesitation_median,
-               quantile_cont(hesitation, 0.75) AS hesitation_p75
-        FROM per_view GROUP BY selector)
-    SELECT v.selector, (SELECT count(*) FROM pv0), v.exposed, v.exposure_ms, v.clicking, v.clicks, v.hovering,
-           v.hover_ms, v.engaged, v.exposed_clicked, v.before_click_median, v.before_click_p75,
+               quantile_cont(before_click_ms, 0.5) AS before_click_median,
+               quantile_cont(before_click_ms, 0.75) AS before_click_p75,
+               quantile_cont(hesitation_ms, 0.5) AS hesitation_median,
+               quantile_cont(hesitation_ms, 0.75) AS hesitation_p75
+        FROM facts GROUP BY selector),
+    -- only the rows that make a session count: keeps the (element, session) groups few
+    per_session AS (
+        SELECT selector, session, bool_or(clicks > 0) AS clicked, bool_or(exposed) AS exposed
+        FROM facts WHERE clicks > 0 OR exposed GROUP BY selector, session),
+    by_session AS (
+        SELECT p.selector,
+               count(*) FILTER (WHERE clicked) AS clicked,
+               count(*) FILTER (WHERE clicked AND s.conversions > 0) AS clicked_converted,
+               coalesce(sum(s.revenue) FILTER (WHERE clicked), 0) AS revenue_clicked,
+               count(*) FILTER (WHERE exposed AND NOT clicked) AS exposed_only,
+               count(*) FILTER (WHERE exposed AND NOT clicked AND s.conversions > 0) AS exposed_only_converted
+        FROM per_session p JOIN sessions s ON s.site_id = $1 AND s.session = p.session
+        GROUP BY p.selector),
+    detected AS (
+        SELECT d.element AS selector,
+               count(*) FILTER (WHERE d.kind = 'rage_click') AS rage,
+               count(*) FILTER (WHERE d.kind = 'dead_click') AS dead,
+               count(*) FILTER (WHERE d.kind = 'error_click') AS error
+        FROM detections d SEMI JOIN (SELECT pageview FROM pageview_facts WHERE {page}) pv ON pv.pageview = d.pageview
+        WHERE d.site_id = $1 AND d.ts >= $2 AND d.element IS NOT NULL GROUP BY d.element)
+    SELECT v.selector, (SELECT count(*) FROM pageview_facts WHERE {page}), v.exposed, v.exposure_ms, v.clicking,
+           v.clicks, v.hovering, v.hover_ms, v.engaged, v.exposed_clicked, v.before_click_median, v.before_click_p75,
            v.hesitation_median, v.hesitation_p75, coalesce(d.rage, 0), coalesce(d.dead, 0), coalesce(d.error, 0),
            coalesce(s.clicked, 0), coalesce(s.clicked_converted, 0), coalesce(s.revenue_clicked, 0),
            coalesce(s.exposed_only, 0), coalesce(s.exposed_only_converted, 0)
@@ -280,10 +213,11 @@ const ZONES: &str = "boxes AS (
     ORDER BY v.clicks DESC, v.exposed DESC, v.selector LIMIT {MAX_ZONES}";
 
 pub(super) fn zones(conn: &Connection, site_id: i64, q: &PageQuery) -> Result<Vec<ZoneStats>> {
-    with_page(conn, site_id, q, |prefix, args| {
+    with_page(conn, site_id, q, |page, args, _| {
         let sql = format!(
-            "{prefix}, {}",
+            "WITH {}",
             ZONES
+                .replace("{page}", page)
                 .replace("{EXPOSURE_MIN_MS}", &EXPOSURE_MIN_MS.to_string())
                 .replace("{MAX_ZONES}", &MAX_ZONES.to_string())
         );
@@ -345,12 +279,16 @@ pub(super) fn page_snapshot(
     site_id: i64,
     q: &PageQuery,
 ) -> Result<Option<PageSnapshotRef>> {
-    with_page(conn, site_id, q, |prefix, args| {
+    // From the pageview events, not their facts: a snapshot is there as soon as its pageview is stored.
+    with_page(conn, site_id, q, |_, args, filtered| {
         let sql = format!(
-            "{prefix} SELECT pv0.session, pv0.pageview, pv0.start, pv0.device, c.blob_key, c.raw_bytes, c.snapshot
-             FROM replay_chunks c JOIN pv0 ON pv0.pageview = c.pageview AND pv0.session = c.session
+            "SELECT pv.session, pv.pageview, pv.ts, pv.device, c.blob_key, c.raw_bytes, c.snapshot
+             FROM replay_chunks c
+             JOIN (SELECT session, pageview, ts, device FROM events WHERE type = 'pageview' AND {}) pv
+                  ON pv.pageview = c.pageview AND pv.session = c.session
              WHERE c.site_id = $1 AND c.chunk = 0
-             ORDER BY pv0.start DESC, c.snapshot DESC LIMIT 1"
+             ORDER BY pv.ts DESC, c.snapshot DESC LIMIT 1",
+            of_page("ts", filtered)
         );
         let found = all_rows(conn, &sql, args, |r| {
             Ok(PageSnapshotRef {
@@ -373,14 +311,13 @@ pub(super) fn zone_sessions(
     q: &PageQuery,
     selector: &str,
 ) -> Result<Vec<ZoneSession>> {
-    with_page(conn, site_id, q, |prefix, args| {
+    with_page(conn, site_id, q, |page, args, _| {
         let sql = format!(
-            "{prefix} SELECT pv0.session, min(e.ts) AS first_click, any_value(pv0.device),
+            "SELECT f.session, min(f.started + f.before_click_ms)::BIGINT AS first_click, any_value(f.device),
                     coalesce(any_value(s.conversions), 0) > 0, coalesce(any_value(s.revenue), 0)
-             FROM events e JOIN pv0 ON pv0.pageview = e.pageview
-             LEFT JOIN sessions s ON s.site_id = $1 AND s.session = pv0.session
-             WHERE e.site_id = $1 AND e.ts >= $2 AND e.type = 'click' AND e.selector = $5
-             GROUP BY pv0.session ORDER BY first_click DESC, pv0.session LIMIT {MAX_ZONE_SESSIONS}"
+             FROM (SELECT * FROM element_facts WHERE {page} AND selector = $5 AND clicks > 0) f
+             LEFT JOIN sessions s ON s.site_id = $1 AND s.session = f.session
+             GROUP BY f.session ORDER BY first_click DESC, f.session LIMIT {MAX_ZONE_SESSIONS}"
         );
         let mut all: Vec<&dyn ToSql> = args.to_vec();
         all.push(&selector);

@@ -6,6 +6,7 @@ mod experience;
 mod heatmap;
 mod interner;
 mod overview;
+mod page_facts;
 mod problems;
 mod rebuild;
 mod report;
@@ -42,6 +43,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (
         7,
         include_str!("../../migrations/duckdb/0007_page_snapshots.sql"),
+    ),
+    (
+        8,
+        include_str!("../../migrations/duckdb/0008_page_facts.sql"),
     ),
 ];
 
@@ -637,6 +642,8 @@ impl EventStore for DuckDbEventStore {
                 &[
                     ("events", older, args),
                     ("detections", of_older, of_older_args),
+                    ("pageview_facts", of_older, of_older_args),
+                    ("element_facts", of_older, of_older_args),
                     ("session_analysis", of_older, of_older_args),
                     ("sessions", older, args),
                 ],
@@ -689,6 +696,8 @@ impl EventStore for DuckDbEventStore {
                 &[
                     ("events", "site_id = ? AND visitor = ?", of_visitor),
                     ("detections", of_sessions, of_sessions_args),
+                    ("pageview_facts", of_sessions, of_sessions_args),
+                    ("element_facts", of_sessions, of_sessions_args),
                     ("session_analysis", of_sessions, of_sessions_args),
                     ("sessions", "site_id = ? AND visitor = ?", of_visitor),
                     ("visitors", "site_id = ? AND visitor_hash = ?", params![site_id, hash]),

@@ -17,6 +17,8 @@ pub const CLICK_CELL: f64 = 0.01;
 pub const MOVE_CELL_PX: f64 = 20.0;
 /// Depth steps of scroll reach and attention, in % of the document height.
 pub const DEPTH_STEP_PCT: i64 = 5;
+/// An element counts as seen on a pageview once its middle line was in the viewport this long.
+pub const EXPOSURE_MIN_MS: i64 = 150;
 /// Attention bands per pageview (0–5 %, 5–10 %, … 95–100 %).
 pub const DEPTH_BANDS: usize = (100 / DEPTH_STEP_PCT) as usize;
 
@@ -42,7 +44,18 @@ pub struct PageviewFacts {
     pub moves: Vec<(f64, f64, u32)>,
 }
 
-/// One element of one pageview: one that had a box in the pageview's layout, or was clicked or hovered.
+/// What one session did with an element over all its pageviews of one page (its page group, or its path).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct InSession {
+    /// This is the session's first pageview of that page with facts of the element: count the session here.
+    pub first: bool,
+    pub clicked: bool,
+    /// Seen ([`EXPOSURE_MIN_MS`]) on at least one of them.
+    pub exposed: bool,
+}
+
+/// One element of one pageview that was seen ([`EXPOSURE_MIN_MS`] in view), clicked or hovered there. (An
+/// element that was only in the layout, never long enough in view, adds nothing to any zone metric.)
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ElementFacts {
     pub pageview: String,
@@ -59,6 +72,17 @@ pub struct ElementFacts {
     pub hesitation_ms: Option<f64>,
     /// Clicks per [`CLICK_CELL`] cell of the element: `(rx, ry, clicks)`, the cell's centre in 0..1.
     pub click_cells: Vec<(f64, f64, u32)>,
+    /// The session's use of the element on this pageview's page group, and on its path: session-level rates
+    /// count each session once from these, without grouping by session at query time.
+    pub in_group: InSession,
+    pub in_path: InSession,
+}
+
+impl ElementFacts {
+    pub fn exposed(&self) -> bool {
+        self.exposure_ms
+            .is_some_and(|ms| ms >= EXPOSURE_MIN_MS as f64)
+    }
 }
 
 /// The facts of a session's pageviews (those with a `pageview` event) and their elements.
@@ -66,6 +90,10 @@ pub struct ElementFacts {
 pub struct PageFacts {
     pub pageviews: Vec<PageviewFacts>,
     pub elements: Vec<ElementFacts>,
+    /// The session converted (an event with revenue > 0) and its revenue, as its session row counts them: kept
+    /// with the facts so zone reports need no join (a session that changes is analysed again).
+    pub converted: bool,
+    pub revenue: f64,
 }
 
 /// The facts of one session's pageviews, from its events (any order).
@@ -81,12 +109,70 @@ pub fn page_facts(events: &[EventRow]) -> PageFacts {
             continue;
         };
         let (pageview_facts, spans) = pageview_facts(pageview, view, &events);
-        facts
-            .elements
-            .extend(element_facts(&pageview_facts, &spans, &events));
+        facts.elements.extend(
+            element_facts(&pageview_facts, &spans, &events)
+                .into_iter()
+                .filter(|e| e.exposed() || e.clicks > 0 || e.hovers > 0),
+        );
         facts.pageviews.push(pageview_facts);
     }
+    mark_sessions(&mut facts);
+    let revenues = events.iter().filter_map(|e| e.revenue);
+    facts.revenue = revenues.clone().sum();
+    facts.converted = revenues.clone().any(|r| r > 0.0);
     facts
+}
+
+/// Fills each element's [`InSession`] of its page group and of its path.
+fn mark_sessions(facts: &mut PageFacts) {
+    let pages: BTreeMap<&str, (i64, Option<&str>, Option<&str>)> = facts
+        .pageviews
+        .iter()
+        .map(|p| {
+            let page = (p.started, p.path.as_deref(), p.page_group.as_deref());
+            (p.pageview.as_str(), page)
+        })
+        .collect();
+    // Pageviews by start, so that the first row of a (page, element) is the session's first.
+    let mut order: Vec<usize> = (0..facts.elements.len()).collect();
+    order.sort_by_key(|&i| {
+        let e = &facts.elements[i];
+        (
+            pages.get(e.pageview.as_str()).map(|p| p.0),
+            e.pageview.clone(),
+        )
+    });
+    let mut marks: Vec<(InSession, InSession)> = vec![Default::default(); facts.elements.len()];
+    for by_group in [true, false] {
+        let mut seen: BTreeMap<(Option<&str>, &str), Vec<usize>> = BTreeMap::new();
+        for &i in &order {
+            let e = &facts.elements[i];
+            let page = pages
+                .get(e.pageview.as_str())
+                .and_then(|p| if by_group { p.2 } else { p.1 });
+            seen.entry((page, e.selector.as_str())).or_default().push(i);
+        }
+        for rows in seen.values() {
+            let clicked = rows.iter().any(|&i| facts.elements[i].clicks > 0);
+            let exposed = rows.iter().any(|&i| facts.elements[i].exposed());
+            for (n, &i) in rows.iter().enumerate() {
+                let mark = InSession {
+                    first: n == 0,
+                    clicked,
+                    exposed,
+                };
+                if by_group {
+                    marks[i].0 = mark;
+                } else {
+                    marks[i].1 = mark;
+                }
+            }
+        }
+    }
+    for (e, (in_group, in_path)) in facts.elements.iter_mut().zip(marks) {
+        e.in_group = in_group;
+        e.in_path = in_path;
+    }
 }
 
 /// Where the viewport was (`top`..`bottom`, page px) and for how long (`ms`).
@@ -333,6 +419,7 @@ fn element_facts(view: &PageviewFacts, spans: &[Span], events: &[&EventRow]) -> 
                     .into_iter()
                     .map(|((rx, ry), n)| (rx as f64 / 10_000.0, ry as f64 / 10_000.0, n))
                     .collect(),
+                ..ElementFacts::default()
             }
         })
         .collect()

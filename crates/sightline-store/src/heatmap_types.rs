@@ -10,9 +10,9 @@ pub const MAX_ZONES: usize = 500;
 pub const MAX_CLICK_POINTS: usize = 5_000;
 /// Move cells returned at most, densest first.
 pub const MAX_MOVE_CELLS: usize = 5_000;
-pub use sightline_insight::page_facts::{CLICK_CELL, DEPTH_STEP_PCT, MOVE_CELL_PX};
-/// An element counts as seen on a pageview once its middle line was in the viewport this long.
-pub const EXPOSURE_MIN_MS: i64 = 150;
+pub use sightline_insight::page_facts::{
+    CLICK_CELL, DEPTH_STEP_PCT, EXPOSURE_MIN_MS, MOVE_CELL_PX,
+};
 /// Sessions listed for one element ([`ZoneSession`]), newest first.
 pub const MAX_ZONE_SESSIONS: usize = 50;
 

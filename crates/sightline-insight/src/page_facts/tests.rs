@@ -210,7 +210,10 @@ fn without_a_viewport_height_nothing_is_in_view_but_fixed_elements() {
     let mut events = scrolled_once();
     events[0] = view(None, Some(2000.0));
     let facts = page_facts(&events);
-    assert_eq!(element(&facts, "#buy").exposure_ms, Some(0.0));
+    assert!(
+        facts.elements.iter().all(|e| e.selector != "#buy"),
+        "never seen, never touched: no facts"
+    );
     assert_eq!(element(&facts, "#header").exposure_ms, Some(10_000.0));
     assert!(facts.pageviews[0].attention_ms.is_empty());
     assert_eq!(
@@ -283,4 +286,115 @@ fn pointer_samples_are_counted_per_cell_and_malformed_moves_are_skipped() {
         pv.moves,
         vec![(-20.0, 40.0, 1), (0.0, 20.0, 2), (40.0, 20.0, 1)]
     );
+}
+
+#[test]
+fn an_element_seen_too_briefly_and_never_touched_has_no_facts() {
+    let mut events = scrolled_once();
+    // #reviews' middle is in view from +4 s; the visitor leaves at +4.1 s
+    events.truncate(3);
+    events.push(row(T0 + 4_100, "pageleave"));
+    let facts = page_facts(&events);
+    let seen: Vec<&str> = facts.elements.iter().map(|e| e.selector.as_str()).collect();
+    assert_eq!(seen, ["#buy", "#header"]);
+    events.push(hover(T0 + 4_050, "#reviews", 40.0));
+    assert_eq!(
+        element(&page_facts(&events), "#reviews").exposure_ms,
+        Some(100.0)
+    );
+}
+
+/// Two pageviews of one page group (/product/7 then /product/8), both clicking #buy; #header seen on both.
+fn two_products() -> Vec<EventRow> {
+    let second = |e: EventRow| EventRow {
+        pageview: "p2".into(),
+        path: Some("/product/8".into()),
+        ts: e.ts + 60_000,
+        ..e
+    };
+    let mut events = scrolled_once();
+    events.push(click(T0 + 2_000, "#buy", 0.5, 0.5));
+    let again: Vec<EventRow> = events.iter().cloned().map(second).collect();
+    // listed second-first: the order the store returns them in must not matter
+    again.into_iter().chain(events).collect()
+}
+
+#[test]
+fn a_session_counts_once_per_page_group_and_once_per_path() {
+    let facts = page_facts(&two_products());
+    let of = |pageview: &str, selector: &str| {
+        facts
+            .elements
+            .iter()
+            .find(|e| e.pageview == pageview && e.selector == selector)
+            .cloned()
+            .unwrap_or_else(|| panic!("{pageview} {selector}"))
+    };
+    let both = InSession {
+        first: true,
+        clicked: true,
+        exposed: true,
+    };
+    let later = InSession {
+        first: false,
+        ..both
+    };
+    // the group /product/:id: counted on the first pageview; each path is its own page
+    assert_eq!(
+        (of("p1", "#buy").in_group, of("p2", "#buy").in_group),
+        (both, later)
+    );
+    assert_eq!(
+        (of("p1", "#buy").in_path, of("p2", "#buy").in_path),
+        (both, both)
+    );
+    let header = InSession {
+        clicked: false,
+        ..both
+    };
+    assert_eq!(
+        (of("p1", "#header").in_group, of("p2", "#header").in_group),
+        (
+            header,
+            InSession {
+                first: false,
+                ..header
+            }
+        )
+    );
+}
+
+#[test]
+fn a_session_that_clicked_on_a_later_pageview_clicked_the_element_on_every_one() {
+    let mut events = two_products();
+    // drop the click of the first pageview (p1): the session still clicked #buy on the group
+    events.retain(|e| !(e.pageview == "p1" && e.event_type == "click"));
+    let facts = page_facts(&events);
+    let p1 = facts
+        .elements
+        .iter()
+        .find(|e| e.pageview == "p1" && e.selector == "#buy")
+        .expect("p1 #buy");
+    assert_eq!(p1.clicks, 0);
+    assert!(p1.in_group.first && p1.in_group.clicked);
+    assert!(p1.in_path.first && !p1.in_path.clicked);
+}
+
+#[test]
+fn the_session_converted_if_an_event_had_revenue() {
+    let mut events = scrolled_once();
+    assert!(!page_facts(&events).converted);
+    events.extend([
+        EventRow {
+            revenue: Some(0.0),
+            ..row(T0 + 20_000, "custom")
+        },
+        EventRow {
+            revenue: Some(42.5),
+            pageview: "checkout".into(),
+            ..row(T0 + 30_000, "custom")
+        },
+    ]);
+    let facts = page_facts(&events);
+    assert_eq!((facts.converted, facts.revenue), (true, 42.5));
 }

@@ -1,4 +1,4 @@
--- What heatmaps and zone metrics read of each pageview and of each element it showed or that was touched
+-- What heatmaps and zone metrics read of each pageview and of each element it showed (150 ms) or that was touched
 -- (sightline_insight::page_facts), written by the analysis pass with the session's detections and replaced with
 -- them when the session changes. A page's reports aggregate these rows instead of its raw events.
 CREATE TABLE pageview_facts (
@@ -37,7 +37,19 @@ CREATE TABLE element_facts (
     hover_ms        DOUBLE  NOT NULL,
     hesitation_ms   DOUBLE,
     -- clicks per 1 % cell of the element (rx, ry: the cell's centre, 0..1)
-    click_cells     STRUCT(rx DOUBLE, ry DOUBLE, n INTEGER)[] NOT NULL
+    click_cells     STRUCT(rx DOUBLE, ry DOUBLE, n INTEGER)[] NOT NULL,
+    -- the session over all its pageviews of this page group (and of this path): whether this is its first
+    -- such pageview with the element, whether it clicked it on any, saw it on any. Session-level rates count
+    -- the first rows, so a report never groups by session.
+    group_first     BOOLEAN NOT NULL,
+    group_clicked   BOOLEAN NOT NULL,
+    group_exposed   BOOLEAN NOT NULL,
+    path_first      BOOLEAN NOT NULL,
+    path_clicked    BOOLEAN NOT NULL,
+    path_exposed    BOOLEAN NOT NULL,
+    -- the session's conversion and revenue (as in its row): zone reports need no join with sessions
+    session_converted BOOLEAN NOT NULL,
+    session_revenue DOUBLE  NOT NULL
 );
 
 -- Every session is analysed again (its facts did not exist); the analysis pass replaces its detections too.

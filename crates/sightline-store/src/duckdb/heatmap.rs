@@ -163,53 +163,49 @@ fn attention(conn: &Connection, page: &str, args: &[&dyn ToSql]) -> Result<Vec<D
     })
 }
 
-/// Per element: its pageview-level counts and quantiles (`by_view`), the sessions that clicked it or saw it
-/// (`by_session`, with their conversions), and the frustration detected on it (`detected`).
+/// Per element, in one pass over its facts: pageview-level counts and quantiles, and the sessions that clicked it
+/// or only saw it, each counted on its first row of the page (`first`; of the page group when `$4` is one, else
+/// of the path) with its conversion and revenue (kept in the row); then the frustration detected on it.
 const ZONES: &str = "facts AS (
-        SELECT session, selector, coalesce(exposure_ms, 0) >= {EXPOSURE_MIN_MS} AS exposed, exposure_ms, clicks,
-               before_click_ms, hovers, hover_ms, hesitation_ms
-        FROM element_facts WHERE {page}),
-    by_view AS (
+        SELECT f.selector, coalesce(f.exposure_ms, 0) >= {EXPOSURE_MIN_MS} AS exposed, f.exposure_ms, f.clicks,
+               f.before_click_ms, f.hovers, f.hover_ms, f.hesitation_ms,
+               CASE WHEN f.page_group = $4 THEN f.group_first ELSE f.path_first END AS first,
+               CASE WHEN f.page_group = $4 THEN f.group_clicked ELSE f.path_clicked END AS session_clicked,
+               CASE WHEN f.page_group = $4 THEN f.group_exposed ELSE f.path_exposed END AS session_exposed,
+               f.session_converted AS converted, f.session_revenue AS revenue
+        FROM element_facts f WHERE {page}),
+    by_element AS (
         SELECT selector,
-               count(*) FILTER (WHERE exposed) AS exposed,
-               avg(exposure_ms) FILTER (WHERE exposed) AS exposure_ms,
-               count(*) FILTER (WHERE clicks > 0) AS clicking,
+               sum(exposed::INT) AS exposed,
+               avg(CASE WHEN exposed THEN exposure_ms END) AS exposure_ms,
+               sum((clicks > 0)::INT) AS clicking,
                sum(clicks)::BIGINT AS clicks,
-               count(*) FILTER (WHERE hovers > 0) AS hovering,
-               avg(hover_ms) FILTER (WHERE hovers > 0) AS hover_ms,
-               count(*) FILTER (WHERE clicks > 0 OR hovers > 0) AS engaged,
-               count(*) FILTER (WHERE exposed AND clicks > 0) AS exposed_clicked,
-               quantile_cont(before_click_ms, 0.5) AS before_click_median,
-               quantile_cont(before_click_ms, 0.75) AS before_click_p75,
-               quantile_cont(hesitation_ms, 0.5) AS hesitation_median,
-               quantile_cont(hesitation_ms, 0.75) AS hesitation_p75
+               sum((hovers > 0)::INT) AS hovering,
+               avg(CASE WHEN hovers > 0 THEN hover_ms END) AS hover_ms,
+               sum((clicks > 0 OR hovers > 0)::INT) AS engaged,
+               sum((exposed AND clicks > 0)::INT) AS exposed_clicked,
+               quantile_cont(before_click_ms, [0.5, 0.75]) AS before_click,
+               quantile_cont(hesitation_ms, [0.5, 0.75]) AS hesitation,
+               sum((first AND session_clicked)::INT) AS sessions_clicked,
+               sum((first AND session_clicked AND converted)::INT) AS clicked_converted,
+               coalesce(sum(CASE WHEN first AND session_clicked THEN revenue END), 0) AS revenue_clicked,
+               sum((first AND session_exposed AND NOT session_clicked)::INT) AS exposed_only,
+               sum((first AND session_exposed AND NOT session_clicked AND converted)::INT) AS exposed_only_converted
         FROM facts GROUP BY selector),
-    -- only the rows that make a session count: keeps the (element, session) groups few
-    per_session AS (
-        SELECT selector, session, bool_or(clicks > 0) AS clicked, bool_or(exposed) AS exposed
-        FROM facts WHERE clicks > 0 OR exposed GROUP BY selector, session),
-    by_session AS (
-        SELECT p.selector,
-               count(*) FILTER (WHERE clicked) AS clicked,
-               count(*) FILTER (WHERE clicked AND s.conversions > 0) AS clicked_converted,
-               coalesce(sum(s.revenue) FILTER (WHERE clicked), 0) AS revenue_clicked,
-               count(*) FILTER (WHERE exposed AND NOT clicked) AS exposed_only,
-               count(*) FILTER (WHERE exposed AND NOT clicked AND s.conversions > 0) AS exposed_only_converted
-        FROM per_session p JOIN sessions s ON s.site_id = $1 AND s.session = p.session
-        GROUP BY p.selector),
     detected AS (
         SELECT d.element AS selector,
                count(*) FILTER (WHERE d.kind = 'rage_click') AS rage,
                count(*) FILTER (WHERE d.kind = 'dead_click') AS dead,
                count(*) FILTER (WHERE d.kind = 'error_click') AS error
         FROM detections d SEMI JOIN (SELECT pageview FROM pageview_facts WHERE {page}) pv ON pv.pageview = d.pageview
-        WHERE d.site_id = $1 AND d.ts >= $2 AND d.element IS NOT NULL GROUP BY d.element)
+        WHERE d.site_id = $1 AND d.ts >= $2 AND d.element IS NOT NULL
+              AND d.kind IN ('rage_click', 'dead_click', 'error_click')
+        GROUP BY d.element)
     SELECT v.selector, (SELECT count(*) FROM pageview_facts WHERE {page}), v.exposed, v.exposure_ms, v.clicking,
-           v.clicks, v.hovering, v.hover_ms, v.engaged, v.exposed_clicked, v.before_click_median, v.before_click_p75,
-           v.hesitation_median, v.hesitation_p75, coalesce(d.rage, 0), coalesce(d.dead, 0), coalesce(d.error, 0),
-           coalesce(s.clicked, 0), coalesce(s.clicked_converted, 0), coalesce(s.revenue_clicked, 0),
-           coalesce(s.exposed_only, 0), coalesce(s.exposed_only_converted, 0)
-    FROM by_view v LEFT JOIN by_session s USING (selector) LEFT JOIN detected d USING (selector)
+           v.clicks, v.hovering, v.hover_ms, v.engaged, v.exposed_clicked, v.before_click[1], v.before_click[2],
+           v.hesitation[1], v.hesitation[2], coalesce(d.rage, 0), coalesce(d.dead, 0), coalesce(d.error, 0),
+           v.sessions_clicked, v.clicked_converted, v.revenue_clicked, v.exposed_only, v.exposed_only_converted
+    FROM by_element v LEFT JOIN detected d USING (selector)
     ORDER BY v.clicks DESC, v.exposed DESC, v.selector LIMIT {MAX_ZONES}";
 
 pub(super) fn zones(conn: &Connection, site_id: i64, q: &PageQuery) -> Result<Vec<ZoneStats>> {

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use duckdb::arrow::array::{
-    ArrayRef, Float64Array, Float64Builder, Int32Array, Int32Builder, Int64Array, ListBuilder,
-    StringArray, StructBuilder,
+    ArrayRef, BooleanArray, Float64Array, Float64Builder, Int32Array, Int32Builder, Int64Array,
+    ListBuilder, StringArray, StructBuilder,
 };
 use duckdb::arrow::datatypes::{DataType, Field, Fields};
 use duckdb::arrow::record_batch::RecordBatch;
@@ -194,6 +194,33 @@ pub(super) fn element_batch(analyses: &[AnalyzedSession]) -> duckdb::Result<Reco
         (
             "click_cells",
             cells(&rows, ["rx", "ry"], |(_, (e, _))| &e.click_cells)?,
+        ),
+    ]);
+    let flag = |f: fn(&ElementFacts) -> bool| -> ArrayRef {
+        Arc::new(
+            rows.iter()
+                .map(|(_, (e, _))| Some(f(e)))
+                .collect::<BooleanArray>(),
+        )
+    };
+    columns.extend([
+        ("group_first", flag(|e| e.in_group.first)),
+        ("group_clicked", flag(|e| e.in_group.clicked)),
+        ("group_exposed", flag(|e| e.in_group.exposed)),
+        ("path_first", flag(|e| e.in_path.first)),
+        ("path_clicked", flag(|e| e.in_path.clicked)),
+        ("path_exposed", flag(|e| e.in_path.exposed)),
+        (
+            "session_converted",
+            Arc::new(
+                rows.iter()
+                    .map(|(a, _)| Some(a.facts.converted))
+                    .collect::<BooleanArray>(),
+            ),
+        ),
+        (
+            "session_revenue",
+            float(&rows, |(a, _)| Some(a.facts.revenue)),
         ),
     ]);
     RecordBatch::try_from_iter(columns).map_err(arrow_error)

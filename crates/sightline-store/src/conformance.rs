@@ -421,6 +421,7 @@ pub fn event_store(store: &dyn EventStore) {
     heatmap::heatmaps_and_zones(store);
     heatmap::snapshots_and_zone_sessions(store);
     heatmap::facts_go_with_their_sessions(store);
+    heatmap::sessions_count_once_per_page(store);
 }
 
 /// Site 3: one session written in three writes, crossing midnight with a new cookieless visitor id, a late

@@ -564,3 +564,143 @@ pub(super) fn facts_go_with_their_sessions(store: &dyn EventStore) {
     );
     assert!(store.zones(SITE, &all()).expect("zones").is_empty());
 }
+
+const GROUPS_SITE: i64 = SITE + 2;
+
+/// A pageview `pv` of `path` (group /product/:id) in `session`.
+fn product_page(session: &str, pv: &str, t: i64, path: &str, event_type: &'static str) -> EventRow {
+    EventRow {
+        pageview: pv.into(),
+        page_group: Some("/product/:id".into()),
+        viewport_h: (event_type == "pageview").then_some(800),
+        value: (event_type == "pageview").then_some(2000.0),
+        ..row(GROUPS_SITE, session, &format!("v{session}"), t, event_type, path)
+    }
+}
+
+fn buy_click(session: &str, pv: &str, t: i64, path: &str) -> EventRow {
+    EventRow {
+        selector: Some("#buy".into()),
+        rel_x: Some(0.5),
+        rel_y: Some(0.5),
+        ..product_page(session, pv, t, path, "click")
+    }
+}
+
+/// A session is counted once per page however many of its pageviews used the element: g1 clicks #buy on two
+/// pageviews of /product/7 and one of /product/8 and buys for 30; g2 sees #buy on /product/8 for 1 s (its box
+/// at 100..140 px) and buys nothing.
+pub(super) fn sessions_count_once_per_page(store: &dyn EventStore) {
+    let events = vec![
+        product_page("g1", "g1-a", AT, "/product/7", "pageview"),
+        buy_click("g1", "g1-a", AT + 1_000, "/product/7"),
+        product_page("g1", "g1-b", AT + 10_000, "/product/7", "pageview"),
+        buy_click("g1", "g1-b", AT + 11_000, "/product/7"),
+        product_page("g1", "g1-c", AT + 20_000, "/product/8", "pageview"),
+        buy_click("g1", "g1-c", AT + 21_000, "/product/8"),
+        EventRow {
+            name: Some("purchase".into()),
+            revenue: Some(30.0),
+            pageview: "g1-d".into(),
+            ..row(GROUPS_SITE, "g1", "vg1", AT + 30_000, "custom", "/thanks")
+        },
+        product_page("g2", "g2-a", AT, "/product/8", "pageview"),
+        EventRow {
+            props: Some(serde_json::json!([{"sel": "#buy", "y": 100, "h": 40}]).to_string()),
+            ..product_page("g2", "g2-a", AT + 10, "/product/8", "layout")
+        },
+        product_page("g2", "g2-a", AT + 1_000, "/product/8", "pageleave"),
+    ];
+    store
+        .commit(&write(
+            events,
+            vec![],
+            SpoolPosition {
+                segment: 951,
+                offset: 1,
+            },
+        ))
+        .expect("commit");
+    let versions: Vec<SessionVersion> = ["g1", "g2"]
+        .into_iter()
+        .map(|session| SessionVersion {
+            site_id: GROUPS_SITE,
+            session: session.into(),
+            received_at: AT,
+        })
+        .collect();
+    let events = store.analysis_events(&versions).expect("analysis events");
+    let analyses: Vec<AnalyzedSession> = versions
+        .into_iter()
+        .map(|version| {
+            let mine: Vec<EventRow> = events
+                .iter()
+                .filter(|e| e.session == version.session)
+                .cloned()
+                .collect();
+            AnalyzedSession {
+                friction: 0.0,
+                page_groups: vec!["/product/:id".into()],
+                detections: vec![],
+                facts: page_facts(&mine),
+                version,
+            }
+        })
+        .collect();
+    store.store_analyses(&analyses).expect("store analyses");
+
+    let buy = |page: &str| {
+        let q = PageQuery {
+            page: page.into(),
+            ..query(SessionFilters::default())
+        };
+        let zones = store.zones(GROUPS_SITE, &q).expect("zones");
+        let buy = zones.into_iter().find(|z| z.selector == "#buy").expect("#buy");
+        (
+            buy.pageviews,
+            buy.clicks,
+            buy.click_rate,
+            buy.conversion_rate_clicked,
+            buy.revenue_clicked,
+            buy.revenue_per_click,
+            buy.conversion_rate_exposed_not_clicked,
+        )
+    };
+    // The group: four pageviews, three clicks; g1 clicked (30 once, not per pageview); g2 only saw it.
+    assert_eq!(
+        buy("/product/:id"),
+        (4, 3, Some(0.75), Some(1.0), 30.0, Some(10.0), Some(0.0))
+    );
+    // /product/7: g1's two pageviews, one session.
+    assert_eq!(
+        buy("/product/7"),
+        (2, 2, Some(1.0), Some(1.0), 30.0, Some(15.0), None)
+    );
+    // /product/8: g1 clicked, g2 saw it.
+    assert_eq!(
+        buy("/product/8"),
+        (2, 1, Some(0.5), Some(1.0), 30.0, Some(30.0), Some(0.0))
+    );
+    // Sessions behind #buy on the group: g1 once, at its first click there.
+    let sessions = store
+        .zone_sessions(GROUPS_SITE, &query(SessionFilters::default()), "#buy")
+        .expect("zone sessions");
+    assert!(sessions.is_empty(), "the query's page is /product, not this group");
+    let sessions = store
+        .zone_sessions(
+            GROUPS_SITE,
+            &PageQuery {
+                page: "/product/:id".into(),
+                ..query(SessionFilters::default())
+            },
+            "#buy",
+        )
+        .expect("zone sessions");
+    assert_eq!(
+        sessions
+            .iter()
+            .map(|s| (s.session.as_str(), s.at, s.converted, s.revenue))
+            .collect::<Vec<_>>(),
+        [("g1", AT + 1_000, true, 30.0)]
+    );
+}

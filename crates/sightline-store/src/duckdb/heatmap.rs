@@ -13,29 +13,94 @@ use crate::{
     PageSnapshotRef, Quantiles, Result, ZoneSession, ZoneStats,
 };
 
-/// The condition selecting rows of the page's pageviews (`$1` site, `$2`/`$3` range of `time`, the pageview's
-/// start, `$4` path or page group) of the report's sessions.
-fn of_page(time: &str, filtered: bool) -> String {
-    let sessions = if filtered {
-        " AND session IN (SELECT session FROM report_sessions)"
-    } else {
-        ""
-    };
-    format!(
-        "site_id = $1 AND {time} >= $2 AND {time} < $3 AND (path = $4 OR page_group = $4){sessions}"
-    )
+/// Which column `page` is matched against: a page group of the range's pageviews, else a path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Level {
+    Group,
+    Path,
 }
 
-/// Runs `f` with the condition selecting the page's fact rows, its arguments, and whether there are filters.
+impl Level {
+    fn column(self) -> &'static str {
+        match self {
+            Level::Group => "page_group",
+            Level::Path => "path",
+        }
+    }
+
+    /// The prefix of `element_facts`' session-level columns of this level (`group_first`, `path_first`, …).
+    fn prefix(self) -> &'static str {
+        match self {
+            Level::Group => "group",
+            Level::Path => "path",
+        }
+    }
+}
+
+/// The page's rows: `$1` site, `$2`/`$3` the range of the pageview's start, `$4` the page, `$5` the device class
+/// when the filters name one (a pageview's device class is its session's, so it filters the facts directly);
+/// the other filters select the report's sessions.
+struct Page<'a> {
+    level: Level,
+    filtered: bool,
+    args: Vec<&'a dyn ToSql>,
+}
+
+impl Page<'_> {
+    /// The condition selecting the page's rows of a facts table (`time`: its pageview start column), or of
+    /// events by their `path` or `page_group` (`level` `None`).
+    fn rows(&self, time: &str, level: Option<Level>) -> String {
+        let page = match level {
+            Some(level) => format!("{} = $4", level.column()),
+            None => "(path = $4 OR page_group = $4)".into(),
+        };
+        let device = if self.args.len() > 4 {
+            " AND device = $5"
+        } else {
+            ""
+        };
+        let sessions = if self.filtered {
+            " AND session IN (SELECT session FROM report_sessions)"
+        } else {
+            ""
+        };
+        format!("site_id = $1 AND {time} >= $2 AND {time} < $3 AND {page}{device}{sessions}")
+    }
+
+    /// The rows of `pageview_facts` and `element_facts` of the page.
+    fn facts(&self) -> String {
+        self.rows("started", Some(self.level))
+    }
+}
+
+/// Runs `f` with the page's rows.
 fn with_page<T>(
     conn: &Connection,
     site_id: i64,
     q: &PageQuery,
-    f: impl FnOnce(&str, &[&dyn ToSql], bool) -> Result<T>,
+    f: impl FnOnce(&Page<'_>) -> Result<T>,
 ) -> Result<T> {
-    with_report_sessions(conn, site_id, (q.from, q.to, &q.filters), |filtered| {
-        let args: [&dyn ToSql; 4] = [&site_id, &q.from, &q.to, &q.page];
-        f(&of_page("started", filtered), &args, filtered)
+    let others = crate::SessionFilters {
+        device: None,
+        ..q.filters.clone()
+    };
+    with_report_sessions(conn, site_id, (q.from, q.to, &others), |filtered| {
+        let mut args: Vec<&dyn ToSql> = vec![&site_id, &q.from, &q.to, &q.page];
+        if let Some(device) = &q.filters.device {
+            args.push(device);
+        }
+        let is_group: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM pageview_facts
+                            WHERE site_id = $1 AND started >= $2 AND started < $3 AND page_group = $4)",
+            &args[..4],
+            |r| r.get(0),
+        )?;
+        let level = if is_group { Level::Group } else { Level::Path };
+        f(&Page {
+            level,
+            filtered,
+            args,
+        })
     })
 }
 
@@ -45,7 +110,9 @@ pub(super) fn heatmap(
     q: &PageQuery,
     kind: HeatmapKind,
 ) -> Result<Heatmap> {
-    with_page(conn, site_id, q, |page, args, _| {
+    with_page(conn, site_id, q, |page| {
+        let (args, page) = (page.args.as_slice(), page.facts());
+        let page = page.as_str();
         let pageviews: u64 = conn.query_row(
             &format!("SELECT count(*) FROM pageview_facts WHERE {page}"),
             args,
@@ -164,14 +231,13 @@ fn attention(conn: &Connection, page: &str, args: &[&dyn ToSql]) -> Result<Vec<D
 }
 
 /// Per element, in one pass over its facts: pageview-level counts and quantiles, and the sessions that clicked it
-/// or only saw it, each counted on its first row of the page (`first`; of the page group when `$4` is one, else
-/// of the path) with its conversion and revenue (kept in the row); then the frustration detected on it.
+/// or only saw it, each counted on its first row of the page (`first`, of the page's level) with its conversion and revenue (kept in the row); then the frustration detected on it.
 const ZONES: &str = "facts AS (
         SELECT f.selector, coalesce(f.exposure_ms, 0) >= {EXPOSURE_MIN_MS} AS exposed, f.exposure_ms, f.clicks,
                f.before_click_ms, f.hovers, f.hover_ms, f.hesitation_ms,
-               CASE WHEN f.page_group = $4 THEN f.group_first ELSE f.path_first END AS first,
-               CASE WHEN f.page_group = $4 THEN f.group_clicked ELSE f.path_clicked END AS session_clicked,
-               CASE WHEN f.page_group = $4 THEN f.group_exposed ELSE f.path_exposed END AS session_exposed,
+               f.{level}_first AS first,
+               f.{level}_clicked AS session_clicked,
+               f.{level}_exposed AS session_exposed,
                f.session_converted AS converted, f.session_revenue AS revenue
         FROM element_facts f WHERE {page}),
     by_element AS (
@@ -209,11 +275,13 @@ const ZONES: &str = "facts AS (
     ORDER BY v.clicks DESC, v.exposed DESC, v.selector LIMIT {MAX_ZONES}";
 
 pub(super) fn zones(conn: &Connection, site_id: i64, q: &PageQuery) -> Result<Vec<ZoneStats>> {
-    with_page(conn, site_id, q, |page, args, _| {
+    with_page(conn, site_id, q, |page| {
+        let args = page.args.as_slice();
         let sql = format!(
             "WITH {}",
             ZONES
-                .replace("{page}", page)
+                .replace("{page}", &page.facts())
+                .replace("{level}", page.level.prefix())
                 .replace("{EXPOSURE_MIN_MS}", &EXPOSURE_MIN_MS.to_string())
                 .replace("{MAX_ZONES}", &MAX_ZONES.to_string())
         );
@@ -276,7 +344,8 @@ pub(super) fn page_snapshot(
     q: &PageQuery,
 ) -> Result<Option<PageSnapshotRef>> {
     // From the pageview events, not their facts: a snapshot is there as soon as its pageview is stored.
-    with_page(conn, site_id, q, |_, args, filtered| {
+    with_page(conn, site_id, q, |page| {
+        let args = page.args.as_slice();
         let sql = format!(
             "SELECT pv.session, pv.pageview, pv.ts, pv.device, c.blob_key, c.raw_bytes, c.snapshot
              FROM replay_chunks c
@@ -284,7 +353,7 @@ pub(super) fn page_snapshot(
                   ON pv.pageview = c.pageview AND pv.session = c.session
              WHERE c.site_id = $1 AND c.chunk = 0
              ORDER BY pv.ts DESC, c.snapshot DESC LIMIT 1",
-            of_page("ts", filtered)
+            page.rows("ts", None)
         );
         let found = all_rows(conn, &sql, args, |r| {
             Ok(PageSnapshotRef {
@@ -307,15 +376,16 @@ pub(super) fn zone_sessions(
     q: &PageQuery,
     selector: &str,
 ) -> Result<Vec<ZoneSession>> {
-    with_page(conn, site_id, q, |page, args, _| {
+    with_page(conn, site_id, q, |page| {
+        let selector_arg = page.args.len() + 1;
         let sql = format!(
             "SELECT f.session, min(f.started + f.before_click_ms)::BIGINT AS first_click, any_value(f.device),
-                    coalesce(any_value(s.conversions), 0) > 0, coalesce(any_value(s.revenue), 0)
-             FROM (SELECT * FROM element_facts WHERE {page} AND selector = $5 AND clicks > 0) f
-             LEFT JOIN sessions s ON s.site_id = $1 AND s.session = f.session
-             GROUP BY f.session ORDER BY first_click DESC, f.session LIMIT {MAX_ZONE_SESSIONS}"
+                    any_value(f.session_converted), any_value(f.session_revenue)
+             FROM element_facts f WHERE {} AND selector = ${selector_arg} AND clicks > 0
+             GROUP BY f.session ORDER BY first_click DESC, f.session LIMIT {MAX_ZONE_SESSIONS}",
+            page.facts()
         );
-        let mut all: Vec<&dyn ToSql> = args.to_vec();
+        let mut all = page.args.clone();
         all.push(&selector);
         all_rows(conn, &sql, &all, |r| {
             Ok(ZoneSession {

@@ -574,7 +574,14 @@ fn product_page(session: &str, pv: &str, t: i64, path: &str, event_type: &'stati
         page_group: Some("/product/:id".into()),
         viewport_h: (event_type == "pageview").then_some(800),
         value: (event_type == "pageview").then_some(2000.0),
-        ..row(GROUPS_SITE, session, &format!("v{session}"), t, event_type, path)
+        ..row(
+            GROUPS_SITE,
+            session,
+            &format!("v{session}"),
+            t,
+            event_type,
+            path,
+        )
     }
 }
 
@@ -655,7 +662,10 @@ pub(super) fn sessions_count_once_per_page(store: &dyn EventStore) {
             ..query(SessionFilters::default())
         };
         let zones = store.zones(GROUPS_SITE, &q).expect("zones");
-        let buy = zones.into_iter().find(|z| z.selector == "#buy").expect("#buy");
+        let buy = zones
+            .into_iter()
+            .find(|z| z.selector == "#buy")
+            .expect("#buy");
         (
             buy.pageviews,
             buy.clicks,
@@ -685,7 +695,10 @@ pub(super) fn sessions_count_once_per_page(store: &dyn EventStore) {
     let sessions = store
         .zone_sessions(GROUPS_SITE, &query(SessionFilters::default()), "#buy")
         .expect("zone sessions");
-    assert!(sessions.is_empty(), "the query's page is /product, not this group");
+    assert!(
+        sessions.is_empty(),
+        "the query's page is /product, not this group"
+    );
     let sessions = store
         .zone_sessions(
             GROUPS_SITE,

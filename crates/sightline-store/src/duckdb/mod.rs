@@ -73,9 +73,6 @@ pub struct DuckDbEventStore {
     /// `None` only if reopening after a rewrite failed: every call then errors.
     writer: Mutex<Option<Connection>>,
     readers: Mutex<Vec<Connection>>,
-    /// Held by heatmap and zone queries: each plans dozens of joins and aggregates, whose buffers (not the data)
-    /// take most of DuckDB's memory budget, so two at once could run out of it; they take turns instead.
-    page_reports: Mutex<()>,
 }
 
 /// Beside the database: a rewrite in progress, and a visitor deletion whose rewrite has not finished.
@@ -147,7 +144,6 @@ impl DuckDbEventStore {
             swap: RwLock::new(()),
             writer: Mutex::new(Some(conn)),
             readers: Mutex::new(Vec::new()),
-            page_reports: Mutex::new(()),
         })
     }
 
@@ -780,12 +776,10 @@ impl EventStore for DuckDbEventStore {
         query: &crate::PageQuery,
         kind: crate::HeatmapKind,
     ) -> Result<crate::Heatmap> {
-        let _turn = lock(&self.page_reports);
         self.read(|conn| heatmap::heatmap(conn, site_id, query, kind))
     }
 
     fn zones(&self, site_id: i64, query: &crate::PageQuery) -> Result<Vec<crate::ZoneStats>> {
-        let _turn = lock(&self.page_reports);
         self.read(|conn| heatmap::zones(conn, site_id, query))
     }
 

@@ -52,5 +52,10 @@ CREATE TABLE element_facts (
     session_revenue DOUBLE  NOT NULL
 );
 
+-- One detection per session and problem (kind, page group, element) is the session's row for the problem:
+-- `counted`, with `last_ts` its latest occurrence in the session; reports count sessions without grouping by them.
+ALTER TABLE detections ADD COLUMN counted BOOLEAN DEFAULT false;
+ALTER TABLE detections ADD COLUMN last_ts BIGINT;
+
 -- Every session is analysed again (its facts did not exist); the analysis pass replaces its detections too.
 DELETE FROM session_analysis;

@@ -79,6 +79,9 @@ fn dataset() -> Vec<EventRow> {
     }
     // Mobile: a6 (dead click), a7 (nothing).
     events.extend(cart_session("a6", AT + 10 * 60_000, "mobile", true, 0.0));
+    // a6 tries the coupon again 3 s later: a second dead click, still one affected session.
+    let again = cart_session("a6", AT + 10 * 60_000 + 3_000, "mobile", true, 0.0);
+    events.push(again[1].clone());
     events.extend(cart_session("a7", AT + 11 * 60_000, "mobile", false, 0.0));
     // a3's POST to the cart failed once.
     events.push(EventRow {
@@ -281,8 +284,8 @@ pub(super) fn analysis(store: &dyn EventStore) {
     );
     assert_eq!(
         dead.sample,
-        Some(("a6".into(), AT + 10 * 60_000 + 5_000)),
-        "the latest occurrence (no session has a replay)"
+        Some(("a6".into(), AT + 10 * 60_000 + 8_000)),
+        "the latest occurrence (no session has a replay): a6's second dead click"
     );
     assert_eq!(problems[0].kind, "dead_click", "most affected first");
     let mut kinds: Vec<(&str, &str, Option<&str>)> = problems
@@ -360,10 +363,11 @@ pub(super) fn analysis(store: &dyn EventStore) {
     assert_eq!(dead_clicked.total, 3);
     assert_eq!(
         dead_clicked.sessions[0].frustration.get("dead_click"),
-        Some(&1)
+        Some(&2)
     );
     let weight = FrictionWeights::default().dead_click;
-    assert!((dead_clicked.sessions[0].friction - 100.0 * weight).abs() < 1e-9);
+    let two_dead_clicks = 100.0 * (1.0 - (1.0 - weight).powi(2));
+    assert!((dead_clicked.sessions[0].friction - two_dead_clicks).abs() < 1e-9);
     let by_friction = list(SessionFilters::default(), SessionSort::Friction);
     assert_eq!(
         by_friction
@@ -372,8 +376,8 @@ pub(super) fn analysis(store: &dyn EventStore) {
             .take(5)
             .map(|s| s.session.as_str())
             .collect::<Vec<_>>(),
-        ["a8", "a1", "a2", "a3", "a6"],
-        "a8: an error and a slow page; then one detection each, by session id"
+        ["a6", "a8", "a1", "a2", "a3"],
+        "a6: two dead clicks (weigh more than a8's error and slow page); then one detection each, by session id"
     );
     assert!(by_friction.sessions[5..].iter().all(|s| s.friction == 0.0));
 

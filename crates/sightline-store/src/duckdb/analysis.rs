@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use duckdb::arrow::array::{
-    ArrayRef, Float64Array, Int64Array, ListBuilder, StringArray, StringBuilder,
+    ArrayRef, BooleanArray, Float64Array, Int64Array, ListBuilder, StringArray, StringBuilder,
 };
 use duckdb::arrow::record_batch::RecordBatch;
 use duckdb::{Connection, params};
@@ -238,6 +238,26 @@ fn detection_batch(analyses: &[AnalyzedSession]) -> duckdb::Result<RecordBatch> 
     let text = |f: &dyn Fn(&sightline_insight::detect::Detection) -> Option<&str>| -> ArrayRef {
         Arc::new(rows.iter().map(|(_, d)| f(d)).collect::<StringArray>())
     };
+    // Per session and problem: its first detection counts the session, with the problem's last time in it.
+    let mut problems: std::collections::HashMap<_, (usize, i64)> = std::collections::HashMap::new();
+    for (i, (a, d)) in rows.iter().enumerate() {
+        let key = (
+            a.version.site_id,
+            a.version.session.as_str(),
+            d.kind.as_str(),
+            d.page_group.as_deref(),
+            d.element.as_deref(),
+        );
+        let (first, last) = problems.entry(key).or_insert((i, d.ts));
+        if d.ts < rows[*first].1.ts {
+            *first = i;
+        }
+        *last = (*last).max(d.ts);
+    }
+    let mut counted = vec![None; rows.len()];
+    for (first, last) in problems.into_values() {
+        counted[first] = Some(last);
+    }
     let evidence: Vec<String> = rows
         .iter()
         .map(|(_, d)| serde_json::to_string(&d.evidence).unwrap_or_else(|_| "[]".into()))
@@ -280,6 +300,19 @@ fn detection_batch(analyses: &[AnalyzedSession]) -> duckdb::Result<RecordBatch> 
                     .map(|e| Some(e.as_str()))
                     .collect::<StringArray>(),
             ),
+        ),
+        (
+            "counted",
+            Arc::new(
+                counted
+                    .iter()
+                    .map(|c| Some(c.is_some()))
+                    .collect::<BooleanArray>(),
+            ),
+        ),
+        (
+            "last_ts",
+            Arc::new(counted.iter().copied().collect::<Int64Array>()),
         ),
     ])
     .map_err(arrow_error)

@@ -70,26 +70,27 @@ fn counts(conn: &Connection, site_id: i64, query: &ProblemQuery) -> Result<Vec<P
         args.push(Box::new(page.clone()));
     }
     args.push(Box::new(MAX_PROBLEMS as i64));
-    // Affected sessions per problem and stratum, the problems limited to the most affected.
+    // Affected sessions per problem and stratum (a session's `counted` detection of the problem), the problems
+    // limited to the most affected; the sample is the latest occurrence, in a session with a replay if any.
     let sql = format!(
-        "WITH d AS (
-             SELECT d.kind, d.page_group, d.element, r.session, r.device, r.channel, r.converted,
-                    max(r.has_replay) AS has_replay, max(d.ts) AS ts
+        "WITH strata AS (
+             SELECT d.kind, d.page_group, d.element, r.device, r.channel, count(*) AS affected,
+                    count(*) FILTER (WHERE r.converted) AS converted,
+                    max({{'has_replay': r.has_replay, 'ts': d.last_ts, 'session': r.session}}) AS sample,
+                    max(d.last_ts) FILTER (WHERE r.has_replay) AS replay_ts, max(d.last_ts) AS last_ts
              FROM detections d JOIN problem_sessions r ON r.site_id = d.site_id AND r.session = d.session
-             WHERE d.site_id = ? AND d.page_group IS NOT NULL {filter}
+             WHERE d.site_id = ? AND d.counted AND d.page_group IS NOT NULL {filter}
              GROUP BY ALL),
          top AS (
-             SELECT kind, page_group, element, count(*) AS sessions,
-                    arg_max(session, (has_replay, ts, session)) AS sample_session,
-                    max(ts) FILTER (WHERE has_replay) AS replay_ts, max(ts) AS last_ts
-             FROM d GROUP BY ALL
+             SELECT kind, page_group, element, sum(affected) AS sessions, max(sample).session AS sample_session,
+                    max(replay_ts) AS replay_ts, max(last_ts) AS last_ts
+             FROM strata GROUP BY ALL
              ORDER BY sessions DESC, kind, page_group, element LIMIT ?)
-         SELECT t.kind, t.page_group, t.element, t.sessions, t.sample_session, coalesce(t.replay_ts, t.last_ts),
-                d.device, d.channel, count(*), count(*) FILTER (WHERE d.converted)
-         FROM top t JOIN d ON d.kind = t.kind AND d.page_group = t.page_group
-                          AND d.element IS NOT DISTINCT FROM t.element
-         GROUP BY ALL
-         ORDER BY t.sessions DESC, t.kind, t.page_group, t.element, d.device, d.channel"
+         SELECT t.kind, t.page_group, t.element, t.sessions::BIGINT, t.sample_session,
+                coalesce(t.replay_ts, t.last_ts), s.device, s.channel, s.affected, s.converted
+         FROM top t JOIN strata s ON s.kind = t.kind AND s.page_group = t.page_group
+                                  AND s.element IS NOT DISTINCT FROM t.element
+         ORDER BY t.sessions DESC, t.kind, t.page_group, t.element, s.device, s.channel"
     );
     let args: Vec<&dyn ToSql> = args.iter().map(|a| a.as_ref()).collect();
     let mut stmt = conn.prepare(&sql)?;

@@ -132,6 +132,42 @@ fn dataset() -> Vec<EventRow> {
     ]
 }
 
+/// The analysis of `sessions` as the pass stores it: their page facts from the events it reads back, and the
+/// detections `detections` gives each.
+fn analyses_with_facts(
+    store: &dyn EventStore,
+    site_id: i64,
+    sessions: &[&str],
+    detections: impl Fn(&str) -> Vec<Detection>,
+) -> Vec<AnalyzedSession> {
+    let versions: Vec<SessionVersion> = sessions
+        .iter()
+        .map(|session| SessionVersion {
+            site_id,
+            session: (*session).into(),
+            received_at: AT,
+        })
+        .collect();
+    let events = store.analysis_events(&versions).expect("analysis events");
+    versions
+        .into_iter()
+        .map(|version| {
+            let mine: Vec<EventRow> = events
+                .iter()
+                .filter(|e| e.session == version.session)
+                .cloned()
+                .collect();
+            AnalyzedSession {
+                friction: 0.0,
+                page_groups: Vec::new(),
+                detections: detections(&version.session),
+                facts: page_facts(&mine),
+                version,
+            }
+        })
+        .collect()
+}
+
 fn detection(kind: Kind, session: &str, t: i64) -> Detection {
     Detection {
         kind,
@@ -201,37 +237,11 @@ pub(super) fn heatmaps_and_zones(store: &dyn EventStore) {
         .expect("commit");
     // The analysis pass's facts of each session's pageviews, from the events it reads back; a rage click on #buy
     // in h1 and an error click in h2 (stored as the analysis pass stores them).
-    let versions: Vec<SessionVersion> = ["h1", "h2", "h3"]
-        .into_iter()
-        .map(|session| SessionVersion {
-            site_id: SITE,
-            session: session.into(),
-            received_at: AT,
-        })
-        .collect();
-    let events = store.analysis_events(&versions).expect("analysis events");
-    let analyses: Vec<AnalyzedSession> = versions
-        .into_iter()
-        .map(|version| {
-            let mine: Vec<EventRow> = events
-                .iter()
-                .filter(|e| e.session == version.session)
-                .cloned()
-                .collect();
-            let detections = match version.session.as_str() {
-                "h1" => vec![detection(Kind::RageClick, "h1", AT + 2_000)],
-                "h2" => vec![detection(Kind::ErrorClick, "h2", AT + 61_000)],
-                _ => vec![],
-            };
-            AnalyzedSession {
-                friction: 10.0,
-                page_groups: vec![PAGE.into()],
-                detections,
-                facts: page_facts(&mine),
-                version,
-            }
-        })
-        .collect();
+    let analyses = analyses_with_facts(store, SITE, &["h1", "h2", "h3"], |session| match session {
+        "h1" => vec![detection(Kind::RageClick, "h1", AT + 2_000)],
+        "h2" => vec![detection(Kind::ErrorClick, "h2", AT + 61_000)],
+        _ => vec![],
+    });
     // Twice, as when the sessions changed: the second analysis replaces the first's facts.
     for _ in 0..2 {
         store.store_analyses(&analyses).expect("store analyses");
@@ -628,32 +638,7 @@ pub(super) fn sessions_count_once_per_page(store: &dyn EventStore) {
             },
         ))
         .expect("commit");
-    let versions: Vec<SessionVersion> = ["g1", "g2"]
-        .into_iter()
-        .map(|session| SessionVersion {
-            site_id: GROUPS_SITE,
-            session: session.into(),
-            received_at: AT,
-        })
-        .collect();
-    let events = store.analysis_events(&versions).expect("analysis events");
-    let analyses: Vec<AnalyzedSession> = versions
-        .into_iter()
-        .map(|version| {
-            let mine: Vec<EventRow> = events
-                .iter()
-                .filter(|e| e.session == version.session)
-                .cloned()
-                .collect();
-            AnalyzedSession {
-                friction: 0.0,
-                page_groups: vec!["/product/:id".into()],
-                detections: vec![],
-                facts: page_facts(&mine),
-                version,
-            }
-        })
-        .collect();
+    let analyses = analyses_with_facts(store, GROUPS_SITE, &["g1", "g2"], |_| vec![]);
     store.store_analyses(&analyses).expect("store analyses");
 
     let buy = |page: &str| {

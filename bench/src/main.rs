@@ -344,6 +344,23 @@ fn rss_kib(pid: u32) -> Option<u64> {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
+/// DuckDB's memory by tag, from the server's `/metrics` (`sightline_store_memory_bytes{tag="…"}`).
+fn store_memory(agent: &ureq::Agent, base: &str) -> Vec<(String, u64)> {
+    let text = agent
+        .get(format!("{base}/metrics"))
+        .call()
+        .ok()
+        .and_then(|mut r| r.body_mut().read_to_string().ok())
+        .unwrap_or_default();
+    text.lines()
+        .filter_map(|line| {
+            let rest = line.strip_prefix("sightline_store_memory_bytes{tag=\"")?;
+            let (tag, value) = rest.split_once("\"} ")?;
+            Some((tag.to_string(), value.trim().parse::<f64>().ok()? as u64))
+        })
+        .collect()
+}
+
 /// How often the soak prints a line.
 const SOAK_REPORT_EVERY: Duration = Duration::from_secs(30);
 
@@ -371,8 +388,8 @@ fn soak(load: &Arc<Load>, server: &Server, key: &str, token: &str, args: &Args) 
     let mut rss_samples: Vec<u64> = Vec::new();
     let mut next_report = SOAK_REPORT_EVERY;
     println!(
-        "{:>6} {:>9} {:>12} {:>12} {:>12}",
-        "t (s)", "RSS MiB", "lag bytes", "query p50", "query max"
+        "{:>6} {:>9} {:>10} {:>12} {:>12} {:>12}  largest DuckDB tags",
+        "t (s)", "RSS MiB", "DuckDB MiB", "lag bytes", "query p50", "query max"
     );
     while started.elapsed() < Duration::from_secs(args.soak_secs) {
         let tick = Instant::now();
@@ -404,13 +421,23 @@ fn soak(load: &Arc<Load>, server: &Server, key: &str, token: &str, args: &Args) 
                 .unwrap_or(u64::MAX);
             let mut recent: Vec<Duration> = query_times.iter().rev().take(60).copied().collect();
             recent.sort();
+            let mut memory = store_memory(&agent, &server.base);
+            memory.sort_by_key(|(_, bytes)| std::cmp::Reverse(*bytes));
+            let mib = |bytes: u64| bytes as f64 / (1024.0 * 1024.0);
+            let largest: Vec<String> = memory
+                .iter()
+                .take(3)
+                .map(|(tag, bytes)| format!("{tag} {:.0}", mib(*bytes)))
+                .collect();
             println!(
-                "{:>6} {:>9.1} {:>12} {:>9.1} ms {:>9.1} ms",
+                "{:>6} {:>9.1} {:>10.1} {:>12} {:>9.1} ms {:>9.1} ms  {}",
                 started.elapsed().as_secs(),
                 rss_samples.last().copied().unwrap_or_default() as f64 / 1024.0,
+                mib(memory.iter().map(|(_, bytes)| bytes).sum()),
                 lag,
                 percentile(&recent, 0.5).as_secs_f64() * 1000.0,
-                recent.last().copied().unwrap_or_default().as_secs_f64() * 1000.0
+                recent.last().copied().unwrap_or_default().as_secs_f64() * 1000.0,
+                largest.join(", ")
             );
         }
         if let Some(rest) = Duration::from_secs(1).checked_sub(tick.elapsed()) {

@@ -8,8 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use sightline_insight::detect::{self, FrictionWeights, Thresholds};
-use sightline_insight::page_facts::page_facts;
+use sightline_insight::detect::{FrictionWeights, Thresholds};
 use sightline_model::EventRow;
 use sightline_store::{AnalyzedSession, EventStore, SessionVersion};
 
@@ -234,18 +233,7 @@ pub fn analyze(
                 .copied()
                 .unwrap_or_default();
             let thresholds = per_site.get(&version.site_id).unwrap_or(&config.thresholds);
-            let detections = detect::detect(events, thresholds);
-            let mut page_groups: Vec<String> =
-                events.iter().filter_map(|e| e.page_group.clone()).collect();
-            page_groups.sort_unstable();
-            page_groups.dedup();
-            AnalyzedSession {
-                version: version.clone(),
-                friction: detect::friction_score(&detections, &config.weights),
-                page_groups,
-                detections,
-                facts: page_facts(events),
-            }
+            AnalyzedSession::of(version.clone(), events, thresholds, &config.weights)
         })
         .collect()
 }

@@ -2,8 +2,9 @@
 //! failed requests and web vitals.
 
 use serde::{Deserialize, Serialize};
-use sightline_insight::detect::Detection;
-use sightline_insight::page_facts::PageFacts;
+use sightline_insight::detect::{self, Detection, FrictionWeights, Thresholds};
+use sightline_insight::page_facts::{PageFacts, page_facts};
+use sightline_model::EventRow;
 
 use crate::SessionFilters;
 
@@ -25,6 +26,29 @@ pub struct AnalyzedSession {
     pub detections: Vec<Detection>,
     /// What the page's heatmaps and zones read of each of its pageviews and their elements.
     pub facts: PageFacts,
+}
+
+impl AnalyzedSession {
+    /// Runs the detectors and computes the page facts of `version` over its `events` (time-ordered).
+    pub fn of(
+        version: SessionVersion,
+        events: &[EventRow],
+        thresholds: &Thresholds,
+        weights: &FrictionWeights,
+    ) -> Self {
+        let detections = detect::detect(events, thresholds);
+        let mut page_groups: Vec<String> =
+            events.iter().filter_map(|e| e.page_group.clone()).collect();
+        page_groups.sort_unstable();
+        page_groups.dedup();
+        Self {
+            version,
+            friction: detect::friction_score(&detections, weights),
+            page_groups,
+            detections,
+            facts: page_facts(events),
+        }
+    }
 }
 
 /// One stored detection, as the API returns it.

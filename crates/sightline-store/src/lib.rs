@@ -91,6 +91,11 @@ pub trait EventStore: Send + Sync {
     ) -> Result<Vec<SessionSpan>>;
     /// Number of stored events of a site (all time); used by tests, `site list` and the conformance suite.
     fn count_events(&self, site_id: i64) -> Result<u64>;
+    /// Memory the engine holds in this process, by what holds it (DuckDB's `duckdb_memory()` tags); empty for
+    /// engines in another process. Exported on `/metrics`, so an operator sees the server's RSS broken down.
+    fn engine_memory(&self) -> Result<Vec<(String, u64)>> {
+        Ok(Vec::new())
+    }
     /// Traffic overview of one site over a time range, filtered by session attributes.
     fn overview(&self, site_id: i64, query: &OverviewQuery) -> Result<Overview>;
     /// Events of one session in time order, at most `limit`.

@@ -152,6 +152,11 @@ fn health_metrics_cors_and_the_cli_contracts() {
         "{metrics}"
     );
     assert!(metrics.contains("sightline_spool_lag_bytes"), "{metrics}");
+    // DuckDB's own accounting, by tag, so an operator can tell the engine's memory from the rest.
+    assert!(
+        metrics.contains("sightline_store_memory_bytes{tag=\"BASE_TABLE\"}"),
+        "{metrics}"
+    );
 
     // The tracker's preflight from a shop page.
     let mut preflight = agent

@@ -65,6 +65,10 @@ pub async fn metrics(
     metrics::gauge!("sightline_spool_lag_bytes").set(app.writer.lag_bytes() as f64);
     let durable = app.spool.durable().get();
     metrics::gauge!("sightline_spool_segment").set(durable.segment as f64);
+    let events = app.events.clone();
+    for (tag, bytes) in tokio::task::spawn_blocking(move || events.engine_memory()).await?? {
+        metrics::gauge!("sightline_store_memory_bytes", "tag" => tag).set(bytes as f64);
+    }
     Ok((
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         crate::metrics_export::render(),

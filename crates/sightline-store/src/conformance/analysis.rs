@@ -1,8 +1,7 @@
 //! The analysis tables and the reports on them: changed sessions, their events, replacing analyses, problem
 //! counts by stratum, the sessions list's frustration columns, error groups, failed requests, vitals, deletion.
 
-use sightline_insight::detect::{self, FrictionWeights, Thresholds};
-use sightline_insight::page_facts::page_facts;
+use sightline_insight::detect::{FrictionWeights, Thresholds};
 use sightline_model::EventRow;
 
 use super::{DAY, T0, pageview, row, write};
@@ -143,18 +142,12 @@ fn analyse(store: &dyn EventStore, versions: &[SessionVersion]) {
                 .filter(|e| e.site_id == v.site_id && e.session == v.session)
                 .cloned()
                 .collect();
-            let detections = detect::detect(&mine, &Thresholds::default());
-            let mut page_groups: Vec<String> =
-                mine.iter().filter_map(|e| e.page_group.clone()).collect();
-            page_groups.sort();
-            page_groups.dedup();
-            AnalyzedSession {
-                version: v.clone(),
-                friction: detect::friction_score(&detections, &FrictionWeights::default()),
-                page_groups,
-                detections,
-                facts: page_facts(&mine),
-            }
+            AnalyzedSession::of(
+                v.clone(),
+                &mine,
+                &Thresholds::default(),
+                &FrictionWeights::default(),
+            )
         })
         .collect();
     store.store_analyses(&analyses).expect("store analyses");

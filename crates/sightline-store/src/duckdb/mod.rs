@@ -538,6 +538,17 @@ impl EventStore for DuckDbEventStore {
         })
     }
 
+    fn engine_memory(&self) -> Result<Vec<(String, u64)>> {
+        self.read(|conn| {
+            let mut statement =
+                conn.prepare("SELECT tag, memory_usage_bytes FROM duckdb_memory() ORDER BY tag")?;
+            let rows = statement.query_map([], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?.max(0) as u64))
+            })?;
+            Ok(rows.collect::<std::result::Result<_, _>>()?)
+        })
+    }
+
     fn session_events(
         &self,
         site_id: i64,

@@ -11,6 +11,8 @@ use std::collections::BTreeMap;
 
 use sightline_model::EventRow;
 
+use crate::detect::{Detection, Kind};
+
 /// Size of a click point's cell inside its element, as a share of the element's box (1 % of width and height).
 pub const CLICK_CELL: f64 = 0.01;
 /// Size of a move cell, in page px.
@@ -76,6 +78,16 @@ pub struct ElementFacts {
     /// count each session once from these, without grouping by session at query time.
     pub in_group: InSession,
     pub in_path: InSession,
+    /// Frustrated clicks the detectors found on it on this pageview ([`PageFacts::count_click_problems`]).
+    pub problems: ClickProblems,
+}
+
+/// Rage, dead and error clicks (detections) on one element of one pageview.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ClickProblems {
+    pub rage: u32,
+    pub dead: u32,
+    pub error: u32,
 }
 
 impl ElementFacts {
@@ -94,6 +106,31 @@ pub struct PageFacts {
     /// with the facts so zone reports need no join (a session that changes is analysed again).
     pub converted: bool,
     pub revenue: f64,
+}
+
+impl PageFacts {
+    /// Counts each rage, dead and error click of `detections` on the element facts of its pageview and
+    /// element, so a zone report reads them with the element's other facts instead of joining detections.
+    pub fn count_click_problems(&mut self, detections: &[Detection]) {
+        let mut counts: BTreeMap<(&str, &str), ClickProblems> = BTreeMap::new();
+        for d in detections {
+            let Some(element) = d.element.as_deref() else {
+                continue;
+            };
+            let count = counts.entry((&d.pageview, element)).or_default();
+            match d.kind {
+                Kind::RageClick => count.rage += 1,
+                Kind::DeadClick => count.dead += 1,
+                Kind::ErrorClick => count.error += 1,
+                _ => {}
+            }
+        }
+        for e in &mut self.elements {
+            if let Some(count) = counts.get(&(e.pageview.as_str(), e.selector.as_str())) {
+                e.problems = *count;
+            }
+        }
+    }
 }
 
 /// The facts of one session's pageviews, from its events (any order).

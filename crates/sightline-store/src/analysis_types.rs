@@ -41,12 +41,14 @@ impl AnalyzedSession {
             events.iter().filter_map(|e| e.page_group.clone()).collect();
         page_groups.sort_unstable();
         page_groups.dedup();
+        let mut facts = page_facts(events);
+        facts.count_click_problems(&detections);
         Self {
             version,
             friction: detect::friction_score(&detections, weights),
             page_groups,
             detections,
-            facts: page_facts(events),
+            facts,
         }
     }
 }

@@ -336,3 +336,89 @@ fn duckdb_upgrade_builds_the_sessions_of_stored_events() {
         assert_eq!(reopened.sessions(1, &query).expect("again").total, 4);
     }
 }
+
+/// Opening a store whose element facts predate their click-problem counts fills them from the stored
+/// detections of the same session, pageview and element.
+#[test]
+fn duckdb_upgrade_counts_the_click_problems_of_stored_element_facts() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("v8.duckdb");
+    {
+        let conn = duckdb::Connection::open(&path).expect("old");
+        conn.execute_batch(
+            "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, applied_at TIMESTAMP DEFAULT current_timestamp);",
+        )
+        .expect("migrations table");
+        for (version, sql) in [
+            (1, include_str!("../migrations/duckdb/0001_events.sql")),
+            (2, include_str!("../migrations/duckdb/0002_replay.sql")),
+            (3, include_str!("../migrations/duckdb/0003_received_at.sql")),
+            (4, include_str!("../migrations/duckdb/0004_sessions.sql")),
+            (
+                5,
+                include_str!("../migrations/duckdb/0005_session_pages.sql"),
+            ),
+            (6, include_str!("../migrations/duckdb/0006_analysis.sql")),
+            (
+                7,
+                include_str!("../migrations/duckdb/0007_page_snapshots.sql"),
+            ),
+            (8, include_str!("../migrations/duckdb/0008_page_facts.sql")),
+        ] {
+            conn.execute_batch(sql).expect("migration");
+            conn.execute(
+                "INSERT INTO schema_migrations (version) VALUES (?)",
+                [version],
+            )
+            .expect("version");
+        }
+        // Two pageviews of session s1 with #buy, one of s2 with the same pageview id (a different session's).
+        conn.execute_batch(
+            "INSERT INTO element_facts (site_id, session, pageview, started, device, selector, clicks, hovers,
+                 hover_ms, click_cells, group_first, group_clicked, group_exposed, path_first, path_clicked,
+                 path_exposed, session_converted, session_revenue)
+             SELECT 1, s, p, 0, 'desktop', e, 1, 0, 0, [], true, true, true, true, true, true, false, 0
+             FROM (VALUES ('s1', 'p1', '#buy'), ('s1', 'p2', '#buy'), ('s1', 'p1', '#logo'), ('s2', 'p1', '#buy')) t(s, p, e);
+             INSERT INTO detections (site_id, session, kind, ts, pageview, element, value, evidence)
+             SELECT 1, s, k, 0, p, e, 1, '[]'
+             FROM (VALUES ('s1', 'rage_click', 'p1', '#buy'), ('s1', 'rage_click', 'p1', '#buy'),
+                          ('s1', 'dead_click', 'p1', '#buy'), ('s1', 'error_click', 'p2', '#buy'),
+                          ('s1', 'hesitation', 'p1', '#logo'), ('s1', 'u_turn', 'p1', NULL)) t(s, k, p, e);",
+        )
+        .expect("old facts");
+    }
+    drop(DuckDbEventStore::open(&path).expect("upgrade"));
+    let conn = duckdb::Connection::open(&path).expect("reopen");
+    let mut statement = conn
+        .prepare(
+            "SELECT session, pageview, selector, rage_clicks, dead_clicks, error_clicks FROM element_facts
+             ORDER BY ALL",
+        )
+        .expect("query");
+    let counts: Vec<(String, String, String, i32, i32, i32)> = statement
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })
+        .expect("rows")
+        .collect::<Result<_, _>>()
+        .expect("counts");
+    let row = |s: &str, p: &str, e: &str, rage, dead, error| {
+        (s.to_owned(), p.to_owned(), e.to_owned(), rage, dead, error)
+    };
+    assert_eq!(
+        counts,
+        [
+            row("s1", "p1", "#buy", 2, 1, 0),
+            row("s1", "p1", "#logo", 0, 0, 0),
+            row("s1", "p2", "#buy", 0, 0, 1),
+            row("s2", "p1", "#buy", 0, 0, 0),
+        ]
+    );
+}

@@ -398,3 +398,39 @@ fn the_session_converted_if_an_event_had_revenue() {
     let facts = page_facts(&events);
     assert_eq!((facts.converted, facts.revenue), (true, 42.5));
 }
+
+#[test]
+fn click_problems_are_counted_on_their_pageview_and_element() {
+    let mut facts = page_facts(&two_products());
+    let detection = |kind, pageview: &str, element: Option<&str>| Detection {
+        kind,
+        ts: T0,
+        pageview: pageview.into(),
+        path: None,
+        page_group: None,
+        element: element.map(Into::into),
+        value: 1.0,
+        evidence: Vec::new(),
+    };
+    facts.count_click_problems(&[
+        detection(Kind::RageClick, "p1", Some("#buy")),
+        detection(Kind::RageClick, "p1", Some("#buy")),
+        detection(Kind::DeadClick, "p1", Some("#buy")),
+        detection(Kind::ErrorClick, "p2", Some("#buy")),
+        // not a click problem, and one on no element
+        detection(Kind::Hesitation, "p1", Some("#buy")),
+        detection(Kind::UTurn, "p1", None),
+    ]);
+    let of = |pageview: &str, selector: &str| {
+        facts
+            .elements
+            .iter()
+            .find(|e| e.pageview == pageview && e.selector == selector)
+            .map(|e| e.problems)
+            .expect("element facts")
+    };
+    let problems = |rage, dead, error| ClickProblems { rage, dead, error };
+    assert_eq!(of("p1", "#buy"), problems(2, 1, 0));
+    assert_eq!(of("p2", "#buy"), problems(0, 0, 1));
+    assert_eq!(of("p1", "#header"), problems(0, 0, 0));
+}

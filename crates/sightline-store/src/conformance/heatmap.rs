@@ -133,7 +133,7 @@ fn dataset() -> Vec<EventRow> {
 }
 
 /// The analysis of `sessions` as the pass stores it: their page facts from the events it reads back, and the
-/// detections `detections` gives each.
+/// detections `detections` gives each, counted on their elements' facts.
 fn analyses_with_facts(
     store: &dyn EventStore,
     site_id: i64,
@@ -157,11 +157,14 @@ fn analyses_with_facts(
                 .filter(|e| e.session == version.session)
                 .cloned()
                 .collect();
+            let detections = detections(&version.session);
+            let mut facts = page_facts(&mine);
+            facts.count_click_problems(&detections);
             AnalyzedSession {
                 friction: 0.0,
                 page_groups: Vec::new(),
-                detections: detections(&version.session),
-                facts: page_facts(&mine),
+                detections,
+                facts,
                 version,
             }
         })

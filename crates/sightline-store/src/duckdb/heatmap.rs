@@ -230,11 +230,13 @@ fn attention(conn: &Connection, page: &str, args: &[&dyn ToSql]) -> Result<Vec<D
     })
 }
 
-/// Per element, in one pass over its facts: pageview-level counts and quantiles, and the sessions that clicked it
-/// or only saw it, each counted on its first row of the page (`first`, of the page's level) with its conversion and revenue (kept in the row); then the frustration detected on it.
+/// Per element, in one pass over its facts: pageview-level counts and quantiles, the frustrated clicks detected on
+/// it, and the sessions that clicked it or only saw it, each counted on its first row of the page (`first`, of the
+/// page's level) with its conversion and revenue (kept in the row).
 const ZONES: &str = "facts AS (
         SELECT f.selector, coalesce(f.exposure_ms, 0) >= {EXPOSURE_MIN_MS} AS exposed, f.exposure_ms, f.clicks,
                f.before_click_ms, f.hovers, f.hover_ms, f.hesitation_ms,
+               f.rage_clicks, f.dead_clicks, f.error_clicks,
                f.{level}_first AS first,
                f.{level}_clicked AS session_clicked,
                f.{level}_exposed AS session_exposed,
@@ -252,26 +254,20 @@ const ZONES: &str = "facts AS (
                sum((exposed AND clicks > 0)::INT) AS exposed_clicked,
                quantile_cont(before_click_ms, [0.5, 0.75]) AS before_click,
                quantile_cont(hesitation_ms, [0.5, 0.75]) AS hesitation,
+               sum(rage_clicks)::BIGINT AS rage,
+               sum(dead_clicks)::BIGINT AS dead,
+               sum(error_clicks)::BIGINT AS error,
                sum((first AND session_clicked)::INT) AS sessions_clicked,
                sum((first AND session_clicked AND converted)::INT) AS clicked_converted,
                coalesce(sum(CASE WHEN first AND session_clicked THEN revenue END), 0) AS revenue_clicked,
                sum((first AND session_exposed AND NOT session_clicked)::INT) AS exposed_only,
                sum((first AND session_exposed AND NOT session_clicked AND converted)::INT) AS exposed_only_converted
-        FROM facts GROUP BY selector),
-    detected AS (
-        SELECT d.element AS selector,
-               count(*) FILTER (WHERE d.kind = 'rage_click') AS rage,
-               count(*) FILTER (WHERE d.kind = 'dead_click') AS dead,
-               count(*) FILTER (WHERE d.kind = 'error_click') AS error
-        FROM detections d SEMI JOIN (SELECT pageview FROM pageview_facts WHERE {page}) pv ON pv.pageview = d.pageview
-        WHERE d.site_id = $1 AND d.ts >= $2 AND d.element IS NOT NULL
-              AND d.kind IN ('rage_click', 'dead_click', 'error_click')
-        GROUP BY d.element)
+        FROM facts GROUP BY selector)
     SELECT v.selector, (SELECT count(*) FROM pageview_facts WHERE {page}), v.exposed, v.exposure_ms, v.clicking,
            v.clicks, v.hovering, v.hover_ms, v.engaged, v.exposed_clicked, v.before_click[1], v.before_click[2],
-           v.hesitation[1], v.hesitation[2], coalesce(d.rage, 0), coalesce(d.dead, 0), coalesce(d.error, 0),
+           v.hesitation[1], v.hesitation[2], v.rage, v.dead, v.error,
            v.sessions_clicked, v.clicked_converted, v.revenue_clicked, v.exposed_only, v.exposed_only_converted
-    FROM by_element v LEFT JOIN detected d USING (selector)
+    FROM by_element v
     ORDER BY v.clicks DESC, v.exposed DESC, v.selector LIMIT {MAX_ZONES}";
 
 pub(super) fn zones(conn: &Connection, site_id: i64, q: &PageQuery) -> Result<Vec<ZoneStats>> {

@@ -48,6 +48,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         8,
         include_str!("../../migrations/duckdb/0008_page_facts.sql"),
     ),
+    (
+        9,
+        include_str!("../../migrations/duckdb/0009_element_click_problems.sql"),
+    ),
 ];
 
 /// DuckDB's memory budget (buffer manager) and worker threads, for the whole database.

@@ -223,5 +223,18 @@ pub(super) fn element_batch(analyses: &[AnalyzedSession]) -> duckdb::Result<Reco
             float(&rows, |(a, _)| Some(a.facts.revenue)),
         ),
     ]);
+    // Added by a later migration, so after the others (the appender matches columns by position).
+    let problems = |f: fn(&ElementFacts) -> u32| -> ArrayRef {
+        Arc::new(
+            rows.iter()
+                .map(|(_, (e, _))| count(f(e)))
+                .collect::<Int32Array>(),
+        )
+    };
+    columns.extend([
+        ("rage_clicks", problems(|e| e.problems.rage)),
+        ("dead_clicks", problems(|e| e.problems.dead)),
+        ("error_clicks", problems(|e| e.problems.error)),
+    ]);
     RecordBatch::try_from_iter(columns).map_err(arrow_error)
 }

@@ -262,8 +262,15 @@ fn throughput(load: &Arc<Load>, connections: u64, secs: u64) -> (u64, Duration) 
     (acked.load(Ordering::SeqCst), started.elapsed())
 }
 
-/// Open loop at a fixed rate: requests are scheduled on a clock, latency counts from the scheduled time.
-fn fixed_rate(load: &Arc<Load>, connections: u64, events_per_sec: u64, secs: u64) -> Vec<Duration> {
+/// Open loop at a fixed rate: requests are scheduled on a clock, latency counts from the scheduled time. Each
+/// connection starts a new session after `batches_per_session` batches (`None`: one session for the whole run).
+fn fixed_rate(
+    load: &Arc<Load>,
+    connections: u64,
+    events_per_sec: u64,
+    secs: u64,
+    batches_per_session: Option<u64>,
+) -> Vec<Duration> {
     let batches_per_sec = (events_per_sec as f64 / load.events_per_batch as f64).max(1.0);
     let interval = Duration::from_secs_f64(connections as f64 / batches_per_sec);
     let latencies = Arc::new(Mutex::new(Vec::new()));
@@ -274,7 +281,7 @@ fn fixed_rate(load: &Arc<Load>, connections: u64, events_per_sec: u64, secs: u64
             let (load, latencies) = (load.clone(), latencies.clone());
             std::thread::spawn(move || {
                 let agent = agent();
-                let session = load.next_session.fetch_add(1, Ordering::SeqCst);
+                let mut session = load.next_session.fetch_add(1, Ordering::SeqCst);
                 let mut scheduled = start + interval.mul_f64(c as f64 / connections as f64);
                 let mut seq = 0;
                 let mut local = Vec::new();
@@ -282,6 +289,10 @@ fn fixed_rate(load: &Arc<Load>, connections: u64, events_per_sec: u64, secs: u64
                     let now = Instant::now();
                     if scheduled > now {
                         std::thread::sleep(scheduled - now);
+                    }
+                    if batches_per_session.is_some_and(|n| seq >= n) {
+                        session = load.next_session.fetch_add(1, Ordering::SeqCst);
+                        seq = 0;
                     }
                     if load.post(&agent, session, seq).is_some() {
                         local.push(scheduled.elapsed());
@@ -361,6 +372,10 @@ fn store_memory(agent: &ureq::Agent, base: &str) -> Vec<(String, u64)> {
         .collect()
 }
 
+/// Batches of each soak session (of `--batch-events` each): sessions of a real site's size that end and are
+/// analysed during the soak, not a few that grow for its whole length.
+const SOAK_SESSION_BATCHES: u64 = 2;
+
 /// How often the soak prints a line.
 const SOAK_REPORT_EVERY: Duration = Duration::from_secs(30);
 
@@ -368,7 +383,7 @@ const SOAK_REPORT_EVERY: Duration = Duration::from_secs(30);
 /// second; prints RSS, writer lag and query times over time, then ack latency and errors.
 fn soak(load: &Arc<Load>, server: &Server, key: &str, token: &str, args: &Args) -> Result<()> {
     println!(
-        "soak: {} s at {} events/s ({} events/batch, {} connections) with overview + sessions list every second",
+        "soak: {} s at {} events/s ({} events/batch, {SOAK_SESSION_BATCHES} batches/session, {} connections) with overview + sessions list every second",
         args.soak_secs, args.soak_rate, args.batch_events, args.connections
     );
     let ingest = {
@@ -378,7 +393,9 @@ fn soak(load: &Arc<Load>, server: &Server, key: &str, token: &str, args: &Args) 
             args.soak_rate,
             args.soak_secs,
         );
-        std::thread::spawn(move || fixed_rate(&load, connections, rate, secs))
+        std::thread::spawn(move || {
+            fixed_rate(&load, connections, rate, secs, Some(SOAK_SESSION_BATCHES))
+        })
     };
     let started = Instant::now();
     let agent = agent();
@@ -520,7 +537,7 @@ fn main() -> Result<()> {
         args.batch_events, args.connections
     );
 
-    let latencies = fixed_rate(&load, args.connections, args.rate, args.rate_secs);
+    let latencies = fixed_rate(&load, args.connections, args.rate, args.rate_secs, None);
     let lag_after = drain_time(&agent, &server.base)?;
     println!(
         "fixed rate {} events/s: p50 ack {:.2} ms, p99 ack {:.2} ms, max {:.2} ms ({} batches); spool-to-store lag at end {:.0} ms",

@@ -182,6 +182,42 @@ fn an_interrupted_visitor_deletion_is_finished_at_open() {
     assert_eq!(store.count_events(1).expect("count"), 0);
 }
 
+/// A file as an older release left it: the migrations table and the first `versions` migrations applied.
+fn old_release_file(path: &std::path::Path, versions: usize) -> duckdb::Connection {
+    let conn = duckdb::Connection::open(path).expect("old");
+    conn.execute_batch(
+        "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, applied_at TIMESTAMP DEFAULT current_timestamp);",
+    )
+    .expect("migrations table");
+    for (version, sql) in [
+        (1, include_str!("../migrations/duckdb/0001_events.sql")),
+        (2, include_str!("../migrations/duckdb/0002_replay.sql")),
+        (3, include_str!("../migrations/duckdb/0003_received_at.sql")),
+        (4, include_str!("../migrations/duckdb/0004_sessions.sql")),
+        (
+            5,
+            include_str!("../migrations/duckdb/0005_session_pages.sql"),
+        ),
+        (6, include_str!("../migrations/duckdb/0006_analysis.sql")),
+        (
+            7,
+            include_str!("../migrations/duckdb/0007_page_snapshots.sql"),
+        ),
+        (8, include_str!("../migrations/duckdb/0008_page_facts.sql")),
+    ]
+    .into_iter()
+    .take(versions)
+    {
+        conn.execute_batch(sql).expect("migration");
+        conn.execute(
+            "INSERT INTO schema_migrations (version) VALUES (?)",
+            [version],
+        )
+        .expect("version");
+    }
+    conn
+}
+
 /// Opening a store written before the sessions table builds its sessions once from the stored events, the
 /// same rows the incremental path gives.
 #[test]
@@ -215,27 +251,7 @@ fn duckdb_upgrade_builds_the_sessions_of_stored_events() {
     // Old releases' files: migrations 1-3 (no sessions table) and 1-4 (sessions without page paths, holding a
     // stale row the upgrade must replace), with their events.
     let write_old = |old: &std::path::Path, sessions_table: bool| {
-        let conn = duckdb::Connection::open(old).expect("old");
-        conn.execute_batch(
-            "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, applied_at TIMESTAMP DEFAULT current_timestamp);",
-        )
-        .expect("migrations table");
-        for (version, sql) in [
-            (1, include_str!("../migrations/duckdb/0001_events.sql")),
-            (2, include_str!("../migrations/duckdb/0002_replay.sql")),
-            (3, include_str!("../migrations/duckdb/0003_received_at.sql")),
-            (4, include_str!("../migrations/duckdb/0004_sessions.sql")),
-        ]
-        .into_iter()
-        .take(if sessions_table { 4 } else { 3 })
-        {
-            conn.execute_batch(sql).expect("migration");
-            conn.execute(
-                "INSERT INTO schema_migrations (version) VALUES (?)",
-                [version],
-            )
-            .expect("version");
-        }
+        let conn = old_release_file(old, if sessions_table { 4 } else { 3 });
         let mut insert = conn
             .prepare(
                 "INSERT INTO events (site_id, ts, session, visitor, pageview, type, path, page_group, channel,
@@ -344,34 +360,7 @@ fn duckdb_upgrade_counts_the_click_problems_of_stored_element_facts() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("v8.duckdb");
     {
-        let conn = duckdb::Connection::open(&path).expect("old");
-        conn.execute_batch(
-            "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, applied_at TIMESTAMP DEFAULT current_timestamp);",
-        )
-        .expect("migrations table");
-        for (version, sql) in [
-            (1, include_str!("../migrations/duckdb/0001_events.sql")),
-            (2, include_str!("../migrations/duckdb/0002_replay.sql")),
-            (3, include_str!("../migrations/duckdb/0003_received_at.sql")),
-            (4, include_str!("../migrations/duckdb/0004_sessions.sql")),
-            (
-                5,
-                include_str!("../migrations/duckdb/0005_session_pages.sql"),
-            ),
-            (6, include_str!("../migrations/duckdb/0006_analysis.sql")),
-            (
-                7,
-                include_str!("../migrations/duckdb/0007_page_snapshots.sql"),
-            ),
-            (8, include_str!("../migrations/duckdb/0008_page_facts.sql")),
-        ] {
-            conn.execute_batch(sql).expect("migration");
-            conn.execute(
-                "INSERT INTO schema_migrations (version) VALUES (?)",
-                [version],
-            )
-            .expect("version");
-        }
+        let conn = old_release_file(&path, 8);
         // Two pageviews of session s1 with #buy, one of s2 with the same pageview id (a different session's).
         conn.execute_batch(
             "INSERT INTO element_facts (site_id, session, pageview, started, device, selector, clicks, hovers,

@@ -65,9 +65,16 @@ pub async fn metrics(
     metrics::gauge!("sightline_spool_lag_bytes").set(app.writer.lag_bytes() as f64);
     let durable = app.spool.durable().get();
     metrics::gauge!("sightline_spool_segment").set(durable.segment as f64);
+    // The engine's own accounting is a diagnostic: the other metrics are still served when the store cannot say.
     let events = app.events.clone();
-    for (tag, bytes) in tokio::task::spawn_blocking(move || events.engine_memory()).await?? {
-        metrics::gauge!("sightline_store_memory_bytes", "tag" => tag).set(bytes as f64);
+    match tokio::task::spawn_blocking(move || events.engine_memory()).await {
+        Ok(Ok(tags)) => {
+            for (tag, bytes) in tags {
+                metrics::gauge!("sightline_store_memory_bytes", "tag" => tag).set(bytes as f64);
+            }
+        }
+        Ok(Err(e)) => tracing::warn!(error = %e, "store memory not readable for /metrics"),
+        Err(e) => tracing::warn!(error = %e, "store memory task failed"),
     }
     Ok((
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],

@@ -153,6 +153,13 @@ pub(super) fn element_batch(analyses: &[AnalyzedSession]) -> duckdb::Result<Reco
             })
             .collect();
     rows.sort_by(|(_, (_, a)), (_, (_, b))| page_order(a).cmp(&page_order(b)));
+    let counts = |f: fn(&ElementFacts) -> u32| -> ArrayRef {
+        Arc::new(
+            rows.iter()
+                .map(|(_, (e, _))| count(f(e)))
+                .collect::<Int32Array>(),
+        )
+    };
     let mut columns: Vec<(&str, ArrayRef)> = session_columns(&rows).into();
     columns.extend([
         (
@@ -178,26 +185,12 @@ pub(super) fn element_batch(analyses: &[AnalyzedSession]) -> duckdb::Result<Reco
             text(&rows, |(_, (e, _))| Some(e.selector.as_str())),
         ),
         ("exposure_ms", float(&rows, |(_, (e, _))| e.exposure_ms)),
-        (
-            "clicks",
-            Arc::new(
-                rows.iter()
-                    .map(|(_, (e, _))| count(e.clicks))
-                    .collect::<Int32Array>(),
-            ),
-        ),
+        ("clicks", counts(|e| e.clicks)),
         (
             "before_click_ms",
             float(&rows, |(_, (e, _))| e.before_click_ms),
         ),
-        (
-            "hovers",
-            Arc::new(
-                rows.iter()
-                    .map(|(_, (e, _))| count(e.hovers))
-                    .collect::<Int32Array>(),
-            ),
-        ),
+        ("hovers", counts(|e| e.hovers)),
         ("hover_ms", float(&rows, |(_, (e, _))| Some(e.hover_ms))),
         ("hesitation_ms", float(&rows, |(_, (e, _))| e.hesitation_ms)),
         (
@@ -233,17 +226,10 @@ pub(super) fn element_batch(analyses: &[AnalyzedSession]) -> duckdb::Result<Reco
         ),
     ]);
     // Added by a later migration, so after the others (the appender matches columns by position).
-    let problems = |f: fn(&ElementFacts) -> u32| -> ArrayRef {
-        Arc::new(
-            rows.iter()
-                .map(|(_, (e, _))| count(f(e)))
-                .collect::<Int32Array>(),
-        )
-    };
     columns.extend([
-        ("rage_clicks", problems(|e| e.problems.rage)),
-        ("dead_clicks", problems(|e| e.problems.dead)),
-        ("error_clicks", problems(|e| e.problems.error)),
+        ("rage_clicks", counts(|e| e.problems.rage)),
+        ("dead_clicks", counts(|e| e.problems.dead)),
+        ("error_clicks", counts(|e| e.problems.error)),
     ]);
     RecordBatch::try_from_iter(columns).map_err(arrow_error)
 }

@@ -434,18 +434,20 @@ fn page_latency(store: &DuckDbEventStore, end: i64, events: u64) -> Result<()> {
 /// The analysis pass over every stored session (what the server does in the background), then the problems
 /// report's counts over 30 days.
 fn problems_latency(store: &DuckDbEventStore, end: i64, events: u64) -> Result<()> {
-    use sightline_ingest::analyzer::{AnalyzerConfig, SESSIONS_PER_PASS, analyze};
+    use sightline_ingest::analyzer::{AnalysisCursor, AnalyzerConfig, SESSIONS_PER_PASS, analyze};
     use sightline_store::ProblemQuery;
     let config = AnalyzerConfig::default();
     let started = Instant::now();
     let (mut sessions, mut analysed_events) = (0usize, 0usize);
+    let mut cursor = AnalysisCursor::default();
     loop {
-        let changed = store.changed_sessions(i64::MIN, i64::MAX, SESSIONS_PER_PASS)?;
+        let changed = store.changed_sessions(cursor.since(), i64::MAX, SESSIONS_PER_PASS)?;
         if changed.is_empty() {
             break;
         }
         let rows = store.analysis_events(&changed)?;
         store.store_analyses(&analyze(&changed, &rows, &config, &Default::default()))?;
+        cursor.advance(&changed, SESSIONS_PER_PASS, i64::MAX);
         sessions += changed.len();
         analysed_events += rows.len();
     }

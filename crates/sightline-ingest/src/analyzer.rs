@@ -118,20 +118,13 @@ fn run(
     stop: &AtomicBool,
     status: &AnalyzerStatus,
 ) {
-    // Everything up to `done` has been analysed; at start nothing is known, so the first pass looks at all.
-    let mut done = i64::MIN;
+    let mut cursor = AnalysisCursor::default();
     // Sessions analysed in full passes in a row: a backlog (the first start after an upgrade re-analyses all).
     let mut backlog = 0usize;
     let quiet_ms = i64::try_from(config.quiet.as_millis()).unwrap_or(i64::MAX);
     while !stop.load(Ordering::SeqCst) {
         let until = now_ms().saturating_sub(quiet_ms);
-        match pass(
-            store,
-            sites,
-            config,
-            done.saturating_sub(LOOKBACK_MS),
-            until,
-        ) {
+        match pass(store, sites, config, &mut cursor, until) {
             Ok(analysed) => {
                 *status.last_error.lock().unwrap_or_else(|p| p.into_inner()) = None;
                 status
@@ -143,7 +136,6 @@ fn run(
                         tracing::info!(sessions = backlog + analysed, "analysis backlog done");
                         backlog = 0;
                     }
-                    done = done.max(until);
                     sleep_unless_stopped(stop, IDLE_POLL);
                 } else {
                     backlog += analysed;
@@ -161,16 +153,18 @@ fn run(
     }
 }
 
-/// One pass: analyses up to [`SESSIONS_PER_PASS`] changed sessions received in `(since, until]`.
+/// One pass: analyses up to [`SESSIONS_PER_PASS`] changed sessions received in `(cursor, until]`, and moves the
+/// cursor past them.
 fn pass(
     store: &dyn EventStore,
     sites: &SiteDirectory,
     config: &AnalyzerConfig,
-    since: i64,
+    cursor: &mut AnalysisCursor,
     until: i64,
 ) -> sightline_store::Result<usize> {
-    let sessions = store.changed_sessions(since, until, SESSIONS_PER_PASS)?;
+    let sessions = store.changed_sessions(cursor.since(), until, SESSIONS_PER_PASS)?;
     if sessions.is_empty() {
+        cursor.advance(&sessions, SESSIONS_PER_PASS, until);
         return Ok(0);
     }
     let events = store.analysis_events(&sessions)?;
@@ -182,7 +176,48 @@ fn pass(
     }
     let analyses = analyze(&sessions, &events, config, &per_site);
     store.store_analyses(&analyses)?;
+    cursor.advance(&sessions, SESSIONS_PER_PASS, until);
     Ok(sessions.len())
+}
+
+/// How far the analysis pass has got: every session version received at or before `since` has been analysed
+/// (or was not yet visible, which only a write lagging more than [`LOOKBACK_MS`] can be). It moves during a
+/// backlog too, so that each pass reads only what comes after the last one instead of every session again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AnalysisCursor {
+    since: i64,
+}
+
+impl Default for AnalysisCursor {
+    fn default() -> Self {
+        Self { since: i64::MIN }
+    }
+}
+
+impl AnalysisCursor {
+    /// The exclusive lower bound of the next pass's `changed_sessions`.
+    pub fn since(&self) -> i64 {
+        self.since
+    }
+
+    /// Moves past a pass over `(since, until]` that analysed `batch` with a limit of `limit`. A short batch
+    /// covered everything up to `until`; a full one everything before its newest version (sessions sharing that
+    /// time may remain, and the next pass's anti-join skips the analysed ones). Nothing newer than
+    /// `until - LOOKBACK_MS` counts as covered: a lagging write may still land there.
+    pub fn advance(&mut self, batch: &[SessionVersion], limit: usize, until: i64) {
+        let covered = if batch.len() < limit {
+            until
+        } else {
+            batch
+                .iter()
+                .map(|s| s.received_at)
+                .max()
+                .map_or(until, |newest| newest.saturating_sub(1))
+        };
+        self.since = self
+            .since
+            .max(covered.min(until.saturating_sub(LOOKBACK_MS)));
+    }
 }
 
 /// A site's thresholds: `base` with its `detection` overrides (invalid ones are ignored, with a warning; the
@@ -236,4 +271,57 @@ pub fn analyze(
             AnalyzedSession::of(version.clone(), events, thresholds, &config.weights)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn versions(received: &[i64]) -> Vec<SessionVersion> {
+        received
+            .iter()
+            .enumerate()
+            .map(|(i, &received_at)| SessionVersion {
+                site_id: 1,
+                session: format!("s{i}"),
+                received_at,
+            })
+            .collect()
+    }
+
+    const HOUR: i64 = 3_600_000;
+
+    #[test]
+    fn a_short_pass_covers_up_to_the_lookback_before_its_bound() {
+        let mut cursor = AnalysisCursor::default();
+        cursor.advance(&versions(&[5, 9]), 3, 10 * HOUR);
+        assert_eq!(cursor.since(), 10 * HOUR - LOOKBACK_MS);
+        // An empty pass moves it as far.
+        cursor.advance(&[], 3, 11 * HOUR);
+        assert_eq!(cursor.since(), 11 * HOUR - LOOKBACK_MS);
+    }
+
+    #[test]
+    fn a_full_pass_over_old_sessions_covers_what_precedes_its_newest_version() {
+        let mut cursor = AnalysisCursor::default();
+        cursor.advance(&versions(&[HOUR, 2 * HOUR, 2 * HOUR]), 3, 10 * HOUR);
+        // Sessions received at 2 h may remain beyond the limit: they stay above the cursor.
+        assert_eq!(cursor.since(), 2 * HOUR - 1);
+    }
+
+    #[test]
+    fn a_full_pass_over_recent_sessions_covers_no_more_than_the_lookback_allows() {
+        let mut cursor = AnalysisCursor::default();
+        let until = 10 * HOUR;
+        cursor.advance(&versions(&[until - 60_000, until]), 2, until);
+        assert_eq!(cursor.since(), until - LOOKBACK_MS);
+    }
+
+    #[test]
+    fn the_cursor_never_moves_back() {
+        let mut cursor = AnalysisCursor::default();
+        cursor.advance(&[], 3, 10 * HOUR);
+        cursor.advance(&versions(&[HOUR, HOUR]), 2, 10 * HOUR);
+        assert_eq!(cursor.since(), 10 * HOUR - LOOKBACK_MS);
+    }
 }

@@ -220,6 +220,15 @@ pub(super) fn analysis(store: &dyn EventStore) {
         .is_empty(),
         "analysed sessions are not changed any more"
     );
+    assert!(
+        ours(
+            store
+                .changed_sessions(AT + 60_000, i64::MAX, 10_000)
+                .expect("changed")
+        )
+        .is_empty(),
+        "nor from a cursor between their versions"
+    );
 
     let a1_detections = store.session_detections(SITE, "a1").expect("detections");
     assert_eq!(
@@ -462,6 +471,15 @@ pub(super) fn analysis(store: &dyn EventStore) {
         .changed_sessions(i64::MIN, i64::MAX, 10_000)
         .expect("changed");
     assert_eq!(ours(again.clone()), ["a5"]);
+    assert_eq!(
+        ours(
+            store
+                .changed_sessions(AT + 20 * 60_000, i64::MAX, 10_000)
+                .expect("changed")
+        ),
+        ["a5"],
+        "a cursor past its analysed version still finds the new one"
+    );
     let a5: Vec<SessionVersion> = again.into_iter().filter(|v| v.site_id == SITE).collect();
     assert_eq!(a5[0].received_at, AT + 30 * 60_000);
     analyse(store, &a5);

@@ -23,10 +23,13 @@ pub(super) fn changed_sessions(
     limit: usize,
 ) -> Result<Vec<SessionVersion>> {
     let mut stmt = conn.prepare(
+        // An analysis of a version at or before `since` is older than any candidate's: leaving those out of the
+        // join changes no answer, and lets both scans skip the row groups before the cursor.
         "SELECT s.site_id, s.session, s.received_at FROM sessions s
-         LEFT JOIN session_analysis a ON a.site_id = s.site_id AND a.session = s.session
-         WHERE s.received_at > ? AND s.received_at <= ? AND (a.received_at IS NULL OR a.received_at < s.received_at)
-         ORDER BY s.received_at, s.site_id, s.session LIMIT ?",
+         LEFT JOIN (SELECT site_id, session, received_at FROM session_analysis WHERE received_at > $1) a
+                ON a.site_id = s.site_id AND a.session = s.session
+         WHERE s.received_at > $1 AND s.received_at <= $2 AND (a.received_at IS NULL OR a.received_at < s.received_at)
+         ORDER BY s.received_at, s.site_id, s.session LIMIT $3",
     )?;
     let rows = stmt
         .query_map(params![since, until, limit as i64], |r| {
@@ -139,20 +142,24 @@ pub(super) fn replace(conn: &Connection, analyses: &[AnalyzedSession]) -> Result
     let versions: Vec<SessionVersion> = analyses.iter().map(|a| a.version.clone()).collect();
     stage_keys(conn, &versions)?;
     conn.execute_batch(
-        "DELETE FROM detections d USING analysis_keys k WHERE d.site_id = k.site_id AND d.session = k.session;
-         DELETE FROM session_analysis a USING analysis_keys k WHERE a.site_id = k.site_id AND a.session = k.session;",
+        "DELETE FROM session_analysis a USING analysis_keys k WHERE a.site_id = k.site_id AND a.session = k.session;",
     )?;
-    // Facts start no earlier than their session: a constant bound lets the deletes skip older row groups.
+    // Detections and facts are no earlier than their session's start: a constant bound lets the deletes skip
+    // older row groups.
     let since: Option<i64> = conn.query_row(
         "SELECT min(s.started) FROM sessions s JOIN analysis_keys k ON s.site_id = k.site_id AND s.session = k.session",
         [],
         |r| r.get(0),
     )?;
-    for table in ["pageview_facts", "element_facts"] {
+    for (table, time) in [
+        ("detections", "ts"),
+        ("pageview_facts", "started"),
+        ("element_facts", "started"),
+    ] {
         conn.execute(
             &format!(
                 "DELETE FROM {table} f USING analysis_keys k
-                 WHERE f.started >= ? AND f.site_id = k.site_id AND f.session = k.session"
+                 WHERE f.{time} >= ? AND f.site_id = k.site_id AND f.session = k.session"
             ),
             params![since.unwrap_or(i64::MIN)],
         )?;

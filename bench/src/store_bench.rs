@@ -434,22 +434,21 @@ fn page_latency(store: &DuckDbEventStore, end: i64, events: u64) -> Result<()> {
 /// The analysis pass over every stored session (what the server does in the background), then the problems
 /// report's counts over 30 days.
 fn problems_latency(store: &DuckDbEventStore, end: i64, events: u64) -> Result<()> {
-    use sightline_ingest::analyzer::{AnalysisCursor, AnalyzerConfig, SESSIONS_PER_PASS, analyze};
+    use sightline_ingest::analyzer::{AnalysisCursor, AnalyzerConfig, pass_with};
     use sightline_store::ProblemQuery;
     let config = AnalyzerConfig::default();
     let started = Instant::now();
     let (mut sessions, mut analysed_events) = (0usize, 0usize);
     let mut cursor = AnalysisCursor::default();
     loop {
-        let changed = store.changed_sessions(cursor.since(), i64::MAX, SESSIONS_PER_PASS)?;
-        if changed.is_empty() {
+        let done = pass_with(store, &config, &mut cursor, i64::MAX, |_| {
+            Ok(config.thresholds.clone())
+        })?;
+        if done.sessions == 0 {
             break;
         }
-        let rows = store.analysis_events(&changed)?;
-        store.store_analyses(&analyze(&changed, &rows, &config, &Default::default()))?;
-        cursor.advance(&changed, SESSIONS_PER_PASS, i64::MAX);
-        sessions += changed.len();
-        analysed_events += rows.len();
+        sessions += done.sessions;
+        analysed_events += done.events;
     }
     if sessions > 0 {
         let secs = started.elapsed().as_secs_f64();

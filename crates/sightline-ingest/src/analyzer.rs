@@ -153,8 +153,8 @@ fn run(
     }
 }
 
-/// One pass: analyses up to [`SESSIONS_PER_PASS`] changed sessions received in `(cursor, until]`, and moves the
-/// cursor past them.
+/// One pass: analyses up to [`SESSIONS_PER_PASS`] changed sessions received in `(cursor, until]` with each site's
+/// thresholds, and moves the cursor past them.
 fn pass(
     store: &dyn EventStore,
     sites: &SiteDirectory,
@@ -162,22 +162,46 @@ fn pass(
     cursor: &mut AnalysisCursor,
     until: i64,
 ) -> sightline_store::Result<usize> {
+    let done = pass_with(store, config, cursor, until, |id| {
+        site_thresholds(sites, id, &config.thresholds)
+    })?;
+    Ok(done.sessions)
+}
+
+/// What one pass analysed.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PassDone {
+    pub sessions: usize,
+    pub events: usize,
+}
+
+/// One pass with `thresholds` of each site (the server's pass asks the site directory; the benchmark uses the
+/// defaults).
+pub fn pass_with(
+    store: &dyn EventStore,
+    config: &AnalyzerConfig,
+    cursor: &mut AnalysisCursor,
+    until: i64,
+    thresholds: impl Fn(i64) -> sightline_store::Result<Thresholds>,
+) -> sightline_store::Result<PassDone> {
     let sessions = store.changed_sessions(cursor.since(), until, SESSIONS_PER_PASS)?;
-    if sessions.is_empty() {
-        cursor.advance(&sessions, SESSIONS_PER_PASS, until);
-        return Ok(0);
-    }
-    let events = store.analysis_events(&sessions)?;
-    let mut per_site = std::collections::HashMap::new();
-    for id in sessions.iter().map(|s| s.site_id) {
-        if let std::collections::hash_map::Entry::Vacant(slot) = per_site.entry(id) {
-            slot.insert(site_thresholds(sites, id, &config.thresholds)?);
+    let mut done = PassDone {
+        sessions: sessions.len(),
+        events: 0,
+    };
+    if !sessions.is_empty() {
+        let events = store.analysis_events(&sessions)?;
+        let mut per_site = std::collections::HashMap::new();
+        for id in sessions.iter().map(|s| s.site_id) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = per_site.entry(id) {
+                slot.insert(thresholds(id)?);
+            }
         }
+        store.store_analyses(&analyze(&sessions, &events, config, &per_site))?;
+        done.events = events.len();
     }
-    let analyses = analyze(&sessions, &events, config, &per_site);
-    store.store_analyses(&analyses)?;
     cursor.advance(&sessions, SESSIONS_PER_PASS, until);
-    Ok(sessions.len())
+    Ok(done)
 }
 
 /// How far the analysis pass has got: every session version received at or before `since` has been analysed

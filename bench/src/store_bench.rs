@@ -70,17 +70,16 @@ fn layout_zones(vw: i32, doc_h: f64) -> String {
     format!("[{}]", zones.join(","))
 }
 
-/// Rows of `sessions` sessions spread over `days` days ending at `end`.
+/// Rows of `sessions` sessions starting within `starts`.
 pub fn generate(
     rng: &mut impl Rng,
     first_session: u64,
     sessions: u64,
-    days: i64,
-    end: i64,
+    starts: std::ops::Range<i64>,
 ) -> Vec<EventRow> {
     let mut rows = Vec::new();
     for s in first_session..first_session + sessions {
-        let start = end - rng.random_range(0..days * DAY_MS);
+        let start = rng.random_range(starts.clone());
         let device = DEVICES[rng.random_range(0..DEVICES.len())];
         let browser = BROWSERS[rng.random_range(0..BROWSERS.len())];
         let channel = CHANNELS[rng.random_range(0..CHANNELS.len())];
@@ -226,7 +225,12 @@ pub fn write_throughput(rows: usize) -> Result<()> {
     std::fs::create_dir_all(&dir)?;
     let store = DuckDbEventStore::open(&dir.join("events.duckdb"))?;
     let mut rng = rand::rngs::StdRng::seed_from_u64(7);
-    let mut data = generate(&mut rng, 0, (rows / 30).max(1) as u64, 7, now_ms());
+    let mut data = generate(
+        &mut rng,
+        0,
+        (rows / 30).max(1) as u64,
+        now_ms() - 7 * DAY_MS..now_ms(),
+    );
     data.truncate(rows);
     let started = Instant::now();
     for (i, chunk) in data.chunks(50_000).enumerate() {
@@ -253,6 +257,9 @@ pub fn write_throughput(rows: usize) -> Result<()> {
     Ok(())
 }
 
+/// Sessions per transaction while loading the query data set.
+const CHUNK_SESSIONS: u64 = 5_000;
+
 /// Overview and sessions-list latency over `events` generated events (30 days), unfiltered and filtered. With
 /// `keep`, the data set lives in that directory and is reused by later runs (loading 100 M events takes long).
 pub fn overview_latency(events: u64, keep: Option<&std::path::Path>) -> Result<()> {
@@ -274,10 +281,22 @@ pub fn overview_latency(events: u64, keep: Option<&std::path::Path>) -> Result<(
     } else {
         (0u64, 0u64, 0u64)
     };
+    // Sessions arrive in time order, as a live site's do: each chunk starts in its own slice of the 30 days, so
+    // the time-bounded scans skip the row groups outside their range as they do on a real store.
+    let per_chunk = generate(
+        &mut rand::rngs::StdRng::seed_from_u64(0),
+        0,
+        CHUNK_SESSIONS,
+        0..1,
+    )
+    .len();
+    let chunks = events.div_ceil(per_chunk.max(1) as u64).max(1) as i64;
+    let slice = (30 * DAY_MS / chunks).max(1);
     let load_started = Instant::now();
     while written < events {
-        let rows = generate(&mut rng, session, 5_000, 30, end);
-        session += 5_000;
+        let from = (end - 30 * DAY_MS + chunk as i64 * slice).min(end - slice);
+        let rows = generate(&mut rng, session, CHUNK_SESSIONS, from..from + slice);
+        session += CHUNK_SESSIONS;
         written += rows.len() as u64;
         chunk += 1;
         store.commit(&WriteBatch {

@@ -355,21 +355,29 @@ fn rss_kib(pid: u32) -> Option<u64> {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
-/// DuckDB's memory by tag, from the server's `/metrics` (`sightline_store_memory_bytes{tag="…"}`).
-fn store_memory(agent: &ureq::Agent, base: &str) -> Vec<(String, u64)> {
-    let text = agent
+/// The values of one labelled gauge in the server's `/metrics` text, by label value: `name{label="…"} value`.
+fn gauge_values(metrics: &str, name: &str, label: &str) -> Vec<(String, u64)> {
+    let prefix = format!("{name}{{{label}=\"");
+    metrics
+        .lines()
+        .filter_map(|line| {
+            let rest = line.strip_prefix(&prefix)?;
+            let (value_of_label, value) = rest.split_once("\"} ")?;
+            Some((
+                value_of_label.to_string(),
+                value.trim().parse::<f64>().ok()? as u64,
+            ))
+        })
+        .collect()
+}
+
+fn metrics_text(agent: &ureq::Agent, base: &str) -> String {
+    agent
         .get(format!("{base}/metrics"))
         .call()
         .ok()
         .and_then(|mut r| r.body_mut().read_to_string().ok())
-        .unwrap_or_default();
-    text.lines()
-        .filter_map(|line| {
-            let rest = line.strip_prefix("sightline_store_memory_bytes{tag=\"")?;
-            let (tag, value) = rest.split_once("\"} ")?;
-            Some((tag.to_string(), value.trim().parse::<f64>().ok()? as u64))
-        })
-        .collect()
+        .unwrap_or_default()
 }
 
 /// Batches of each soak session (of `--batch-events` each): sessions of a real site's size that end and are
@@ -405,8 +413,15 @@ fn soak(load: &Arc<Load>, server: &Server, key: &str, token: &str, args: &Args) 
     let mut rss_samples: Vec<u64> = Vec::new();
     let mut next_report = SOAK_REPORT_EVERY;
     println!(
-        "{:>6} {:>9} {:>10} {:>12} {:>12} {:>12}  largest DuckDB tags",
-        "t (s)", "RSS MiB", "DuckDB MiB", "lag bytes", "query p50", "query max"
+        "{:>6} {:>9} {:>10} {:>11} {:>11} {:>12} {:>12} {:>12}  largest DuckDB tags",
+        "t (s)",
+        "RSS MiB",
+        "DuckDB MiB",
+        "malloc MiB",
+        "malloc free",
+        "lag bytes",
+        "query p50",
+        "query max"
     );
     while started.elapsed() < Duration::from_secs(args.soak_secs) {
         let tick = Instant::now();
@@ -438,7 +453,15 @@ fn soak(load: &Arc<Load>, server: &Server, key: &str, token: &str, args: &Args) 
                 .unwrap_or(u64::MAX);
             let mut recent: Vec<Duration> = query_times.iter().rev().take(60).copied().collect();
             recent.sort();
-            let mut memory = store_memory(&agent, &server.base);
+            let metrics = metrics_text(&agent, &server.base);
+            let mut memory = gauge_values(&metrics, "sightline_store_memory_bytes", "tag");
+            let c_heap = gauge_values(&metrics, "sightline_c_heap_bytes", "state");
+            let c_heap_of = |state: &str| {
+                c_heap
+                    .iter()
+                    .find(|(s, _)| s == state)
+                    .map_or(0, |(_, bytes)| *bytes)
+            };
             memory.sort_by_key(|(_, bytes)| std::cmp::Reverse(*bytes));
             let mib = |bytes: u64| bytes as f64 / (1024.0 * 1024.0);
             let largest: Vec<String> = memory
@@ -447,10 +470,12 @@ fn soak(load: &Arc<Load>, server: &Server, key: &str, token: &str, args: &Args) 
                 .map(|(tag, bytes)| format!("{tag} {:.0}", mib(*bytes)))
                 .collect();
             println!(
-                "{:>6} {:>9.1} {:>10.1} {:>12} {:>9.1} ms {:>9.1} ms  {}",
+                "{:>6} {:>9.1} {:>10.1} {:>11.1} {:>11.1} {:>12} {:>9.1} ms {:>9.1} ms  {}",
                 started.elapsed().as_secs(),
                 rss_samples.last().copied().unwrap_or_default() as f64 / 1024.0,
                 mib(memory.iter().map(|(_, bytes)| bytes).sum()),
+                mib(c_heap_of("in_use")),
+                mib(c_heap_of("free")),
                 lag,
                 percentile(&recent, 0.5).as_secs_f64() * 1000.0,
                 recent.last().copied().unwrap_or_default().as_secs_f64() * 1000.0,

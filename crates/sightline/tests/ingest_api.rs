@@ -157,6 +157,11 @@ fn health_metrics_cors_and_the_cli_contracts() {
         metrics.contains("sightline_store_memory_bytes{tag=\"BASE_TABLE\"}"),
         "{metrics}"
     );
+    // glibc's arenas, where DuckDB's C++ code allocates outside its buffer manager.
+    assert!(
+        metrics.contains("sightline_c_heap_bytes{state=\"free\"}"),
+        "{metrics}"
+    );
 
     // The tracker's preflight from a shop page.
     let mut preflight = agent

@@ -14,7 +14,6 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> Result<()> {
     sightline_ingest::allocator::return_freed_memory_promptly();
-    sightline_ingest::allocator::spawn_c_heap_trimmer();
     let args = cli::Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_from_env("SIGHTLINE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
@@ -22,5 +21,6 @@ fn main() -> Result<()> {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
+    sightline_ingest::allocator::spawn_c_heap_trimmer();
     cli::run(args)
 }

@@ -65,13 +65,21 @@ pub async fn metrics(
     metrics::gauge!("sightline_spool_lag_bytes").set(app.writer.lag_bytes() as f64);
     let durable = app.spool.durable().get();
     metrics::gauge!("sightline_spool_segment").set(durable.segment as f64);
-    if let Some(heap) = sightline_ingest::allocator::c_heap() {
+    // Memory is a diagnostic: the other metrics are still served when it cannot be read. glibc's and the engine's
+    // accounting both take locks, so they are read off the async workers.
+    let events = app.events.clone();
+    let memory = tokio::task::spawn_blocking(move || {
+        (
+            sightline_ingest::allocator::c_heap(),
+            events.engine_memory(),
+        )
+    })
+    .await;
+    if let Ok((Some(heap), _)) = &memory {
         metrics::gauge!("sightline_c_heap_bytes", "state" => "in_use").set(heap.in_use as f64);
         metrics::gauge!("sightline_c_heap_bytes", "state" => "free").set(heap.free as f64);
     }
-    // The engine's own accounting is a diagnostic: the other metrics are still served when the store cannot say.
-    let events = app.events.clone();
-    match tokio::task::spawn_blocking(move || events.engine_memory()).await {
+    match memory.map(|(_, engine)| engine) {
         Ok(Ok(tags)) => {
             for (tag, bytes) in tags {
                 metrics::gauge!("sightline_store_memory_bytes", "tag" => tag).set(bytes as f64);

@@ -7,12 +7,15 @@
 import type { ComponentType } from 'react';
 import type { IconName } from './components/Icon';
 import { ErrorsPage } from './pages/ErrorsPage';
+import { FunnelsPage } from './pages/FunnelsPage';
 import { HeatmapPage } from './pages/HeatmapPage';
+import { JourneysPage } from './pages/JourneysPage';
 import { MembersPage } from './pages/MembersPage';
 import { OverviewPage } from './pages/OverviewPage';
 import { PrivacyPage } from './pages/PrivacyPage';
 import { ProblemsPage } from './pages/ProblemsPage';
 import { ReplayPage } from './pages/ReplayPage';
+import { RetentionPage } from './pages/RetentionPage';
 import { SessionsPage } from './pages/SessionsPage';
 import { SiteSettingsPage } from './pages/SiteSettingsPage';
 import { SitesPage } from './pages/SitesPage';
@@ -53,6 +56,30 @@ export const ROUTES: readonly AppRoute[] = [
     siteScoped: true,
     filters: true,
     nav: { label: 'Sessions', icon: 'sessions', section: 'analytics' },
+  },
+  {
+    path: '/sites/:site/journeys',
+    title: 'Journeys',
+    component: JourneysPage,
+    siteScoped: true,
+    filters: true,
+    nav: { label: 'Journeys', icon: 'journeys', section: 'analytics' },
+  },
+  {
+    path: '/sites/:site/funnels',
+    title: 'Funnels',
+    component: FunnelsPage,
+    siteScoped: true,
+    filters: true,
+    nav: { label: 'Funnels', icon: 'funnel', section: 'analytics' },
+  },
+  {
+    path: '/sites/:site/retention',
+    title: 'Retention',
+    component: RetentionPage,
+    siteScoped: true,
+    filters: true,
+    nav: { label: 'Retention', icon: 'cohorts', section: 'analytics' },
   },
   {
     path: '/sites/:site/heatmaps',

@@ -72,9 +72,9 @@ describe('apiQuery', () => {
       utm_source: 'x',
     });
   });
-  it('knows exactly the filters the overview endpoint takes', () => {
+  it('knows exactly the filters the overview endpoint takes (the segment expression included)', () => {
     expect([...FILTER_KEYS].sort()).toEqual(
-      ['browser', 'channel', 'device', 'entry_page', 'os', 'page', 'utm_campaign', 'utm_medium', 'utm_source', 'visitor_type'].sort(),
+      ['browser', 'channel', 'device', 'entry_page', 'os', 'page', 'segment', 'utm_campaign', 'utm_medium', 'utm_source', 'visitor_type'].sort(),
     );
   });
 });

@@ -88,3 +88,123 @@ export type HeatmapSnapshotResponse = Omit<S['SnapshotResponse'], 'snapshot'> & 
 /** A session that clicked an element on a page: `at` is its first such click (ms since the epoch). */
 export type HeatmapSession = S['ZoneSession'];
 export type HeatmapSessionsResponse = S['ZoneSessionsResponse'];
+
+// ---- Issue 12 (segments, journeys, funnels, cohorts): hand-written from the API contract until the
+// generated schema describes these endpoints.
+
+/** A saved segment: a named segment expression of a site. */
+export interface SavedSegment {
+  id: number;
+  name: string;
+  expression: string;
+  created_at: number;
+}
+export interface SegmentsResponse {
+  segments: SavedSegment[];
+}
+
+export type PathNodeKind = 'page' | 'event' | 'other';
+export type PathNodesMode = 'pages' | 'events' | 'all';
+
+/** One node of a journey: a page (group) or event at a step; `exits`: sessions whose path ended there. */
+export interface PathNode {
+  id: string;
+  step: number;
+  name: string;
+  kind: PathNodeKind;
+  sessions: number;
+  exits: number;
+}
+export interface PathLink {
+  source: string;
+  target: string;
+  sessions: number;
+}
+export interface TopPath {
+  steps: string[];
+  sessions: number;
+  /** The path ended (the session left) after its last step. */
+  exited: boolean;
+}
+/** GET …/paths: `forward` from the entry or a start page, `backward` (step k = k steps before `end`). */
+export interface PathsResponse {
+  direction: 'forward' | 'backward';
+  anchor: string;
+  sessions: number;
+  nodes: PathNode[];
+  links: PathLink[];
+  top_paths: TopPath[];
+}
+
+/** One funnel step: exactly one of `page`, `click`, `event`; `on_page` narrows a click or event step. */
+export interface FunnelStepDef {
+  page?: string;
+  click?: string;
+  event?: string;
+  on_page?: string;
+  label?: string;
+}
+export type FunnelOrder = 'loose' | 'strict';
+export type FunnelUnit = 'session' | 'visitor';
+export const FUNNEL_BREAKDOWNS = ['device', 'browser', 'os', 'channel', 'utm_source', 'utm_medium', 'utm_campaign', 'entry_page', 'visitor'] as const;
+export type FunnelBreakdown = (typeof FUNNEL_BREAKDOWNS)[number];
+
+/** What a funnel is (a saved funnel's `definition`); the request adds the range, filters and segment. */
+export interface FunnelDefinition {
+  steps: FunnelStepDef[];
+  window_ms: number;
+  order: FunnelOrder;
+  unit: FunnelUnit;
+  breakdown?: FunnelBreakdown;
+}
+export interface FunnelRequest extends FunnelDefinition {
+  from: string;
+  to: string;
+  segment?: string;
+  [filter: string]: unknown;
+}
+export interface FunnelStepResult {
+  label: string;
+  count: number;
+  conversion_from_previous: number;
+  conversion_from_start: number;
+  drop_off: number;
+  median_ms_to_next: number | null;
+  p75_ms_to_next: number | null;
+}
+export interface FunnelDay {
+  day: string;
+  started: number;
+  completed: number;
+  conversion: number;
+}
+export interface FunnelResponse {
+  unit: FunnelUnit;
+  order: FunnelOrder;
+  window_ms: number;
+  steps: FunnelStepResult[];
+  daily: FunnelDay[];
+  breakdown?: { value: string; steps: FunnelStepResult[] }[];
+}
+export interface SavedFunnel {
+  id: number;
+  name: string;
+  definition: FunnelDefinition;
+  created_at: number;
+}
+export interface FunnelsResponse {
+  funnels: SavedFunnel[];
+}
+
+/** A cohort: `returned[k]` = members active in period k (k = 0 is the cohort's own period). */
+export interface Cohort {
+  start: string;
+  size: number;
+  returned: number[];
+}
+export type CohortPeriod = 'day' | 'week';
+export interface CohortsResponse {
+  period: CohortPeriod;
+  cohorts: Cohort[];
+  customers: { customers: number; returning_customers: number; repeat_purchase_rate: number };
+}

@@ -1,18 +1,19 @@
 // The one filter bar shared by every analytics view: chips for the filters in the URL, an "Add filter"
-// menu (values offered from the overview's breakdowns), "Clear all".
+// menu (values offered from the overview's breakdowns), the segment and compare controls, "Clear all".
 import { useMemo, useState } from 'react';
 import type { Breakdown } from '../api/types';
-import { FILTER_DEFS, filterDef, filterEntries, filterValueLabel, type FilterDef, type FilterKey } from '../lib/filters';
+import { FILTER_DEFS, chipEntries, filterDef, filterEntries, filterValueLabel, type FilterDef, type FilterKey } from '../lib/filters';
 import { emptyName, formatCompact } from '../lib/format';
 import { useSuggestions } from '../state/suggestions';
 import { useRangeAndFilters, useUrlActions } from '../state/urlState';
 import { Icon } from './Icon';
+import { SegmentControls } from './SegmentPicker';
 import { Popover } from './ui';
 
 export function FilterBar() {
   const { filters } = useRangeAndFilters();
   const { setFilter, clearFilters } = useUrlActions();
-  const entries = filterEntries(filters);
+  const entries = chipEntries(filters);
   return (
     <div className="filter-bar" data-testid="filter-bar">
       {entries.map(([key, value]) => (
@@ -28,7 +29,8 @@ export function FilterBar() {
         </span>
       ))}
       <AddFilter used={new Set(entries.map(([k]) => k))} onAdd={(k, v) => setFilter(k, v)} />
-      {entries.length > 1 && (
+      <SegmentControls />
+      {filterEntries(filters).length > 1 && (
         <button type="button" className="btn btn-ghost btn-sm" onClick={clearFilters}>
           Clear all
         </button>

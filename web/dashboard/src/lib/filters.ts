@@ -14,6 +14,9 @@ export const FILTER_KEYS = [
   'page',
   'entry_page',
   'visitor_type',
+  // the segment expression (lib/segments.ts): sent to every analytical endpoint like the other filters,
+  // edited by its own control rather than a chip
+  'segment',
 ] as const;
 
 export type FilterKey = (typeof FILTER_KEYS)[number];
@@ -55,6 +58,8 @@ export function filterValueLabel(key: FilterKey, value: string): string {
 
 /** The server refuses longer filter values. */
 export const MAX_FILTER_VALUE_LEN = 512;
+/** Segment expressions may be longer than a filter value. */
+export const MAX_SEGMENT_LEN = 4000;
 
 function isFilterKey(k: string): k is FilterKey {
   return (FILTER_KEYS as readonly string[]).includes(k);
@@ -64,7 +69,7 @@ function isFilterKey(k: string): k is FilterKey {
 export function normalizeFilterValue(key: FilterKey, raw: string | null | undefined): string | null {
   if (raw === null || raw === undefined) return null;
   const v = raw.trim();
-  if (v === '' || v.length > MAX_FILTER_VALUE_LEN) return null;
+  if (v === '' || v.length > (key === 'segment' ? MAX_SEGMENT_LEN : MAX_FILTER_VALUE_LEN)) return null;
   if (key === 'visitor_type' && v !== 'new' && v !== 'returning') return null;
   return v;
 }
@@ -87,6 +92,11 @@ export function filterCount(filters: Filters): number {
 /** Filters as [key, value] pairs in display order. */
 export function filterEntries(filters: Filters): [FilterKey, string][] {
   return FILTER_KEYS.filter((k) => filters[k] !== undefined).map((k) => [k, filters[k]!]);
+}
+
+/** The filters shown as "key is value" chips: all but the segment (which has its own editor). */
+export function chipEntries(filters: Filters): [FilterKey, string][] {
+  return filterEntries(filters).filter(([k]) => k !== 'segment');
 }
 
 /**

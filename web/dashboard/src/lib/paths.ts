@@ -1,6 +1,7 @@
 // URLs of the app. Analytics pages live under /sites/:site/<page>; a site's settings under
 // /settings/sites/:site; other pages take the site (when they need one) as `?site=`.
 import { parseFilters, buildSearch } from './filters';
+import { COMPARE_PARAM } from './segments';
 
 const enc = encodeURIComponent;
 
@@ -27,11 +28,11 @@ export function switchSitePath(pathname: string, search: string, site: string): 
   return `${pathname}?${s}`;
 }
 
-/** The query to carry from one analytics page to another: the range and filters only. */
+/** The query to carry from one analytics page to another: the range, filters and compared segment only. */
 export function carriedSearch(search: string): string {
   const src = new URLSearchParams(search);
   const keep = new URLSearchParams();
-  for (const k of ['from', 'to']) {
+  for (const k of ['from', 'to', COMPARE_PARAM]) {
     const v = src.get(k);
     if (v) keep.set(k, v);
   }

@@ -5,11 +5,13 @@ import { api, unwrap } from '../api/client';
 import { useAsync } from '../api/hooks';
 import type { Overview } from '../api/types';
 import { BarList } from '../components/BarList';
+import { CompareOverview } from '../components/CompareOverview';
 import { TimeSeriesChart } from '../components/TimeSeriesChart';
 import { Card, CodeBlock, ErrorBox, Skeleton, SkeletonRows, Tabs } from '../components/ui';
 import { Icon } from '../components/Icon';
 import { apiQuery, filterCount, type FilterKey } from '../lib/filters';
 import { channelLabel, deviceLabel, formatDuration, formatNumber, formatPercent } from '../lib/format';
+import { comparedSegments } from '../lib/segments';
 import { findSite, useSites } from '../state/sites';
 import { usePublishOverview } from '../state/suggestions';
 import { useRangeAndFilters, useUrlActions } from '../state/urlState';
@@ -33,8 +35,9 @@ export function OverviewPage() {
   const { site: siteRef = '' } = useParams();
   const { sites } = useSites();
   const site = findSite(sites, siteRef);
-  const { range, filters } = useRangeAndFilters();
+  const { range, filters, compare } = useRangeAndFilters();
   const { setFilter } = useUrlActions();
+  const sides = comparedSegments(filters, compare);
   const [pagesTab, setPagesTab] = useState<PagesTab>('top_pages');
   const filterKey = JSON.stringify(filters);
 
@@ -59,6 +62,7 @@ export function OverviewPage() {
   return (
     <div className={`overview ${loading && data ? 'is-refreshing' : ''}`} data-testid="overview">
       {error && data && <ErrorBox title="Could not refresh" message={error} onRetry={reload} />}
+      {sides.length > 1 && <CompareOverview site={siteRef} range={range} sides={sides} a={data} />}
       <div className="kpis">
         {KPIS.map((k) => (
           <div className="kpi card" key={k.key} title={k.hint} data-testid={`kpi-${k.key}`}>

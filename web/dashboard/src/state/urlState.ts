@@ -1,17 +1,18 @@
 // The range and filters of the current URL, and navigation that changes them (pushes history, so Back
-// undoes a filter).
+// undoes a filter). The compared segment B (`segment_b`) lives next to them.
 import { useCallback, useMemo } from 'react';
 import { useLocation, useNavigate } from 'react-router';
 import { rangeFromParams, type DateRange } from '../lib/dates';
 import { buildSearch, parseFilters, withFilter, withoutFilters, type FilterKey, type Filters } from '../lib/filters';
+import { parseCompare, withCompare } from '../lib/segments';
 
-export function useRangeAndFilters(): { range: DateRange; explicitRange: boolean; filters: Filters } {
+export function useRangeAndFilters(): { range: DateRange; explicitRange: boolean; filters: Filters; compare: string | null } {
   const { search } = useLocation();
   // The day changes at most once a day: recomputing per search is enough.
   return useMemo(() => {
     const params = new URLSearchParams(search);
     const { range, explicit } = rangeFromParams(params);
-    return { range, explicitRange: explicit, filters: parseFilters(params) };
+    return { range, explicitRange: explicit, filters: parseFilters(params), compare: parseCompare(params) };
   }, [search]);
 }
 
@@ -24,5 +25,7 @@ export function useUrlActions() {
     clearFilters: useCallback(() => go(withoutFilters(search)), [go, search]),
     /** `null`: the default range (no `from`/`to` in the URL). */
     setRange: useCallback((range: DateRange | null) => go(buildSearch(search, { range })), [go, search]),
+    /** Segment B of a comparison; `null` ends the comparison. */
+    setCompare: useCallback((expression: string | null) => go(withCompare(search, expression)), [go, search]),
   };
 }

@@ -1,0 +1,182 @@
+// The journey's sankey: pages (or events) per step, left to right, link widths = sessions, drop-offs in grey.
+// Over the canvas, one invisible focusable button per node (placed from the chart's own layout) gives keyboard
+// and screen-reader users the nodes and their counts; pointer clicks pass through to the chart.
+import { lazy, Suspense, useCallback, useMemo, useState } from 'react';
+import { formatNumber, formatPercent } from '../../lib/format';
+import { sankeyHeight, type SankeyLink, type SankeyModel, type SankeyNode } from '../../lib/journeys';
+import type { ChartClick, EChartsInstance } from '../EChart';
+import { Skeleton } from '../ui';
+
+const EChart = lazy(() => import('../EChart'));
+
+const KIND_COLORS: Record<SankeyNode['kind'], string> = { page: '#4f46e5', event: '#0ea5e9', other: '#94a3b8', exit: '#d1d5db' };
+/** Room per column for a node and its label. */
+const COLUMN_PX = 170;
+const LABEL_PX = 150;
+
+interface NodeBox {
+  id: string;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+export function SankeyChart({
+  model,
+  onNode,
+  onLink,
+  ariaLabel,
+  testId,
+}: {
+  model: SankeyModel;
+  onNode: (n: SankeyNode) => void;
+  onLink: (l: SankeyLink) => void;
+  ariaLabel: string;
+  testId?: string;
+}) {
+  const height = sankeyHeight(model);
+  const option = useMemo(() => sankeyOption(model), [model]);
+  const [boxes, setBoxes] = useState<NodeBox[]>([]);
+  const byId = useMemo(() => new Map(model.nodes.map((n) => [n.id, n])), [model]);
+
+  const onClick = useCallback(
+    (p: ChartClick) => {
+      if (p.seriesType !== 'sankey') return;
+      if (p.dataType === 'node') onNode(model.nodes[p.dataIndex]!);
+      else if (p.dataType === 'edge') onLink(model.links[p.dataIndex]!);
+    },
+    [model, onNode, onLink],
+  );
+  const onRendered = useCallback(
+    (chart: EChartsInstance) => {
+      const next = nodeBoxes(chart, model);
+      setBoxes((prev) => (JSON.stringify(prev) === JSON.stringify(next) ? prev : next));
+    },
+    [model],
+  );
+
+  return (
+    <div className="sankey-scroll">
+      <div className="sankey" style={{ minWidth: model.columns * COLUMN_PX, height }} data-testid={testId}>
+        <Suspense fallback={<Skeleton height={height} />}>
+          <EChart option={option} height={height} ariaLabel={ariaLabel} onClick={onClick} onRendered={onRendered} />
+        </Suspense>
+        <div className="sankey-hotspots">
+          {boxes.map((b) => {
+            const n = byId.get(b.id);
+            if (!n) return null;
+            return (
+              <button
+                key={b.id}
+                type="button"
+                className="sankey-hotspot"
+                style={{ left: b.x, top: b.y, width: b.w, height: Math.max(b.h, 4) }}
+                data-node={n.name}
+                data-step={n.step}
+                data-kind={n.kind}
+                data-sessions={n.sessions}
+                data-exits={n.exits}
+                aria-label={nodeText(n)}
+                title={nodeText(n)}
+                disabled={n.kind === 'exit'}
+                onClick={() => onNode(n)}
+              />
+            );
+          })}
+        </div>
+      </div>
+    </div>
+  );
+}
+
+function nodeText(n: SankeyNode): string {
+  if (n.kind === 'exit') return `${n.name} after step ${n.step + 1}: ${formatNumber(n.sessions)} sessions`;
+  return `Step ${n.step + 1}: ${n.name} — ${formatNumber(n.sessions)} sessions, ${formatNumber(n.exits)} left here (${formatPercent(n.sessions ? n.exits / n.sessions : 0)})`;
+}
+
+/** Where ECharts laid each node out, in px from the chart's top left (its series' box + the node's layout). */
+function nodeBoxes(chart: EChartsInstance, model: SankeyModel): NodeBox[] {
+  type Layout = { x: number; y: number; dx: number; dy: number };
+  // not in the public types: the model of the one series and its data's item layouts
+  const series = (chart as unknown as { getModel: () => { getSeriesByIndex: (i: number) => unknown } }).getModel().getSeriesByIndex(0) as
+    | { layoutInfo?: { x: number; y: number }; getData: () => { getItemLayout: (i: number) => Layout | undefined } }
+    | undefined;
+  if (!series?.layoutInfo) return [];
+  const { x: ox, y: oy } = series.layoutInfo;
+  const data = series.getData();
+  const out: NodeBox[] = [];
+  model.nodes.forEach((n, i) => {
+    const l = data.getItemLayout(i);
+    if (l) out.push({ id: n.id, x: Math.round(ox + l.x), y: Math.round(oy + l.y), w: Math.round(l.dx), h: Math.round(l.dy) });
+  });
+  return out;
+}
+
+function sankeyOption(model: SankeyModel) {
+  const nodes = model.nodes.map((n) => ({
+    name: n.id,
+    depth: n.depth,
+    value: n.sessions,
+    itemStyle: { color: KIND_COLORS[n.kind], borderWidth: 0 },
+    label: n.kind === 'exit' ? { color: '#6b7280', fontStyle: 'italic' as const } : undefined,
+    emphasis: n.kind === 'exit' ? { disabled: true } : undefined,
+  }));
+  const links = model.links.map((l) => ({
+    source: l.source,
+    target: l.target,
+    value: l.value,
+    lineStyle: l.kind === 'exit' ? { color: '#d1d5db', opacity: 0.55 } : undefined,
+  }));
+  const byId = new Map(model.nodes.map((n) => [n.id, n]));
+  return {
+    animation: false,
+    tooltip: {
+      trigger: 'item',
+      backgroundColor: '#ffffff',
+      borderColor: '#e5e7eb',
+      textStyle: { color: '#111827', fontSize: 12 },
+      // ECharts renders tooltips as HTML: page names are escaped
+      formatter: (p: { dataType?: string; dataIndex: number }) =>
+        escapeHtml(p.dataType === 'edge' ? linkTooltip(model.links[p.dataIndex]!, byId) : nodeText(model.nodes[p.dataIndex]!)),
+    },
+    series: [
+      {
+        type: 'sankey',
+        left: 8,
+        right: LABEL_PX,
+        top: 12,
+        bottom: 12,
+        nodeWidth: 12,
+        nodeGap: 14,
+        layoutIterations: 0,
+        draggable: false,
+        emphasis: { focus: 'adjacency' },
+        data: nodes,
+        links,
+        lineStyle: { color: 'source', curveness: 0.5, opacity: 0.28 },
+        label: {
+          position: 'right',
+          fontSize: 11.5,
+          color: '#374151',
+          width: LABEL_PX - 12,
+          overflow: 'truncate',
+          formatter: (p: { dataIndex: number }) => {
+            const n = model.nodes[p.dataIndex]!;
+            return `${n.name}  ${formatNumber(n.sessions)}`;
+          },
+        },
+        labelLayout: { hideOverlap: true },
+      },
+    ],
+  };
+}
+
+function linkTooltip(l: SankeyLink, byId: Map<string, SankeyNode>): string {
+  const from = byId.get(l.source);
+  const share = from && from.sessions ? ` (${formatPercent(l.value / from.sessions)} of ${from.kind === 'exit' ? 'them' : from.name})` : '';
+  if (l.kind === 'exit') return `${formatNumber(l.value)} sessions ${from?.kind === 'exit' ? `started at ${l.node}` : `left after ${l.node}`}${share}`;
+  return `${from?.name ?? ''} → ${byId.get(l.target)?.name ?? ''}: ${formatNumber(l.value)} sessions${share}`;
+}
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

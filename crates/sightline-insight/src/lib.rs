@@ -3,10 +3,13 @@
 //! and keep the results.
 
 pub mod cost;
+pub mod dates;
 pub mod detect;
+pub mod funnel;
 pub mod hypothesis;
 pub mod ids;
 pub mod page_facts;
+pub mod segment;
 pub mod session;
 pub mod summary;
 pub mod vitals;

@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 
-use sightline_model::{EventRow, SessionRow};
+use sightline_model::{EventRow, JourneyStep, MAX_JOURNEY_STEPS, SessionRow};
 
 /// A session ends after this long without an event.
 pub const IDLE_MS: i64 = 30 * 60 * 1000;
@@ -186,6 +186,8 @@ fn add_event(row: &mut SessionRow, event: &EventRow) {
                 let at = row.page_paths.partition_point(|p| p < path);
                 row.page_paths.insert(at, path.clone());
             }
+            let page = event.page_group.as_ref().or(event.path.as_ref());
+            add_journey_step(row, event.ts, page.cloned(), None);
             let page = (Some(event.ts), &event.path);
             if first_pageview(page, (row.entry_ts, &row.entry_page)) {
                 row.entry_ts = Some(event.ts);
@@ -210,6 +212,7 @@ fn add_event(row: &mut SessionRow, event: &EventRow) {
             }
         }
         "pageleave" => row.active_ms += event.value.map_or(0, |v| v.max(0.0) as i64),
+        "custom" => add_journey_step(row, event.ts, None, event.name.clone()),
         "click" => row.clicks += 1,
         "error" => row.errors += 1,
         "identify" => {
@@ -282,6 +285,24 @@ pub fn merge(into: &mut SessionRow, other: &SessionRow) {
     if !other.page_paths.is_empty() {
         into.page_paths.extend(other.page_paths.iter().cloned());
         into.page_paths.sort_unstable();
+    }
+    if !other.journey.is_empty() {
+        into.journey.extend(other.journey.iter().cloned());
+        into.journey.sort_unstable();
+        into.journey.truncate(MAX_JOURNEY_STEPS);
+    }
+}
+
+/// Inserts a step in time order, keeping the first [`MAX_JOURNEY_STEPS`] (as [`merge`] does).
+fn add_journey_step(row: &mut SessionRow, ts: i64, page: Option<String>, event: Option<String>) {
+    if page.is_none() && event.is_none() {
+        return;
+    }
+    let step = JourneyStep { ts, page, event };
+    let at = row.journey.partition_point(|s| s <= &step);
+    if at < MAX_JOURNEY_STEPS {
+        row.journey.insert(at, step);
+        row.journey.truncate(MAX_JOURNEY_STEPS);
     }
 }
 

@@ -7,7 +7,7 @@ pub mod validate;
 pub mod wire;
 
 pub use row::EventRow;
-pub use session::SessionRow;
+pub use session::{JourneyStep, MAX_JOURNEY_STEPS, SessionRow};
 pub use validate::{ValidationError, ValidationErrorKind};
 pub use wire::{Batch, Event, EventData};
 

@@ -57,6 +57,43 @@ pub struct SessionRow {
     /// The path of each pageview, sorted (repeats kept): merged as a sorted union, so reports filter by page
     /// and count top pages from sessions without joining their events.
     pub page_paths: Vec<String>,
+    /// The session's pageviews (page group) and custom events in time order, the first [`MAX_JOURNEY_STEPS`]:
+    /// merged as the sorted union cut to that length, so journeys and funnels read sessions, not events.
+    pub journey: Vec<JourneyStep>,
+}
+
+/// Steps of a session's journey kept in its row (a longer session keeps its first steps).
+pub const MAX_JOURNEY_STEPS: usize = 200;
+
+/// One step of a journey: a pageview of a page group, or a custom event (exactly one of the two is set).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct JourneyStep {
+    pub ts: i64,
+    pub page: Option<String>,
+    pub event: Option<String>,
+}
+
+impl Ord for JourneyStep {
+    /// By time, then field by field with a missing value last: the order of the engines' `list_sort`, so that
+    /// a journey cut to [`MAX_JOURNEY_STEPS`] keeps the same steps wherever it is merged.
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        fn nulls_last(a: &Option<String>, b: &Option<String>) -> std::cmp::Ordering {
+            match (a, b) {
+                (Some(a), Some(b)) => a.cmp(b),
+                (a, b) => b.is_some().cmp(&a.is_some()),
+            }
+        }
+        self.ts
+            .cmp(&other.ts)
+            .then_with(|| nulls_last(&self.page, &other.page))
+            .then_with(|| nulls_last(&self.event, &other.event))
+    }
+}
+
+impl PartialOrd for JourneyStep {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
 }
 
 impl SessionRow {

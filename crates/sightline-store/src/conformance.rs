@@ -3,6 +3,7 @@
 
 mod analysis;
 mod heatmap;
+mod journeys;
 
 use sightline_insight::session::{add_replay, rows_of};
 use sightline_model::{EventRow, SessionRow};
@@ -422,6 +423,7 @@ pub fn event_store(store: &dyn EventStore) {
     heatmap::snapshots_and_zone_sessions(store);
     heatmap::facts_go_with_their_sessions(store);
     heatmap::sessions_count_once_per_page(store);
+    journeys::journeys(store);
 }
 
 /// Site 3: one session written in three writes, crossing midnight with a new cookieless visitor id, a late
@@ -877,6 +879,56 @@ fn sessions_replays_and_deletion(store: &dyn EventStore) {
     );
 }
 
+/// Saved segments and funnels: per site and kind, names unique, deleted by id within their site only.
+fn saved_views(store: &dyn MetaStore, site: i64, other: i64) {
+    let mobile = store
+        .create_saved_view(site, "segment", " Mobile ", r#"device = "mobile""#)
+        .expect("save");
+    assert_eq!((mobile.name.as_str(), mobile.site_id), ("Mobile", site));
+    store
+        .create_saved_view(site, "funnel", "Mobile", r#"{"steps":[]}"#)
+        .expect("the same name for another kind");
+    assert!(matches!(
+        store.create_saved_view(site, "segment", "Mobile", "converted"),
+        Err(StoreError::Conflict(_))
+    ));
+    store
+        .create_saved_view(site, "segment", "Buyers", "converted")
+        .expect("save");
+    let names = |site, kind| -> Vec<(String, String)> {
+        store
+            .saved_views(site, kind)
+            .expect("list")
+            .into_iter()
+            .map(|v| (v.name, v.body))
+            .collect()
+    };
+    assert_eq!(
+        names(site, "segment"),
+        [
+            ("Buyers".to_string(), "converted".to_string()),
+            ("Mobile".to_string(), r#"device = "mobile""#.to_string())
+        ]
+    );
+    assert!(
+        names(other, "segment").is_empty(),
+        "another site's are not listed"
+    );
+    assert!(matches!(
+        store.delete_saved_view(other, "segment", mobile.id),
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        store.delete_saved_view(site, "funnel", mobile.id),
+        Err(StoreError::NotFound(_))
+    ));
+    store
+        .delete_saved_view(site, "segment", mobile.id)
+        .expect("delete");
+    assert_eq!(names(site, "segment").len(), 1);
+    assert_eq!(names(site, "funnel").len(), 1);
+}
+
 pub fn meta_store(store: &dyn MetaStore) {
     assert!(store.list_sites().expect("list").is_empty());
     let shop = store
@@ -892,6 +944,7 @@ pub fn meta_store(store: &dyn MetaStore) {
         })
         .expect("create");
     assert_ne!(shop.key, blog.key, "keys are unique");
+    saved_views(store, shop.id, blog.id);
     assert!(
         shop.key.len() >= 16,
         "keys are long enough not to be guessed"

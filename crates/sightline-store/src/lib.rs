@@ -16,12 +16,14 @@ pub mod duckdb;
 mod event_columns;
 pub mod fs;
 mod heatmap_types;
+mod journey_types;
 pub mod sqlite;
 mod types;
 
 pub use analysis_types::*;
 pub use event_columns::{EventColumns, EventColumnsBuilder};
 pub use heatmap_types::*;
+pub use journey_types::*;
 pub use types::*;
 
 #[derive(Debug, thiserror::Error)]
@@ -158,6 +160,28 @@ pub trait EventStore: Send + Sync {
         query: &PageQuery,
         selector: &str,
     ) -> Result<Vec<ZoneSession>>;
+    /// The list rows of these sessions (those that exist), newest first.
+    fn session_summaries(&self, site_id: i64, sessions: &[String]) -> Result<Vec<SessionSummary>>;
+    /// The journeys of the query's sessions from (or to) its anchor, counted per step.
+    fn paths(&self, site_id: i64, query: &PathQuery) -> Result<PathReport>;
+    /// The sessions at one node (or link) of [`EventStore::paths`]' report: the newest `limit` keys and the
+    /// number of them.
+    fn path_sessions(
+        &self,
+        site_id: i64,
+        query: &PathQuery,
+        at: &PathSelection,
+        limit: usize,
+    ) -> Result<(Vec<String>, u64)>;
+    /// The funnel events of every unit that started the funnel in the range ([`FunnelUnit`]).
+    fn funnel_units(&self, site_id: i64, query: &FunnelQuery) -> Result<Vec<FunnelUnit>>;
+    /// Retention cohorts and customers; periods that begin after `until` (now) are left out.
+    fn retention(
+        &self,
+        site_id: i64,
+        query: &RetentionQuery,
+        until: i64,
+    ) -> Result<RetentionReport>;
 }
 
 /// Metadata: sites, keys, origins, page-group patterns, visitor-hash salts.
@@ -205,6 +229,18 @@ pub trait MetaStore: Send + Sync {
     /// Tokens of one owner, or all tokens (`None`).
     fn list_tokens(&self, user_id: Option<i64>) -> Result<Vec<TokenInfo>>;
     fn delete_token(&self, id: i64) -> Result<()>;
+
+    /// Saved views of a site (segments, funnels): `kind` names which, `body` is the definition as text.
+    fn create_saved_view(
+        &self,
+        site_id: i64,
+        kind: &str,
+        name: &str,
+        body: &str,
+    ) -> Result<SavedView>;
+    fn saved_views(&self, site_id: i64, kind: &str) -> Result<Vec<SavedView>>;
+    /// Deletes a saved view of that site and kind (`NotFound` when there is none).
+    fn delete_saved_view(&self, site_id: i64, kind: &str, id: i64) -> Result<()>;
 }
 
 /// Opaque blobs by key (`site/session/seq`), e.g. replay chunks.

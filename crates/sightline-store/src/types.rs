@@ -179,6 +179,8 @@ pub struct SessionFilters {
     pub frustration_page: Option<String>,
     /// … on this element (selector, error fingerprint, request pattern).
     pub frustration_element: Option<String>,
+    /// A segment expression (docs/segments.md), with the other filters.
+    pub segment: Option<sightline_insight::segment::Segment>,
 }
 
 /// How the sessions list is ordered.

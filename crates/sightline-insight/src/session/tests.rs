@@ -336,3 +336,74 @@ fn ties_are_broken_by_value_so_merging_stays_commutative() {
     );
     assert_eq!(ab.visitor, "v0");
 }
+
+#[test]
+fn the_journey_keeps_page_groups_and_custom_events_in_time_order() {
+    let named = |ts: i64, name: &str| EventRow {
+        name: Some(name.into()),
+        ..event(ts, "custom")
+    };
+    let product = EventRow {
+        page_group: Some("/product/:id".into()),
+        ..pageview(MIDNIGHT + 2_000, "/product/7")
+    };
+    let events = [
+        pageview(MIDNIGHT, "/"),
+        named(MIDNIGHT + 1_000, "newsletter_signup"),
+        product,
+        event(MIDNIGHT + 3_000, "click"),
+        named(MIDNIGHT + 4_000, "purchase"),
+    ];
+    let step = |ts: i64, page: Option<&str>, event: Option<&str>| JourneyStep {
+        ts,
+        page: page.map(str::to_string),
+        event: event.map(str::to_string),
+    };
+    let expected = vec![
+        step(MIDNIGHT, Some("/"), None),
+        step(MIDNIGHT + 1_000, None, Some("newsletter_signup")),
+        step(MIDNIGHT + 2_000, Some("/product/:id"), None),
+        step(MIDNIGHT + 4_000, None, Some("purchase")),
+    ];
+    assert_eq!(whole(&events).journey, expected);
+    // Any split merges into the same journey.
+    let mut late = whole(&events[3..]);
+    merge(&mut late, &whole(&events[..3]));
+    assert_eq!(late.journey, expected);
+}
+
+#[test]
+fn a_long_journey_keeps_its_first_steps_however_it_is_merged() {
+    let events: Vec<EventRow> = (0..MAX_JOURNEY_STEPS as i64 + 20)
+        .map(|i| pageview(MIDNIGHT + i * 1_000, &format!("/p{i}")))
+        .collect();
+    let row = whole(&events);
+    assert_eq!(row.journey.len(), MAX_JOURNEY_STEPS);
+    assert_eq!(row.journey[0].ts, MIDNIGHT);
+    assert_eq!(
+        row.journey[MAX_JOURNEY_STEPS - 1].ts,
+        MIDNIGHT + (MAX_JOURNEY_STEPS as i64 - 1) * 1_000
+    );
+    let (early, late) = events.split_at(30);
+    let mut merged = whole(late);
+    merge(&mut merged, &whole(early));
+    assert_eq!(merged.journey, row.journey);
+}
+
+#[test]
+fn journey_steps_order_a_missing_value_last_as_the_engines_do() {
+    let page = JourneyStep {
+        ts: 5,
+        page: Some("/a".into()),
+        event: None,
+    };
+    let custom = JourneyStep {
+        ts: 5,
+        page: None,
+        event: Some("e".into()),
+    };
+    assert!(page < custom);
+    let mut steps = vec![custom.clone(), page.clone()];
+    steps.sort();
+    assert_eq!(steps, [page, custom]);
+}

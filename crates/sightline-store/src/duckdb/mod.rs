@@ -3,13 +3,17 @@
 
 mod analysis;
 mod experience;
+mod funnel;
 mod heatmap;
 mod interner;
+mod journeys;
 mod overview;
 mod page_facts;
 mod problems;
 mod rebuild;
 mod report;
+mod retention;
+mod segment;
 mod session_rows;
 mod sessions;
 
@@ -51,6 +55,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (
         9,
         include_str!("../../migrations/duckdb/0009_element_click_problems.sql"),
+    ),
+    (
+        10,
+        include_str!("../../migrations/duckdb/0010_session_journey.sql"),
     ),
 ];
 
@@ -813,5 +821,44 @@ impl EventStore for DuckDbEventStore {
         selector: &str,
     ) -> Result<Vec<crate::ZoneSession>> {
         self.read(|conn| heatmap::zone_sessions(conn, site_id, query, selector))
+    }
+
+    fn session_summaries(
+        &self,
+        site_id: i64,
+        keys: &[String],
+    ) -> Result<Vec<crate::SessionSummary>> {
+        self.read(|conn| sessions::summaries(conn, site_id, keys))
+    }
+
+    fn paths(&self, site_id: i64, query: &crate::PathQuery) -> Result<crate::PathReport> {
+        self.read(|conn| journeys::paths(conn, site_id, query))
+    }
+
+    fn path_sessions(
+        &self,
+        site_id: i64,
+        query: &crate::PathQuery,
+        at: &crate::PathSelection,
+        limit: usize,
+    ) -> Result<(Vec<String>, u64)> {
+        self.read(|conn| journeys::path_sessions(conn, site_id, query, at, limit))
+    }
+
+    fn funnel_units(
+        &self,
+        site_id: i64,
+        query: &crate::FunnelQuery,
+    ) -> Result<Vec<crate::FunnelUnit>> {
+        self.read(|conn| funnel::units(conn, site_id, query))
+    }
+
+    fn retention(
+        &self,
+        site_id: i64,
+        query: &crate::RetentionQuery,
+        until: i64,
+    ) -> Result<crate::RetentionReport> {
+        self.read(|conn| retention::retention(conn, site_id, query, until))
     }
 }

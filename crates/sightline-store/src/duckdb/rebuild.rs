@@ -86,7 +86,8 @@ fn build_sessions_by(conn: &Connection, events_per_stretch: i64) -> Result<()> {
 fn stretch_sessions(conn: &Connection, from: i64, to: i64) -> Result<Vec<SessionRow>> {
     let mut stmt = conn.prepare(
         "SELECT site_id, ts, session, visitor, user_id, type, path, page_group, referrer, channel, utm_source,
-                utm_medium, utm_campaign, utm_term, utm_content, device, browser, os, value, revenue, received_at
+                utm_medium, utm_campaign, utm_term, utm_content, device, browser, os, value, revenue, received_at,
+                name
          FROM events WHERE rowid >= ? AND rowid < ?",
     )?;
     let mut sessions = SessionRows::default();
@@ -114,6 +115,7 @@ fn stretch_sessions(conn: &Connection, from: i64, to: i64) -> Result<Vec<Session
             value: r.get(18)?,
             revenue: r.get(19)?,
             received_at: r.get::<_, Option<i64>>(20)?.unwrap_or_default(),
+            name: r.get(21)?,
             ..EventRow::default()
         });
     }

@@ -169,5 +169,10 @@ pub(super) fn report_sessions(
         );
         args.push(Box::new(kind == VisitorType::Returning));
     }
+    if let Some(segment) = &f.segment {
+        let predicate = super::segment::predicate(segment, site_id, from);
+        sql.push_str(&format!(" AND {}", predicate.sql));
+        args.extend(predicate.args);
+    }
     ReportSessions { sql, args }
 }

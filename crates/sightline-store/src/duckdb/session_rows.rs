@@ -7,11 +7,15 @@ use std::sync::{Arc, LazyLock};
 
 use duckdb::Connection;
 use duckdb::arrow::array::{
-    ArrayRef, Float64Array, Int64Array, ListBuilder, StringArray, StringBuilder, UInt64Array,
+    ArrayRef, Float64Array, Int64Array, Int64Builder, ListBuilder, StringArray, StringBuilder,
+    StructBuilder, UInt64Array,
 };
+use duckdb::arrow::datatypes::{DataType, Field, Fields};
+use duckdb::arrow::error::ArrowError;
 use duckdb::arrow::record_batch::RecordBatch;
+use duckdb::types::Value;
 use sightline_insight::session::IDLE_MS;
-use sightline_model::SessionRow;
+use sightline_model::{JourneyStep, MAX_JOURNEY_STEPS, SessionRow};
 
 /// A stable 64-bit hash of a visitor id (FNV-1a): the same on every engine and release.
 pub(super) fn visitor_hash(visitor: &str) -> u64 {
@@ -20,8 +24,9 @@ pub(super) fn visitor_hash(visitor: &str) -> u64 {
     })
 }
 
-/// Columns of `sessions` (migrations/duckdb/0004_sessions.sql, 0005_session_pages.sql) in table order.
-const COLUMNS: [&str; 35] = [
+/// Columns of `sessions` (migrations/duckdb/0004_sessions.sql, 0005_session_pages.sql, 0010_session_journey.sql)
+/// in table order.
+const COLUMNS: [&str; 36] = [
     "site_id",
     "session",
     "visitor",
@@ -57,6 +62,7 @@ const COLUMNS: [&str; 35] = [
     "replay_bytes",
     "received_at",
     "page_paths",
+    "journey",
 ];
 
 fn arrow_batch(rows: &[SessionRow]) -> duckdb::Result<RecordBatch> {
@@ -110,6 +116,7 @@ fn arrow_batch(rows: &[SessionRow]) -> duckdb::Result<RecordBatch> {
         int(rows, |r| Some(r.replay_bytes)),
         int(rows, |r| Some(r.received_at)),
         page_paths(rows),
+        journeys(rows)?,
     ];
     let named = COLUMNS
         .iter()
@@ -128,6 +135,67 @@ fn page_paths(rows: &[SessionRow]) -> ArrayRef {
         lists.append(true);
     }
     Arc::new(lists.finish())
+}
+
+/// The `STRUCT(ts BIGINT, page VARCHAR, event VARCHAR)[]` column of each row's journey.
+fn journeys(rows: &[SessionRow]) -> duckdb::Result<ArrayRef> {
+    let not_built = || {
+        duckdb::Error::ToSqlConversionFailure(Box::new(ArrowError::SchemaError(
+            "journey builder of an unexpected type".into(),
+        )))
+    };
+    let fields = Fields::from(vec![
+        Field::new("ts", DataType::Int64, true),
+        Field::new("page", DataType::Utf8, true),
+        Field::new("event", DataType::Utf8, true),
+    ]);
+    let mut list = ListBuilder::new(StructBuilder::from_fields(fields, 0));
+    for row in rows {
+        let steps = list.values();
+        for step in &row.journey {
+            steps
+                .field_builder::<Int64Builder>(0)
+                .ok_or_else(not_built)?
+                .append_value(step.ts);
+            for (i, text) in [(1, &step.page), (2, &step.event)] {
+                steps
+                    .field_builder::<StringBuilder>(i)
+                    .ok_or_else(not_built)?
+                    .append_option(text.as_deref());
+            }
+            steps.append(true);
+        }
+        list.append(true);
+    }
+    Ok(Arc::new(list.finish()))
+}
+
+/// A stored journey (a `journey` value) as steps.
+fn journey_steps(value: Value) -> Vec<JourneyStep> {
+    let Value::List(items) = value else {
+        return Vec::new();
+    };
+    let text = |v: Option<&Value>| match v {
+        Some(Value::Text(s)) => Some(s.clone()),
+        _ => None,
+    };
+    items
+        .into_iter()
+        .filter_map(|item| match item {
+            Value::Struct(fields) => {
+                let ts = match fields.get(&"ts".to_string()) {
+                    Some(Value::BigInt(ts)) => *ts,
+                    _ => return None,
+                };
+                Some(JourneyStep {
+                    ts,
+                    page: text(fields.get(&"page".to_string())),
+                    event: text(fields.get(&"event".to_string())),
+                })
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// `a` comes before `b` for columns taken "of the earliest part" (ties broken by value, as in `merge`).
@@ -195,6 +263,9 @@ static MERGE_SESSIONS: LazyLock<String> = LazyLock::new(|| {
     }
     set.push("received_at = greatest(s.received_at, p.received_at)".into());
     set.push("page_paths = list_sort(list_concat(s.page_paths, p.page_paths))".into());
+    set.push(format!(
+        "journey = list_slice(list_sort(list_concat(coalesce(s.journey, []), p.journey)), 1, {MAX_JOURNEY_STEPS})"
+    ));
     let columns = COLUMNS.join(", ");
     let values = COLUMNS
         .iter()
@@ -257,7 +328,7 @@ pub(super) fn read_row(
         "SELECT site_id, session, visitor, user_id, started, ended, active_ms, pageviews, events, entry_ts,
                 entry_page, entry_group, exit_ts, exit_page, exit_group, device, browser, os, channel, referrer,
                 utm_source, utm_medium, utm_campaign, utm_term, utm_content, revenue, conversions, clicks, errors,
-                replay_chunks, replay_bytes, received_at, coalesce(page_paths, [])
+                replay_chunks, replay_bytes, received_at, coalesce(page_paths, []), journey
          FROM sessions WHERE site_id = ? AND session = ?",
     )?;
     let mut rows = stmt.query(duckdb::params![site_id, session])?;
@@ -265,6 +336,7 @@ pub(super) fn read_row(
         return Ok(None);
     };
     let page_paths = super::text_list(r.get_ref(32)?);
+    let journey = journey_steps(r.get_ref(33)?.to_owned());
     Ok(Some(SessionRow {
         site_id: r.get(0)?,
         session: r.get(1)?,
@@ -299,6 +371,7 @@ pub(super) fn read_row(
         replay_bytes: r.get(30)?,
         received_at: r.get(31)?,
         page_paths,
+        journey,
     }))
 }
 
@@ -311,10 +384,12 @@ mod tests {
         let conn = Connection::open_in_memory().expect("db");
         conn.execute_batch(include_str!("../../migrations/duckdb/0004_sessions.sql"))
             .expect("schema");
-        conn.execute_batch(include_str!(
-            "../../migrations/duckdb/0005_session_pages.sql"
-        ))
-        .expect("schema");
+        for migration in [
+            include_str!("../../migrations/duckdb/0005_session_pages.sql"),
+            include_str!("../../migrations/duckdb/0010_session_journey.sql"),
+        ] {
+            conn.execute_batch(migration).expect("schema");
+        }
         let mut stmt = conn
             .prepare("SELECT column_name FROM information_schema.columns WHERE table_name = 'sessions' ORDER BY ordinal_position")
             .expect("columns");

@@ -12,6 +12,36 @@ pub(super) fn list(conn: &Connection, site_id: i64, query: &SessionQuery) -> Res
     page
 }
 
+/// The list rows of `keys` (those stored), newest first.
+pub(super) fn summaries(
+    conn: &Connection,
+    site_id: i64,
+    keys: &[String],
+) -> Result<Vec<SessionSummary>> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut args: Vec<Box<dyn ToSql>> = vec![Box::new(site_id)];
+    args.extend(keys.iter().map(|k| Box::new(k.clone()) as Box<dyn ToSql>));
+    let report = ReportSessions {
+        sql: format!(
+            "FROM sessions s WHERE s.site_id = ? AND s.session IN ({})",
+            vec!["?"; keys.len()].join(", ")
+        ),
+        args,
+    };
+    let query = SessionQuery {
+        from: 0,
+        to: 0,
+        filters: Default::default(),
+        sort: SessionSort::Started,
+        descending: true,
+        limit: keys.len(),
+        offset: 0,
+    };
+    Ok(page_of(conn, site_id, &query, &report)?.sessions)
+}
+
 fn page_of(
     conn: &Connection,
     site_id: i64,

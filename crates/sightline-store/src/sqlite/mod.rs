@@ -7,8 +7,8 @@ use rand::RngCore;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::{
-    LoginSession, Member, MetaStore, NewSite, NewToken, Result, Role, Site, SiteUpdate, StoreError,
-    TokenInfo, User,
+    LoginSession, MAX_SAVED_VIEWS, Member, MetaStore, NewSite, NewToken, Result, Role, SavedView,
+    Site, SiteUpdate, StoreError, TokenInfo, User,
 };
 use sightline_model::now_ms;
 
@@ -19,6 +19,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (
         4,
         include_str!("../../migrations/sqlite/0004_detection.sql"),
+    ),
+    (
+        5,
+        include_str!("../../migrations/sqlite/0005_saved_views.sql"),
     ),
 ];
 /// Random bytes in a site key (hex encoded, so twice as many characters).
@@ -514,6 +518,70 @@ impl MetaStore for SqliteMetaStore {
             .query_map(params![user_id], token_from_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(tokens)
+    }
+
+    fn create_saved_view(
+        &self,
+        site_id: i64,
+        kind: &str,
+        name: &str,
+        body: &str,
+    ) -> Result<SavedView> {
+        let conn = self.conn();
+        let count: i64 = conn.query_row(
+            "SELECT count(*) FROM saved_views WHERE site_id = ? AND kind = ?",
+            params![site_id, kind],
+            |r| r.get(0),
+        )?;
+        if count as usize >= MAX_SAVED_VIEWS {
+            return Err(StoreError::Conflict(format!(
+                "the site already keeps {MAX_SAVED_VIEWS} saved {kind}s; delete one first"
+            )));
+        }
+        let created_at = now_ms();
+        conn.execute(
+            "INSERT INTO saved_views (site_id, kind, name, body, created_at) VALUES (?, ?, ?, ?, ?)",
+            params![site_id, kind, name.trim(), body, created_at],
+        )
+        .map_err(|e| conflict(e, &format!("a saved {kind} named {:?} exists", name.trim())))?;
+        Ok(SavedView {
+            id: conn.last_insert_rowid(),
+            site_id,
+            name: name.trim().to_string(),
+            body: body.to_string(),
+            created_at,
+        })
+    }
+
+    fn saved_views(&self, site_id: i64, kind: &str) -> Result<Vec<SavedView>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT id, site_id, name, body, created_at FROM saved_views WHERE site_id = ? AND kind = ?
+             ORDER BY name, id",
+        )?;
+        let views = stmt
+            .query_map(params![site_id, kind], |r| {
+                Ok(SavedView {
+                    id: r.get(0)?,
+                    site_id: r.get(1)?,
+                    name: r.get(2)?,
+                    body: r.get(3)?,
+                    created_at: r.get(4)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(views)
+    }
+
+    fn delete_saved_view(&self, site_id: i64, kind: &str, id: i64) -> Result<()> {
+        let deleted = self.conn().execute(
+            "DELETE FROM saved_views WHERE site_id = ? AND kind = ? AND id = ?",
+            params![site_id, kind, id],
+        )?;
+        if deleted == 0 {
+            return Err(StoreError::NotFound(format!("saved {kind} {id}")));
+        }
+        Ok(())
     }
 
     fn delete_token(&self, id: i64) -> Result<()> {

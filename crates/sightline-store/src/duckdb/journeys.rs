@@ -1,0 +1,282 @@
+//! Journeys (paths between page groups and custom events) from each session's `journey` column: one ordered
+//! list per session, sliced around the anchor, then counted per step by DuckDB. Nothing reads the events table.
+
+use std::collections::HashMap;
+
+use duckdb::{Connection, ToSql};
+
+use super::report::{ReportSessions, report_sessions};
+use crate::{
+    EXIT_NODE, MAX_NODES_PER_STEP, OTHER_NODE, PathDirection, PathLink, PathNode, PathNodes,
+    PathQuery, PathReport, PathSelection, Result, StoreError, TOP_PATHS, TopPath,
+};
+
+/// `SELECT session, p, ended FROM …`: each report session that reached the anchor, with its path from the anchor
+/// (`p`, in the query's direction, at most `steps + 1` nodes) and whether its visit ended there (forward) or
+/// began there (backward).
+fn anchored(q: &PathQuery, report: ReportSessions) -> (String, Vec<Box<dyn ToSql>>) {
+    let nodes = match q.nodes {
+        PathNodes::Pages => {
+            "list_transform(list_filter(coalesce(s.journey, []), j -> j.page IS NOT NULL), j -> j.page)"
+        }
+        PathNodes::Events => {
+            "list_transform(list_filter(coalesce(s.journey, []), j -> j.event IS NOT NULL), j -> j.event)"
+        }
+        PathNodes::All => "list_transform(coalesce(s.journey, []), j -> coalesce(j.page, j.event))",
+    };
+    let collapse = if q.repeats {
+        "g"
+    } else {
+        "list_filter(g, (x, i) -> i = 1 OR x <> g[i - 1])"
+    };
+    let n = q.steps as i64;
+    let mut args: Vec<Box<dyn ToSql>> = Vec::new();
+    let sequences = format!(
+        "SELECT session, {collapse} AS g FROM (SELECT s.session, {nodes} AS g {})",
+        report.sql
+    );
+    let slice = match (&q.start, &q.end) {
+        (None, None) => format!(
+            "SELECT session, g[1 : {n} + 1] AS p, len(g) <= {n} + 1 AS ended FROM seq WHERE len(g) > 0"
+        ),
+        (Some(start), None) => {
+            args.push(Box::new(start.clone()));
+            format!(
+                "SELECT session, g[a : a + {n}] AS p, a + {n} >= len(g) AS ended
+                 FROM (SELECT session, g, list_position(g, ?) AS a FROM seq) WHERE a IS NOT NULL AND a > 0"
+            )
+        }
+        (None, Some(end)) => {
+            args.push(Box::new(end.clone()));
+            format!(
+                "SELECT session, list_reverse(g[greatest(1, b - {n}) : b]) AS p, b - {n} <= 1 AS ended
+                 FROM (SELECT session, g, list_position(g, ?) AS b FROM seq) WHERE b IS NOT NULL AND b > 0"
+            )
+        }
+        (Some(start), Some(end)) => {
+            args.push(Box::new(start.clone()));
+            args.push(Box::new(end.clone()));
+            // From the start's first view to the end's first view after it, within the steps.
+            format!(
+                "SELECT session, t[1 : e] AS p, e = len(g) - a + 1 AS ended
+                 FROM (SELECT session, g, a, t, list_position(t[2:], ?) + 1 AS e
+                       FROM (SELECT session, g, a, g[a:] AS t
+                             FROM (SELECT session, g, list_position(g, ?) AS a FROM seq)
+                             WHERE a IS NOT NULL AND a > 0))
+                 WHERE e IS NOT NULL AND e > 1 AND e <= {n} + 1"
+            )
+        }
+    };
+    // The end is bound before the start in the last query's text.
+    if q.start.is_some() && q.end.is_some() {
+        args.swap(0, 1);
+    }
+    let mut all = report.args;
+    all.extend(args);
+    (
+        format!(
+            "WITH seq AS ({sequences}), anchored AS ({slice}) SELECT session, p, ended FROM anchored"
+        ),
+        all,
+    )
+}
+
+pub(super) fn paths(conn: &Connection, site_id: i64, q: &PathQuery) -> Result<PathReport> {
+    let report = report_sessions(site_id, q.from, q.to, &q.filters, None);
+    let (anchored, args) = anchored(q, report);
+    let args: Vec<&dyn ToSql> = args.iter().map(|a| a.as_ref()).collect();
+    let last = q.steps as i64 + 1;
+    // One pass over the anchored paths: nodes (with exits), links and the top paths, as tagged rows.
+    let sql = format!(
+        "WITH a AS ({anchored}),
+         steps AS (SELECT i, p[i] AS name, p[i + 1] AS next, i = len(p) AND ended AS exited
+                   FROM a, range(1, {last} + 1) r(i) WHERE i <= len(p))
+         SELECT 'node', i - 1, name, NULL, count(*), count(*) FILTER (WHERE exited), NULL FROM steps GROUP BY ALL
+         UNION ALL
+         SELECT 'link', i - 1, name, next, count(*), 0, NULL FROM steps WHERE next IS NOT NULL GROUP BY ALL
+         UNION ALL
+         SELECT 'path', 0, NULL, NULL, n, ended::BIGINT, p FROM (
+             SELECT p, ended, count(*) AS n FROM a GROUP BY ALL ORDER BY n DESC, p, ended LIMIT {TOP_PATHS})
+         UNION ALL
+         SELECT 'total', 0, NULL, NULL, count(*), 0, NULL FROM a"
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let mut rows = stmt.query(args.as_slice())?;
+    let mut nodes: Vec<(usize, String, u64, u64)> = Vec::new();
+    let mut links: Vec<(usize, String, String, u64)> = Vec::new();
+    let mut top: Vec<(Vec<String>, u64, bool)> = Vec::new();
+    let mut total = 0;
+    while let Some(r) = rows.next()? {
+        let tag: String = r.get(0)?;
+        let step = r.get::<_, i64>(1)?.max(0) as usize;
+        let count = r.get::<_, i64>(4)?.max(0) as u64;
+        match tag.as_str() {
+            "node" => nodes.push((step, r.get(2)?, count, r.get::<_, i64>(5)?.max(0) as u64)),
+            "link" => links.push((step, r.get(2)?, r.get(3)?, count)),
+            "path" => top.push((
+                super::text_list(r.get_ref(6)?),
+                count,
+                r.get::<_, i64>(5)? == 1,
+            )),
+            _ => total = count,
+        }
+    }
+    top.sort_by(|a, b| {
+        b.1.cmp(&a.1)
+            .then_with(|| a.0.cmp(&b.0))
+            .then(a.2.cmp(&b.2))
+    });
+    Ok(shape(q, total, nodes, links, top))
+}
+
+/// The report with at most [`MAX_NODES_PER_STEP`] nodes per step (the rest of a step is one "(other)" node).
+fn shape(
+    q: &PathQuery,
+    total: u64,
+    mut nodes: Vec<(usize, String, u64, u64)>,
+    links: Vec<(usize, String, String, u64)>,
+    top: Vec<(Vec<String>, u64, bool)>,
+) -> PathReport {
+    nodes.sort_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then(b.2.cmp(&a.2))
+            .then_with(|| a.1.cmp(&b.1))
+    });
+    let mut kept: HashMap<(usize, String), String> = HashMap::new();
+    let mut shown: Vec<PathNode> = Vec::new();
+    let mut rank = (usize::MAX, 0);
+    for (step, name, sessions, exits) in nodes {
+        rank = if rank.0 == step {
+            (step, rank.1 + 1)
+        } else {
+            (step, 1)
+        };
+        let label = if rank.1 <= MAX_NODES_PER_STEP {
+            name.clone()
+        } else {
+            OTHER_NODE.to_string()
+        };
+        let id = format!("{step}:{label}");
+        kept.insert((step, name.clone()), id.clone());
+        match shown.iter_mut().find(|n| n.id == id) {
+            Some(other) => {
+                other.sessions += sessions;
+                other.exits += exits;
+            }
+            None => shown.push(PathNode {
+                kind: node_kind(q.nodes, &label).to_string(),
+                id,
+                step,
+                name: label,
+                sessions,
+                exits,
+            }),
+        }
+    }
+    let mut merged: Vec<PathLink> = Vec::new();
+    for (step, source, target, sessions) in links {
+        let (Some(source), Some(target)) =
+            (kept.get(&(step, source)), kept.get(&(step + 1, target)))
+        else {
+            continue;
+        };
+        match merged
+            .iter_mut()
+            .find(|l| &l.source == source && &l.target == target)
+        {
+            Some(link) => link.sessions += sessions,
+            None => merged.push(PathLink {
+                source: source.clone(),
+                target: target.clone(),
+                sessions,
+            }),
+        }
+    }
+    merged.sort_by(|a, b| {
+        b.sessions
+            .cmp(&a.sessions)
+            .then_with(|| a.source.cmp(&b.source))
+            .then_with(|| a.target.cmp(&b.target))
+    });
+    PathReport {
+        direction: if q.start.is_none() && q.end.is_some() {
+            PathDirection::Backward
+        } else {
+            PathDirection::Forward
+        },
+        anchor: q
+            .start
+            .clone()
+            .or_else(|| q.end.clone().filter(|_| q.start.is_none()))
+            .unwrap_or_else(|| "entry".into()),
+        sessions: total,
+        nodes: shown,
+        links: merged,
+        top_paths: top
+            .into_iter()
+            .map(|(steps, sessions, exited)| TopPath {
+                steps,
+                sessions,
+                exited,
+            })
+            .collect(),
+    }
+}
+
+fn node_kind(nodes: PathNodes, name: &str) -> &'static str {
+    match nodes {
+        _ if name == OTHER_NODE => "other",
+        PathNodes::Pages => "page",
+        PathNodes::Events => "event",
+        // page groups are paths; event names are not
+        PathNodes::All if name.starts_with('/') => "page",
+        PathNodes::All => "event",
+    }
+}
+
+/// The sessions at a node (and link, or exit) of the journey: their keys, newest first, and how many there are.
+pub(super) fn path_sessions(
+    conn: &Connection,
+    site_id: i64,
+    q: &PathQuery,
+    at: &PathSelection,
+    limit: usize,
+) -> Result<(Vec<String>, u64)> {
+    if at.node == OTHER_NODE || at.next.as_deref() == Some(OTHER_NODE) {
+        return Err(StoreError::Invalid(format!(
+            "\"{OTHER_NODE}\" groups several nodes; choose one of them"
+        )));
+    }
+    let report = report_sessions(site_id, q.from, q.to, &q.filters, None);
+    let (anchored, mut args) = anchored(q, report);
+    let i = at.step as i64 + 1;
+    args.push(Box::new(at.node.clone()));
+    let next = match at.next.as_deref() {
+        None => String::new(),
+        Some(EXIT_NODE) => format!(" AND len(p) = {i} AND ended"),
+        Some(next) => {
+            args.push(Box::new(next.to_string()));
+            format!(" AND p[{i} + 1] = ?")
+        }
+    };
+    let selected = format!("SELECT session FROM ({anchored}) WHERE p[{i}] = ?{next}");
+    let total: i64 = {
+        let args: Vec<&dyn ToSql> = args.iter().map(|a| a.as_ref()).collect();
+        conn.query_row(
+            &format!("SELECT count(*) FROM ({selected})"),
+            args.as_slice(),
+            |r| r.get(0),
+        )?
+    };
+    args.push(Box::new(site_id));
+    args.push(Box::new(limit as i64));
+    let args: Vec<&dyn ToSql> = args.iter().map(|a| a.as_ref()).collect();
+    let mut stmt = conn.prepare(&format!(
+        "SELECT s.session FROM sessions s SEMI JOIN ({selected}) k ON k.session = s.session
+         WHERE s.site_id = ? ORDER BY s.started DESC, s.session LIMIT ?"
+    ))?;
+    let sessions = stmt
+        .query_map(args.as_slice(), |r| r.get::<_, String>(0))?
+        .collect::<duckdb::Result<Vec<_>>>()?;
+    Ok((sessions, total.max(0) as u64))
+}

@@ -67,6 +67,7 @@ export function CompareOverview({ site, range, sides, a }: { site: string; range
             {a && data ? <VisitorsChart range={range} sides={sides} series={[a, data]} /> : <Skeleton height={220} />}
           </div>
         )}
+        <p className="muted small compare-note">The cards below show segment A.</p>
       </div>
     </Card>
   );

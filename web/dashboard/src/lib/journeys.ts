@@ -155,7 +155,7 @@ export function sankeyModel(p: PathsResponse): SankeyModel {
 
 /** Sankey height: room for each node of the tallest column and its one-line label. */
 export function sankeyHeight(m: SankeyModel): number {
-  return Math.max(320, Math.min(900, m.tallestColumn * 46 + 40));
+  return Math.max(320, Math.min(960, m.tallestColumn * 52 + 40));
 }
 
 /** What to list for a clicked node or link (null for the grey drop-off nodes: click their links). */

@@ -146,7 +146,7 @@ function FunnelResults({
           </>
         )}
       </Card>
-      <div className={comparing ? 'grid-2' : ''}>
+      <div className="funnel-side-tables">
         {data.map((s) => (
           <Card key={s.segment.side} title={comparing ? <SideTitle segment={s.segment} /> : 'Steps'} padded={false}>
             <FunnelStepsTable def={def} data={s.data} testId={`funnel-steps-${s.segment.side}`} onSessions={(step, outcome) => onSessions({ segment: s.segment, step, outcome })} />

@@ -1,7 +1,7 @@
 // The funnel's charts: steps as bars (one segment: those who reached each step, and in grey those lost since
 // the previous step — a click there lists them; two segments: % of starters reaching each step, side by side)
 // and the daily conversion (started → completed) as lines.
-import { lazy, Suspense, useMemo } from 'react';
+import { lazy, Suspense, useEffect, useMemo, useRef, useState, type RefObject } from 'react';
 import type { FunnelDefinition, FunnelResponse } from '../../api/types';
 import { formatCompact, formatNumber, formatPercent } from '../../lib/format';
 import { stepName } from '../../lib/funnels';
@@ -40,27 +40,48 @@ export function FunnelBarChart({
   onDropoff: (side: ComparedSegment, fromStep: number) => void;
 }) {
   const comparing = sides.length > 1;
-  const option = useMemo(() => (comparing ? compareOption(def, sides) : singleOption(def, sides[0]!.data)), [def, sides, comparing]);
+  const [box, width] = useWidth();
+  // each step's label gets its share of the width (truncated; the tooltip and the table have the whole name)
+  const labelWidth = Math.max(40, Math.floor((width - 60) / Math.max(1, def.steps.length)) - 10);
+  const option = useMemo(
+    () => (comparing ? compareOption(def, sides, labelWidth) : singleOption(def, sides[0]!.data, labelWidth)),
+    [def, sides, comparing, labelWidth],
+  );
   const height = 300;
   return (
-    <Suspense fallback={<Skeleton height={height} />}>
-      <EChart
-        option={option}
-        height={height}
-        testId="funnel-chart"
-        ariaLabel="Sessions reaching each funnel step"
-        onClick={(p: ChartClick) => {
-          if (comparing) {
-            const side = sides[p.seriesIndex ?? 0];
-            if (side && p.dataIndex > 0) onDropoff(side.segment, p.dataIndex - 1);
-          } else if (p.seriesIndex === 1 && p.dataIndex > 0) onDropoff(sides[0]!.segment, p.dataIndex - 1);
-        }}
-      />
-    </Suspense>
+    <div ref={box}>
+      <Suspense fallback={<Skeleton height={height} />}>
+        <EChart
+          option={option}
+          height={height}
+          testId="funnel-chart"
+          ariaLabel="Sessions reaching each funnel step"
+          onClick={(p: ChartClick) => {
+            if (comparing) {
+              const side = sides[p.seriesIndex ?? 0];
+              if (side && p.dataIndex > 0) onDropoff(side.segment, p.dataIndex - 1);
+            } else if (p.seriesIndex === 1 && p.dataIndex > 0) onDropoff(sides[0]!.segment, p.dataIndex - 1);
+          }}
+        />
+      </Suspense>
+    </div>
   );
 }
 
-function singleOption(def: FunnelDefinition, data: FunnelResponse) {
+/** A ref for an element and its width in px (updated on resize). */
+function useWidth(): [RefObject<HTMLDivElement | null>, number] {
+  const ref = useRef<HTMLDivElement>(null);
+  const [width, setWidth] = useState(800);
+  useEffect(() => {
+    if (!ref.current) return;
+    const ro = new ResizeObserver(([e]) => setWidth(Math.round(e!.contentRect.width)));
+    ro.observe(ref.current);
+    return () => ro.disconnect();
+  }, []);
+  return [ref, width];
+}
+
+function singleOption(def: FunnelDefinition, data: FunnelResponse, labelWidth: number) {
   const cats = categories(def, data);
   const lost = data.steps.map((s, i) => (i === 0 ? 0 : Math.max(0, data.steps[i - 1]!.count - s.count)));
   return {
@@ -78,7 +99,7 @@ function singleOption(def: FunnelDefinition, data: FunnelResponse) {
         return lines.join('<br/>');
       },
     },
-    xAxis: { type: 'category', data: cats, ...AXIS, axisLabel: { ...AXIS.axisLabel, interval: 0, width: 130, overflow: 'truncate' } },
+    xAxis: { type: 'category', data: cats, ...AXIS, axisLabel: { ...AXIS.axisLabel, interval: 0, width: labelWidth, overflow: 'truncate' } },
     yAxis: { type: 'value', minInterval: 1, splitLine: { lineStyle: { color: '#f1f3f6' } }, axisLabel: { color: '#6b7280', fontSize: 11, formatter: (v: number) => formatCompact(v) } },
     series: [
       {
@@ -104,7 +125,7 @@ function singleOption(def: FunnelDefinition, data: FunnelResponse) {
   };
 }
 
-function compareOption(def: FunnelDefinition, sides: readonly FunnelSide[]) {
+function compareOption(def: FunnelDefinition, sides: readonly FunnelSide[], labelWidth: number) {
   const cats = categories(def, sides[0]!.data);
   return {
     animation: false,
@@ -125,7 +146,7 @@ function compareOption(def: FunnelDefinition, sides: readonly FunnelSide[]) {
         ].join('<br/>');
       },
     },
-    xAxis: { type: 'category', data: cats, ...AXIS, axisLabel: { ...AXIS.axisLabel, interval: 0, width: 130, overflow: 'truncate' } },
+    xAxis: { type: 'category', data: cats, ...AXIS, axisLabel: { ...AXIS.axisLabel, interval: 0, width: labelWidth, overflow: 'truncate' } },
     yAxis: { type: 'value', max: 1, splitLine: { lineStyle: { color: '#f1f3f6' } }, axisLabel: { color: '#6b7280', fontSize: 11, formatter: (v: number) => formatPercent(v) } },
     series: sides.map((s) => ({
       name: s.segment.label,

@@ -66,7 +66,9 @@ test('a funnel saved in the page is listed by the API, loads back, and deletes',
   await saved.waitFor(TIMEOUT);
   const listed = (await demo.api('GET', 'funnels')).funnels.find((f) => f.name === name);
   assert.ok(listed, 'GET …/funnels lists it');
-  assert.deepEqual(listed.definition.steps, definition.steps);
+  // the saved definition comes back with the unused fields as null
+  const defined = (step) => Object.fromEntries(Object.entries(step).filter(([, v]) => v !== null && v !== undefined));
+  assert.deepEqual(listed.definition.steps.map(defined), definition.steps);
 
   // load it on a fresh page
   await page.goto(demo.url('funnels'));

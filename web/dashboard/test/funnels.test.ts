@@ -25,6 +25,10 @@ describe('funnel definitions', () => {
     });
     expect(toDefinition(fromDefinition(def))).toEqual(def);
   });
+  it('reads a saved definition whose unused fields are null', () => {
+    const saved = { steps: [{ page: '/', click: null, event: null, on_page: null, label: null }, { page: null, click: '#buy', event: null, on_page: '/', label: null }], window_ms: 60_000, order: 'loose' as const, unit: 'session' as const, breakdown: null };
+    expect(toDefinition(fromDefinition(saved))).toEqual({ steps: [{ page: '/' }, { click: '#buy', on_page: '/' }], window_ms: 60_000, order: 'loose', unit: 'session' });
+  });
   it('says why a draft cannot run', () => {
     expect(draftProblem(NEW_FUNNEL)).toBe('Step 1 needs a page.');
     expect(draftProblem({ ...draft, steps: draft.steps.slice(0, 1) })).toMatch(/at least 2/);

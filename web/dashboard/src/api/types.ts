@@ -136,13 +136,14 @@ export interface PathsResponse {
   top_paths: TopPath[];
 }
 
-/** One funnel step: exactly one of `page`, `click`, `event`; `on_page` narrows a click or event step. */
+/** One funnel step: exactly one of `page`, `click`, `event`; `on_page` narrows a click or event step. (Saved
+ * definitions come back with the unused ones as null.) */
 export interface FunnelStepDef {
-  page?: string;
-  click?: string;
-  event?: string;
-  on_page?: string;
-  label?: string;
+  page?: string | null;
+  click?: string | null;
+  event?: string | null;
+  on_page?: string | null;
+  label?: string | null;
 }
 export type FunnelOrder = 'loose' | 'strict';
 export type FunnelUnit = 'session' | 'visitor';
@@ -155,7 +156,7 @@ export interface FunnelDefinition {
   window_ms: number;
   order: FunnelOrder;
   unit: FunnelUnit;
-  breakdown?: FunnelBreakdown;
+  breakdown?: FunnelBreakdown | null;
 }
 export interface FunnelRequest extends FunnelDefinition {
   from: string;
@@ -206,5 +207,7 @@ export type CohortPeriod = 'day' | 'week';
 export interface CohortsResponse {
   period: CohortPeriod;
   cohorts: Cohort[];
-  customers: { customers: number; returning_customers: number; repeat_purchase_rate: number };
+  /** Visitors who converted in the range: `returning_customers` had visited before their first converting
+   * session, `repeat_customers` converted in two or more sessions (`repeat_purchase_rate` = repeat ÷ customers). */
+  customers: { customers: number; returning_customers: number; repeat_customers?: number; repeat_purchase_rate: number };
 }

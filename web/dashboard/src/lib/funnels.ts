@@ -72,7 +72,7 @@ export function stepDef(s: StepDraft): FunnelStepDef {
 }
 
 export function stepDraft(d: FunnelStepDef): StepDraft {
-  const kind: StepKind = d.click !== undefined ? 'click' : d.event !== undefined ? 'event' : 'page';
+  const kind: StepKind = d.click != null ? 'click' : d.event != null ? 'event' : 'page';
   return { kind, value: d[kind] ?? '', onPage: d.on_page ?? '', label: d.label ?? '' };
 }
 
@@ -85,7 +85,7 @@ export function toDefinition(d: FunnelDraft): FunnelDefinition {
 export function fromDefinition(def: FunnelDefinition): FunnelDraft {
   return {
     steps: def.steps.map(stepDraft),
-    windowMs: def.window_ms || DEFAULT_WINDOW_MS,
+    windowMs: def.window_ms ?? DEFAULT_WINDOW_MS,
     order: def.order === 'strict' ? 'strict' : 'loose',
     unit: def.unit === 'visitor' ? 'visitor' : 'session',
     breakdown: def.breakdown && (FUNNEL_BREAKDOWNS as readonly string[]).includes(def.breakdown) ? def.breakdown : null,

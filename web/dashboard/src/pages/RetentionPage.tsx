@@ -95,9 +95,12 @@ function CohortControls({ own, onChange }: { own: CohortParams; onChange: (c: Co
 function CustomersBlock({ data }: { data: CohortsResponse | undefined }) {
   const c = data?.customers;
   const items = [
-    { key: 'customers', label: 'Customers', value: c && formatNumber(c.customers), hint: 'Visitors with at least one purchase in the range' },
-    { key: 'returning', label: 'Returning customers', value: c && formatNumber(c.returning_customers), hint: 'Customers who purchased more than once' },
-    { key: 'repeat', label: 'Repeat purchase rate', value: c && formatPercent(c.repeat_purchase_rate), hint: 'Returning customers ÷ customers' },
+    { key: 'customers', label: 'Customers', value: c && formatNumber(c.customers), hint: 'Visitors who converted in the range' },
+    { key: 'returning', label: 'Returning customers', value: c && formatNumber(c.returning_customers), hint: 'Customers who had visited before the session they first converted in' },
+    ...(c?.repeat_customers !== undefined || !c
+      ? [{ key: 'repeat-customers', label: 'Repeat customers', value: c && formatNumber(c.repeat_customers), hint: 'Customers who converted in two or more sessions' }]
+      : []),
+    { key: 'repeat', label: 'Repeat purchase rate', value: c && formatPercent(c.repeat_purchase_rate), hint: 'Repeat customers ÷ customers' },
   ];
   return (
     <div className="kpis customers" data-testid="customers">

@@ -122,6 +122,23 @@ pub fn router(app: Arc<App>) -> Router {
             "/api/v1/sites/{site}/heatmap/sessions",
             get(routes::heatmap::sessions),
         )
+        .route("/api/v1/sites/{site}/paths", get(routes::journeys::paths))
+        .route(
+            "/api/v1/sites/{site}/paths/sessions",
+            get(routes::journeys::path_sessions),
+        )
+        .route(
+            "/api/v1/sites/{site}/funnel",
+            post(routes::journeys::funnel),
+        )
+        .route(
+            "/api/v1/sites/{site}/funnel/sessions",
+            post(routes::journeys::funnel_sessions),
+        )
+        .route(
+            "/api/v1/sites/{site}/retention",
+            get(routes::journeys::retention),
+        )
         .route(
             "/api/v1/sites/{site}/sessions/{session}/replay",
             get(routes::sessions::replay),
@@ -185,6 +202,22 @@ pub fn router(app: Arc<App>) -> Router {
         .route(
             "/api/v1/sites/{site}/visitors/{visitor}",
             delete(routes::settings::delete_visitor),
+        )
+        .route(
+            "/api/v1/sites/{site}/segments",
+            get(routes::saved::list_segments).post(routes::saved::create_segment),
+        )
+        .route(
+            "/api/v1/sites/{site}/segments/{id}",
+            delete(routes::saved::delete_segment),
+        )
+        .route(
+            "/api/v1/sites/{site}/funnels",
+            get(routes::saved::list_funnels).post(routes::saved::create_funnel),
+        )
+        .route(
+            "/api/v1/sites/{site}/funnels/{id}",
+            delete(routes::saved::delete_funnel),
         )
         .merge(reports)
         .route_layer(middleware::from_fn_with_state(

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use sightline_insight::detect::Kind;
+use sightline_insight::segment::Segment;
 use sightline_store::{SessionFilters, VisitorType};
 
 use crate::error::ApiError;
@@ -41,6 +42,7 @@ pub const FILTER_PARAMS: &[&str] = &[
     "frustration",
     "frustration_page",
     "frustration_element",
+    "segment",
 ];
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
@@ -241,7 +243,22 @@ pub fn parse_filters(params: &HashMap<String, String>) -> Result<SessionFilters,
         },
         frustration_page: text("frustration_page")?,
         frustration_element: text("frustration_element")?,
+        segment: params
+            .get("segment")
+            .map(|raw| parse_segment(raw))
+            .transpose()?
+            .flatten(),
     })
+}
+
+/// A segment expression (empty = none); an invalid one is a 400 naming the offending part.
+pub fn parse_segment(raw: &str) -> Result<Option<Segment>, ApiError> {
+    if raw.trim().is_empty() {
+        return Ok(None);
+    }
+    Segment::parse(raw)
+        .map(Some)
+        .map_err(|e| ApiError::bad_request("invalid_segment", e.to_string()))
 }
 
 #[cfg(test)]
@@ -331,7 +348,17 @@ mod tests {
                 .code,
             "invalid_parameter"
         );
+        let err = parse_filters(&params(&[("segment", "device = mobile")])).expect_err("bad");
+        assert_eq!(err.code, "invalid_segment");
+        assert!(err.message.contains("column 10"), "{}", err.message);
+        assert!(
+            parse_filters(&params(&[("segment", " ")]))
+                .expect("empty")
+                .segment
+                .is_none()
+        );
         let f = parse_filters(&params(&[
+            ("segment", "converted"),
             ("device", "mobile"),
             ("page", "/cart"),
             ("visitor_type", "returning"),
@@ -347,5 +374,6 @@ mod tests {
             (f.visitor_type, f.had_error, f.min_duration_ms),
             (Some(VisitorType::Returning), Some(true), Some(5_000))
         );
+        assert!(f.segment.is_some());
     }
 }

@@ -152,6 +152,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sites/{site}/funnel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["funnel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites/{site}/funnel/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["funnel_sessions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites/{site}/funnels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["list_funnels"];
+        put?: never;
+        post: operations["create_funnel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites/{site}/funnels/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete: operations["delete_funnel"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sites/{site}/heatmap": {
         parameters: {
             query?: never;
@@ -256,6 +320,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sites/{site}/paths": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["paths"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites/{site}/paths/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["path_sessions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sites/{site}/problems": {
         parameters: {
             query?: never;
@@ -288,6 +384,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sites/{site}/retention": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["retention"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sites/{site}/retention-preview": {
         parameters: {
             query?: never;
@@ -300,6 +412,38 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites/{site}/segments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["list_segments"];
+        put?: never;
+        post: operations["create_segment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites/{site}/segments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete: operations["delete_segment"];
         options?: never;
         head?: never;
         patch?: never;
@@ -609,6 +753,17 @@ export interface components {
             ry: number;
             selector: string;
         };
+        Cohort: {
+            /**
+             * @description `returned[k]`: members active (a session, or the return event) in period k after the cohort's; up to the
+             *     periods that have begun.
+             */
+            returned: number[];
+            /** Format: int64 */
+            size: number;
+            /** @description `YYYY-MM-DD` of the period's first day. */
+            start: string;
+        };
         CreatedToken: {
             info: components["schemas"]["TokenInfo"];
             /** @description The secret, shown once: only its hash is stored. */
@@ -617,6 +772,26 @@ export interface components {
         Credentials: {
             email: string;
             password: string;
+        };
+        /** @description Visitors who converted in the range (and match the filters). */
+        Customers: {
+            /** Format: int64 */
+            customers: number;
+            /**
+             * Format: int64
+             * @description Customers who converted in two or more sessions.
+             */
+            repeat_customers: number;
+            /**
+             * Format: double
+             * @description `repeat_customers / customers` (0 without customers).
+             */
+            repeat_purchase_rate: number;
+            /**
+             * Format: int64
+             * @description Customers who had visited before the session they first converted in.
+             */
+            returning_customers: number;
         };
         /** @description Share of pageviews whose viewport reached this depth. */
         DepthShare: {
@@ -674,6 +849,128 @@ export interface components {
             /** Format: int64 */
             pageviews: number;
         };
+        /**
+         * @description Session dimensions a funnel can be broken down by.
+         * @enum {string}
+         */
+        FunnelBreakdown: "device" | "browser" | "os" | "channel" | "utm_source" | "utm_medium" | "utm_campaign" | "entry_page" | "visitor";
+        FunnelDay: {
+            /** Format: int64 */
+            completed: number;
+            /**
+             * Format: double
+             * @description completed / started
+             */
+            conversion: number;
+            /** @description `YYYY-MM-DD` (UTC) of the attempts' start. */
+            day: string;
+            /** Format: int64 */
+            started: number;
+        };
+        FunnelList: {
+            funnels: components["schemas"]["SavedFunnel"][];
+        };
+        /** @enum {string} */
+        FunnelOrder: "loose" | "strict";
+        /** @enum {string} */
+        FunnelOutcome: "dropped" | "reached";
+        FunnelReport: {
+            /** @description The steps per value of the breakdown, most units first (empty without one). */
+            breakdown: components["schemas"]["FunnelSegmentRow"][];
+            /** @description Attempts per day of their start, and how many completed the funnel. */
+            daily: components["schemas"]["FunnelDay"][];
+            /** Format: int64 */
+            from: number;
+            order: components["schemas"]["FunnelOrder"];
+            steps: components["schemas"]["FunnelStepStats"][];
+            /** Format: int64 */
+            to: number;
+            unit: components["schemas"]["FunnelUnitKind"];
+            /** Format: int64 */
+            window_ms: number;
+        };
+        /** @description A funnel: its steps, window, order and unit, over a range and a segment. */
+        FunnelRequest: {
+            breakdown?: null | components["schemas"]["FunnelBreakdown"];
+            /** @description `YYYY-MM-DD` or ms, as the report query strings. */
+            from?: unknown;
+            order?: components["schemas"]["FunnelOrder"];
+            segment?: string | null;
+            steps: components["schemas"]["FunnelStepRequest"][];
+            to?: unknown;
+            unit?: components["schemas"]["FunnelUnitKind"];
+            /**
+             * Format: int64
+             * @description Time from the first step to the last, ms (default one day, at most 90 days).
+             */
+            window_ms?: number | null;
+        };
+        /** @description [`FunnelRequest`]'s fields (serde cannot deny unknown fields through `flatten`). */
+        FunnelRequestFields: {
+            breakdown?: null | components["schemas"]["FunnelBreakdown"];
+            from?: unknown;
+            order?: components["schemas"]["FunnelOrder"];
+            segment?: string | null;
+            steps: components["schemas"]["FunnelStepRequest"][];
+            to?: unknown;
+            unit?: components["schemas"]["FunnelUnitKind"];
+            /** Format: int64 */
+            window_ms?: number | null;
+        };
+        FunnelSegmentRow: {
+            steps: components["schemas"]["FunnelStepStats"][];
+            value: string;
+        };
+        /** @description A funnel request and the drop-off (or step) whose sessions to list. */
+        FunnelSessionsRequest: components["schemas"]["FunnelRequestFields"] & {
+            limit?: number | null;
+            outcome?: components["schemas"]["FunnelOutcome"];
+            /** @description The step, from 0. */
+            step: number;
+        };
+        /** @description One step of a funnel as the API takes it: exactly one of `page`, `click`, `event`. */
+        FunnelStepRequest: {
+            /** @description A click on this element (selector). */
+            click?: string | null;
+            /** @description A custom event of this name. */
+            event?: string | null;
+            /** @description Shown instead of the step's value. */
+            label?: string | null;
+            /** @description Clicks and events only on this path or page group. */
+            on_page?: string | null;
+            /** @description A pageview of this path or page group. */
+            page?: string | null;
+        };
+        /** @description One step of a funnel report. */
+        FunnelStepStats: {
+            /**
+             * Format: double
+             * @description 0..1; 1 for the first step.
+             */
+            conversion_from_previous: number;
+            /** Format: double */
+            conversion_from_start: number;
+            /**
+             * Format: int64
+             * @description Units that reached this step.
+             */
+            count: number;
+            /**
+             * Format: int64
+             * @description Units that reached this step and not the next (0 on the last step).
+             */
+            drop_off: number;
+            label: string;
+            /**
+             * Format: double
+             * @description Interpolated median and 75th percentile of the time to the next step, of those who went on.
+             */
+            median_ms_to_next?: number | null;
+            /** Format: double */
+            p75_ms_to_next?: number | null;
+        };
+        /** @enum {string} */
+        FunnelUnitKind: "session" | "visitor";
         /** @description One heatmap of a page. Only the lists of the requested kind are filled. */
         Heatmap: {
             /** @description `attention`: time at each depth. */
@@ -782,6 +1079,14 @@ export interface components {
             /** Format: double */
             y: number;
         };
+        NewFunnel: {
+            definition: components["schemas"]["FunnelRequest"];
+            name: string;
+        };
+        NewSegment: {
+            expression: string;
+            name: string;
+        };
         NewSiteRequest: {
             domains?: string[];
             name: string;
@@ -875,6 +1180,43 @@ export interface components {
              * @description When the pageview started (ms since the epoch).
              */
             ts: number;
+        };
+        /** @enum {string} */
+        PathDirection: "forward" | "backward";
+        PathLink: {
+            /** Format: int64 */
+            sessions: number;
+            source: string;
+            target: string;
+        };
+        PathNode: {
+            /**
+             * Format: int64
+             * @description Forward: sessions whose visit ended here (drop-off). Backward: sessions whose visit started here.
+             */
+            exits: number;
+            /** @description `<step>:<name>`, unique in the report. */
+            id: string;
+            /** @description `page`, `event` or `other`. */
+            kind: string;
+            name: string;
+            /** Format: int64 */
+            sessions: number;
+            /** @description 0 is the anchor; forward, step k is k steps after it; backward, k steps before it. */
+            step: number;
+        };
+        PathReport: {
+            /** @description `entry` or the anchor page. */
+            anchor: string;
+            direction: components["schemas"]["PathDirection"];
+            links: components["schemas"]["PathLink"][];
+            nodes: components["schemas"]["PathNode"][];
+            /**
+             * Format: int64
+             * @description Sessions that took a path (reached the anchor).
+             */
+            sessions: number;
+            top_paths: components["schemas"]["TopPath"][];
         };
         Problem: {
             /**
@@ -971,6 +1313,8 @@ export interface components {
             /** Format: int64 */
             to: number;
         };
+        /** @enum {string} */
+        RetentionPeriod: "day" | "week";
         /** @description What lowering a site's retention to `retention_days` would delete now. */
         RetentionPreview: {
             /**
@@ -990,8 +1334,32 @@ export interface components {
             /** Format: int32 */
             retention_days: number;
         };
+        RetentionReport: {
+            cohorts: components["schemas"]["Cohort"][];
+            customers: components["schemas"]["Customers"];
+            period: components["schemas"]["RetentionPeriod"];
+        };
         /** @enum {string} */
         Role: "viewer" | "analyst" | "admin";
+        SavedFunnel: {
+            /** Format: int64 */
+            created_at: number;
+            definition: components["schemas"]["FunnelRequest"];
+            /** Format: int64 */
+            id: number;
+            name: string;
+        };
+        SavedSegment: {
+            /** Format: int64 */
+            created_at: number;
+            expression: string;
+            /** Format: int64 */
+            id: number;
+            name: string;
+        };
+        SegmentList: {
+            segments: components["schemas"]["SavedSegment"][];
+        };
         SeriesPoint: {
             /**
              * Format: int64
@@ -1234,6 +1602,14 @@ export interface components {
              * @description Owner; `None` for tokens made with the CLI.
              */
             user_id?: number | null;
+        };
+        TopPath: {
+            /** @description Forward: the visit ended at the last step. Backward: it started there. */
+            exited: boolean;
+            /** Format: int64 */
+            sessions: number;
+            /** @description From the anchor, in the query's direction. */
+            steps: string[];
         };
         TrackerConfig: {
             block_selectors: string[];
@@ -1789,6 +2165,191 @@ export interface operations {
             };
         };
     };
+    funnel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description site key or id */
+                site: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FunnelRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FunnelReport"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    funnel_sessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description site key or id */
+                site: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FunnelSessionsRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionPage"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_funnels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description site key or id */
+                site: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FunnelList"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_funnel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description site key or id */
+                site: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewFunnel"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedFunnel"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_funnel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description site key or id */
+                site: string;
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     heatmap: {
         parameters: {
             query: {
@@ -2042,6 +2603,98 @@ export interface operations {
             };
         };
     };
+    paths: {
+        parameters: {
+            query?: {
+                /** @description `entry` (default) or a page group: paths from its first view */
+                start?: string;
+                /** @description without `start`: the steps before the first arrival at this page group; with `start`: only paths that reach it */
+                end?: string;
+                /** @description 1-10, default 5 */
+                steps?: number;
+                /** @description pages (default: page groups), events (custom events) or all */
+                nodes?: string;
+                /** @description keep consecutive repeats (default: collapsed) */
+                repeats?: boolean;
+                /** @description segment expression (docs/segments.md) */
+                segment?: string;
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path: {
+                /** @description site key or id */
+                site: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PathReport"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    path_sessions: {
+        parameters: {
+            query: {
+                /** @description the node's step (0: the anchor) */
+                step: number;
+                /** @description the node's name */
+                node: string;
+                /** @description only those that went on to this node next, or `(exit)` for those whose visit ended at the node */
+                next?: string;
+                /** @description 1-200, default 50 */
+                limit?: number;
+                start?: string;
+                end?: string;
+                steps?: number;
+                nodes?: string;
+                repeats?: boolean;
+                segment?: string;
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path: {
+                /** @description site key or id */
+                site: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionPage"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     problems: {
         parameters: {
             query?: {
@@ -2118,6 +2771,49 @@ export interface operations {
             };
         };
     };
+    retention: {
+        parameters: {
+            query?: {
+                /** @description day or week (default; weeks start on Monday, UTC) */
+                period?: string;
+                /** @description periods counted per cohort, 1-26 (default 8 weeks or 14 days) */
+                periods?: number;
+                /** @description cohorts by first occurrence of this custom event (default: first visit) */
+                cohort_event?: string;
+                /** @description a return is a session with this custom event (default: any session) */
+                return_event?: string;
+                /** @description the cohort-defining session must match */
+                segment?: string;
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path: {
+                /** @description site key or id */
+                site: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetentionReport"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     retention_preview: {
         parameters: {
             query: {
@@ -2142,6 +2838,123 @@ export interface operations {
                 };
             };
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_segments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description site key or id */
+                site: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentList"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_segment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description site key or id */
+                site: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewSegment"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedSegment"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_segment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description site key or id */
+                site: string;
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

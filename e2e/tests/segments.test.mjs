@@ -9,7 +9,7 @@ import { TIMEOUT, lastDays, rangeQuery, shownMessage, useAnalyticsDemo } from '.
 const demo = useAnalyticsDemo();
 const range = lastDays();
 const MOBILE = 'device = "mobile"';
-const INVALID = 'device = "mobile" AND (channel = ';
+const INVALID = 'device = "mobile" AND (channel ='; // no trailing space: the editor sends the expression trimmed
 
 async function openEditor(page, side = 'a') {
   await page.getByTestId(`segment-${side}`).locator('button').first().click();

@@ -67,7 +67,7 @@ export function FunnelsPage() {
           {problem && dirty && <p className="muted small funnel-problem">{problem}</p>}
         </Card>
         <Card title="Saved funnels" className="funnel-saved">
-          <SavedFunnels site={site} current={applied} onLoad={(f) => show(f.definition)} />
+          <SavedFunnels site={site} current={applied} onLoad={(f) => show(toDefinition(fromDefinition(f.definition)))} />
         </Card>
       </div>
 

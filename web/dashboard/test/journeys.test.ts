@@ -40,9 +40,11 @@ describe('journey URL state', () => {
 });
 
 describe('sankeyModel', () => {
-  it('places steps in columns and collects each step’s exits in one grey node after it', () => {
+  it('places steps in columns and collects each step’s exits in one grey node after it (but the last step’s)', () => {
     const m = sankeyModel(forward);
-    expect(m.columns).toBe(3);
+    expect(m.columns).toBe(2);
+    expect(m.lastStep).toBe(1);
+    expect(m.nodes.some((n) => n.id === 'exit:1')).toBe(false);
     const exit0 = m.nodes.find((n) => n.id === 'exit:0')!;
     expect(exit0).toMatchObject({ kind: 'exit', depth: 1, sessions: 60 });
     // within a column: pages by sessions, then (other), then the drop-off node
@@ -58,17 +60,24 @@ describe('sankeyModel', () => {
       sessions: 50,
       nodes: [
         { id: '0:/cart', step: 0, name: '/cart', kind: 'page', sessions: 50, exits: 5 },
-        { id: '1:/product', step: 1, name: '/product', kind: 'page', sessions: 45, exits: 45 },
+        { id: '1:/product', step: 1, name: '/product', kind: 'page', sessions: 45, exits: 40 },
+        { id: '2:/', step: 2, name: '/', kind: 'page', sessions: 5, exits: 5 },
       ],
-      links: [{ source: '0:/cart', target: '1:/product', sessions: 45 }],
+      links: [
+        { source: '0:/cart', target: '1:/product', sessions: 45 },
+        { source: '1:/product', target: '2:/', sessions: 5 },
+      ],
       top_paths: [],
     };
     const m = sankeyModel(backward);
     const cart = m.nodes.find((n) => n.id === '0:/cart')!;
     const product = m.nodes.find((n) => n.id === '1:/product')!;
     expect(product.depth).toBeLessThan(cart.depth);
-    const flow = m.links.find((l) => l.kind === 'flow')!;
+    const flow = m.links.find((l) => l.kind === 'flow' && l.step === 0)!;
     expect(flow).toMatchObject({ source: '1:/product', target: '0:/cart', step: 0, node: '/cart', next: '/product' });
+    // the sessions that started at /product come from a grey node on its left
+    expect(m.links.find((l) => l.kind === 'exit' && l.target === '1:/product')).toMatchObject({ source: 'exit:1', value: 40 });
+    expect(m.nodes.find((n) => n.id === 'exit:1')!.depth).toBeLessThan(product.depth);
     expect(Math.min(...m.nodes.map((n) => n.depth))).toBe(0);
     expect(linkSelection(flow, true).title).toBe('/product → /cart (step 1)');
   });

@@ -99,6 +99,9 @@ export interface SankeyLink {
 export interface SankeyModel {
   nodes: SankeyNode[];
   links: SankeyLink[];
+  /** The journey's last step (its exits are in its labels, not a grey column). */
+  lastStep: number;
+  backward: boolean;
   /** Columns drawn (steps plus the drop-off column). */
   columns: number;
   /** Most nodes in one column. */
@@ -112,7 +115,8 @@ const kindRank = (k: SankeyNodeKind) => (k === 'exit' ? 2 : k === 'other' ? 1 : 
  * The sankey of a journey. Forward: step k in column k, its exits flowing into a grey "Drop-off" node in
  * column k + 1. Backward: the end page on the right (step k in column maxStep − k, links drawn toward the
  * end), and the sessions that started at a node coming from a grey "Session start" node on its left.
- * Within a column: most sessions first, "(other)" then the grey node last.
+ * The last step gets no grey column of its own (it would take a column for one figure): forward, its nodes'
+ * labels carry their exits; every node's tooltip has them. Within a column: most sessions first, "(other)" then the grey node last.
  */
 export function sankeyModel(p: PathsResponse): SankeyModel {
   const backward = p.direction === 'backward';
@@ -130,12 +134,12 @@ export function sankeyModel(p: PathsResponse): SankeyModel {
     links.push(backward ? { source: l.target, target: l.source, ...flow } : { source: l.source, target: l.target, ...flow });
   }
   const exitsByStep = new Map<number, number>();
-  for (const n of p.nodes) if (n.exits > 0) exitsByStep.set(n.step, (exitsByStep.get(n.step) ?? 0) + n.exits);
+  for (const n of p.nodes) if (n.exits > 0 && n.step < maxStep) exitsByStep.set(n.step, (exitsByStep.get(n.step) ?? 0) + n.exits);
   for (const [step, exits] of exitsByStep) {
     nodes.push({ id: exitId(step), name: backward ? 'Session start' : 'Drop-off', kind: 'exit', step, depth: backward ? depthOf(step) - 1 : step + 1, sessions: exits, exits: 0 });
   }
   for (const n of p.nodes) {
-    if (n.exits <= 0) continue;
+    if (n.exits <= 0 || n.step >= maxStep) continue;
     const flow = { value: n.exits, kind: 'exit' as const, step: n.step, node: n.name, next: EXIT_NEXT };
     links.push(backward ? { source: exitId(n.step), target: n.id, ...flow } : { source: n.id, target: exitId(n.step), ...flow });
   }
@@ -148,6 +152,8 @@ export function sankeyModel(p: PathsResponse): SankeyModel {
   return {
     nodes,
     links,
+    lastStep: maxStep,
+    backward,
     columns: nodes.length ? Math.max(...nodes.map((n) => n.depth)) + 1 : 0,
     tallestColumn: Math.max(0, ...perColumn.values()),
   };

@@ -11,8 +11,10 @@ const EChart = lazy(() => import('../EChart'));
 
 const KIND_COLORS: Record<SankeyNode['kind'], string> = { page: '#4f46e5', event: '#0ea5e9', other: '#94a3b8', exit: '#d1d5db' };
 /** Room per column for a node and its label. */
-const COLUMN_PX = 170;
+const COLUMN_PX = 150;
 const LABEL_PX = 150;
+/** The last column's labels also say how many left there. */
+const LAST_LABEL_PX = 190;
 
 interface NodeBox {
   id: string;
@@ -58,7 +60,7 @@ export function SankeyChart({
 
   return (
     <div className="sankey-scroll">
-      <div className="sankey" style={{ minWidth: model.columns * COLUMN_PX, height }} data-testid={testId}>
+      <div className="sankey" style={{ minWidth: (model.columns - 1) * COLUMN_PX + LAST_LABEL_PX, height }} data-testid={testId}>
         <Suspense fallback={<Skeleton height={height} />}>
           <EChart option={option} height={height} ariaLabel={ariaLabel} onClick={onClick} onRendered={onRendered} />
         </Suspense>
@@ -119,7 +121,12 @@ function sankeyOption(model: SankeyModel) {
     depth: n.depth,
     value: n.sessions,
     itemStyle: { color: KIND_COLORS[n.kind], borderWidth: 0 },
-    label: n.kind === 'exit' ? { color: '#6b7280', fontStyle: 'italic' as const } : undefined,
+    label:
+      n.kind === 'exit'
+        ? { color: '#6b7280', fontStyle: 'italic' as const }
+        : !model.backward && n.step === model.lastStep
+          ? { width: LAST_LABEL_PX - 14 }
+          : undefined,
     emphasis: n.kind === 'exit' ? { disabled: true } : undefined,
   }));
   const links = model.links.map((l) => ({
@@ -144,7 +151,7 @@ function sankeyOption(model: SankeyModel) {
       {
         type: 'sankey',
         left: 8,
-        right: LABEL_PX,
+        right: LAST_LABEL_PX,
         top: 12,
         bottom: 12,
         nodeWidth: 12,
@@ -159,11 +166,13 @@ function sankeyOption(model: SankeyModel) {
           position: 'right',
           fontSize: 11.5,
           color: '#374151',
-          width: LABEL_PX - 12,
+          width: LABEL_PX - 14,
           overflow: 'truncate',
           formatter: (p: { dataIndex: number }) => {
             const n = model.nodes[p.dataIndex]!;
-            return `${n.name}  ${formatNumber(n.sessions)}`;
+            // forward, the last column has room for its drop-off figure (backward, it is the leftmost: tooltip only)
+            const lastColumn = !model.backward && n.kind !== 'exit' && n.step === model.lastStep && n.exits > 0;
+            return lastColumn ? `${n.name}  ${formatNumber(n.sessions)} · ${formatNumber(n.exits)} left` : `${n.name}  ${formatNumber(n.sessions)}`;
           },
         },
         labelLayout: { hideOverlap: true },

@@ -34,36 +34,38 @@ export function CompareOverview({ site, range, sides, a }: { site: string; range
           <ErrorBox title="Could not load segment B" message={endpointMessage('segments', error, status)} onRetry={reload} />
         ) : (
           <div className="compare-grid">
-            <table className="table compact-table compare-table keep-columns">
-              <thead>
-                <tr>
-                  <th />
-                  {sides.map((s) => (
-                    <th key={s.side} className="num">
-                      <span className="segment-title">
-                        <span className="segment-swatch" style={{ background: SEGMENT_COLORS[s.side] }} />
-                        <span className="truncate compare-head" title={s.label}>
-                          {s.label}
+            <div className="table-scroll">
+              <table className="table compact-table compare-table keep-columns">
+                <thead>
+                  <tr>
+                    <th />
+                    {sides.map((s) => (
+                      <th key={s.side} className="num">
+                        <span className="segment-title">
+                          <span className="segment-swatch" style={{ background: SEGMENT_COLORS[s.side] }} />
+                          <span className="truncate compare-head" title={s.label}>
+                            {s.label}
+                          </span>
                         </span>
-                      </span>
-                    </th>
-                  ))}
-                </tr>
-              </thead>
-              <tbody>
-                {ROWS.map((r) => (
-                  <tr key={r.key} data-testid={`compare-${r.key}`}>
-                    <td>{r.label}</td>
-                    <td className="num" data-side="a">
-                      {a ? r.format(r.value(a)) : <Skeleton width={48} />}
-                    </td>
-                    <td className="num" data-side="b">
-                      {data ? r.format(r.value(data)) : <Skeleton width={48} />}
-                    </td>
+                      </th>
+                    ))}
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {ROWS.map((r) => (
+                    <tr key={r.key} data-testid={`compare-${r.key}`}>
+                      <td>{r.label}</td>
+                      <td className="num" data-side="a">
+                        {a ? r.format(r.value(a)) : <Skeleton width={48} />}
+                      </td>
+                      <td className="num" data-side="b">
+                        {data ? r.format(r.value(data)) : <Skeleton width={48} />}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
             {a && data ? <VisitorsChart range={range} sides={sides} series={[a, data]} /> : <Skeleton height={220} />}
           </div>
         )}

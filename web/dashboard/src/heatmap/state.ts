@@ -85,7 +85,7 @@ export function apiKind(kind: ViewKind): HeatmapKind | null {
 }
 
 /** Filters the heatmap endpoints take besides `page` and `device`; others are not applied there. */
-export const HEATMAP_FILTERS = ['browser', 'channel'] as const;
+export const HEATMAP_FILTERS = ['browser', 'channel', 'segment'] as const;
 
 /** The query of …/heatmap, …/zones, …/heatmap/snapshot and …/heatmap/sessions for one panel. */
 export function panelQuery(page: string, spec: PanelSpec, filters: Filters): Record<string, string> {

@@ -84,6 +84,7 @@ function useWidth(): [RefObject<HTMLDivElement | null>, number] {
 function singleOption(def: FunnelDefinition, data: FunnelResponse, labelWidth: number) {
   const cats = categories(def, data);
   const lost = data.steps.map((s, i) => (i === 0 ? 0 : Math.max(0, data.steps[i - 1]!.count - s.count)));
+  const tallest = Math.max(1, ...data.steps.map((s) => s.count));
   return {
     animation: false,
     grid: { left: 8, right: 16, top: 28, bottom: 8, containLabel: true },
@@ -109,7 +110,17 @@ function singleOption(def: FunnelDefinition, data: FunnelResponse, labelWidth: n
         barMaxWidth: 72,
         data: data.steps.map((s) => s.count),
         itemStyle: { color: '#4f46e5' },
-        label: { show: true, position: 'insideTop', color: '#ffffff', fontSize: 11, formatter: (p: { dataIndex: number }) => formatPercent(data.steps[p.dataIndex]!.conversion_from_start) },
+        // inside the bar when it is tall enough to hold the label (the table has every figure)
+        label: {
+          show: true,
+          position: 'insideTop',
+          color: '#ffffff',
+          fontSize: 11,
+          formatter: (p: { dataIndex: number }) => {
+            const s = data.steps[p.dataIndex]!;
+            return s.count >= tallest * 0.08 ? formatPercent(s.conversion_from_start) : '';
+          },
+        },
       },
       {
         name: 'Lost since the previous step',
@@ -119,7 +130,7 @@ function singleOption(def: FunnelDefinition, data: FunnelResponse, labelWidth: n
         data: lost,
         cursor: 'pointer',
         itemStyle: { color: '#e5e7eb', borderColor: '#d1d5db', borderType: 'dashed' },
-        label: { show: true, position: 'insideTop', color: '#6b7280', fontSize: 11, formatter: (p: { dataIndex: number; value: number }) => (p.value > 0 ? `−${formatCompact(p.value)}` : '') },
+        label: { show: true, position: 'insideTop', color: '#6b7280', fontSize: 11, formatter: (p: { dataIndex: number; value: number }) => (p.value >= tallest * 0.08 ? `−${formatCompact(p.value)}` : '') },
       },
     ],
   };
@@ -189,7 +200,6 @@ export function FunnelDailyChart({ sides }: { sides: readonly FunnelSide[] }) {
         return {
           name: sides.length > 1 ? s.segment.label : 'Conversion',
           type: 'line',
-          smooth: 0.2,
           symbolSize: 5,
           showSymbol: days.length <= 45,
           connectNulls: false,

@@ -74,3 +74,38 @@ test('clicking a node in the chart lists its sessions, each linking to its repla
   await page.waitForURL(new RegExp(`/replay/${rows[0]}`), TIMEOUT);
   console.assertNone('on the journeys page and the replay');
 });
+
+test('clicking a link lists the sessions that took it, and a grey drop-off link those that left there', async (t) => {
+  if (await demo.missing(t, 'GET', `paths?${rangeQuery(range)}`)) return;
+  const base = `${rangeQuery(range)}&start=entry&steps=5&nodes=pages`;
+  const { page, console } = await demo.dashboard();
+  await page.goto(demo.url(`journeys?${rangeQuery(range)}`));
+  await drawnNodes(page);
+  const marks = await page
+    .getByTestId('sankey-a')
+    .locator('.sankey-link-mark')
+    .evaluateAll((els) => els.map((e) => ({ ...e.dataset, box: e.getBoundingClientRect().toJSON() })));
+  // the thickest link of each kind (a thick band is where a click at its middle lands on it)
+  const thickest = (kind) => marks.filter((m) => m.link === kind).sort((a, b) => Number(b.thickness) - Number(a.thickness))[0];
+  for (const kind of ['flow', 'exit']) {
+    const m = thickest(kind);
+    assert.ok(m && Number(m.thickness) >= 4, `a ${kind} link is drawn thick enough to click (${m?.thickness} px)`);
+    const expected = await demo.api('GET', `paths/sessions?${base}&step=${m.step}&node=${encodeURIComponent(m.node)}&next=${encodeURIComponent(m.next)}&limit=50`);
+    assert.equal(expected.total, Number(m.sessions), `the API counts the link's ${m.sessions} sessions`);
+    await page.mouse.click(m.box.x, m.box.y);
+    const title = page.getByTestId('path-sessions-title');
+    const want = kind === 'flow' ? `${m.node} → ${m.next} (step ${Number(m.step) + 1})` : `Left after ${m.node} (step ${Number(m.step) + 1})`;
+    await page.waitForFunction(
+      ([w, n]) => {
+        const text = document.querySelector('[data-testid="path-sessions-title"]')?.textContent ?? '';
+        return text.includes(w) && text.includes(n);
+      },
+      [want, `${expected.total.toLocaleString('en-US')} session`],
+      TIMEOUT,
+    );
+    const rows = await page.getByTestId('path-sessions').locator('tbody tr').evaluateAll((trs) => trs.map((tr) => tr.dataset.session));
+    assert.deepEqual(rows, expected.sessions.map((s) => s.session), `${kind}: the API's sessions (${await title.textContent()})`);
+    await page.mouse.move(0, 0);
+  }
+  console.assertNone('clicking links');
+});

@@ -1,6 +1,7 @@
 // The journey's sankey: pages (or events) per step, left to right, link widths = sessions, drop-offs in grey.
 // Over the canvas, one invisible focusable button per node (placed from the chart's own layout) gives keyboard
-// and screen-reader users the nodes and their counts; pointer clicks pass through to the chart.
+// and screen-reader users the nodes and their counts; pointer clicks pass through to the chart. Each link's
+// middle is marked too (hidden, `data-link`: where a pointer click picks that link, for the browser tests).
 import { lazy, Suspense, useCallback, useMemo, useState } from 'react';
 import { formatNumber, formatPercent } from '../../lib/format';
 import { sankeyHeight, type SankeyLink, type SankeyModel, type SankeyNode } from '../../lib/journeys';
@@ -24,6 +25,19 @@ interface NodeBox {
   h: number;
 }
 
+/** The middle of a link's band, and its thickness. */
+interface LinkMark {
+  index: number;
+  x: number;
+  y: number;
+  h: number;
+}
+
+interface Layouts {
+  nodes: NodeBox[];
+  links: LinkMark[];
+}
+
 export function SankeyChart({
   model,
   onNode,
@@ -39,7 +53,7 @@ export function SankeyChart({
 }) {
   const height = sankeyHeight(model);
   const option = useMemo(() => sankeyOption(model), [model]);
-  const [boxes, setBoxes] = useState<NodeBox[]>([]);
+  const [layouts, setLayouts] = useState<Layouts>({ nodes: [], links: [] });
   const byId = useMemo(() => new Map(model.nodes.map((n) => [n.id, n])), [model]);
 
   const onClick = useCallback(
@@ -52,8 +66,8 @@ export function SankeyChart({
   );
   const onRendered = useCallback(
     (chart: EChartsInstance) => {
-      const next = nodeBoxes(chart, model);
-      setBoxes((prev) => (JSON.stringify(prev) === JSON.stringify(next) ? prev : next));
+      const next = chartLayouts(chart, model);
+      setLayouts((prev) => (JSON.stringify(prev) === JSON.stringify(next) ? prev : next));
     },
     [model],
   );
@@ -65,7 +79,25 @@ export function SankeyChart({
           <EChart option={option} height={height} ariaLabel={ariaLabel} onClick={onClick} onRendered={onRendered} />
         </Suspense>
         <div className="sankey-hotspots">
-          {boxes.map((b) => {
+          {layouts.links.map((m) => {
+            const l = model.links[m.index];
+            if (!l) return null;
+            return (
+              <span
+                key={`link-${m.index}`}
+                className="sankey-link-mark"
+                aria-hidden="true"
+                style={{ left: m.x, top: m.y }}
+                data-link={l.kind}
+                data-step={l.step}
+                data-node={l.node}
+                data-next={l.next}
+                data-sessions={l.value}
+                data-thickness={m.h}
+              />
+            );
+          })}
+          {layouts.nodes.map((b) => {
             const n = byId.get(b.id);
             if (!n) return null;
             return (
@@ -97,22 +129,34 @@ function nodeText(n: SankeyNode): string {
   return `Step ${n.step + 1}: ${n.name} — ${formatNumber(n.sessions)} sessions, ${formatNumber(n.exits)} left here (${formatPercent(n.sessions ? n.exits / n.sessions : 0)})`;
 }
 
-/** Where ECharts laid each node out, in px from the chart's top left (its series' box + the node's layout). */
-function nodeBoxes(chart: EChartsInstance, model: SankeyModel): NodeBox[] {
-  type Layout = { x: number; y: number; dx: number; dy: number };
-  // not in the public types: the model of the one series and its data's item layouts
-  const series = (chart as unknown as { getModel: () => { getSeriesByIndex: (i: number) => unknown } }).getModel().getSeriesByIndex(0) as
-    | { layoutInfo?: { x: number; y: number }; getData: () => { getItemLayout: (i: number) => Layout | undefined } }
-    | undefined;
-  if (!series?.layoutInfo) return [];
+type NodeLayout = { x: number; y: number; dx: number; dy: number };
+type EdgeLayout = { sy: number; ty: number; dy: number };
+/** The parts of ECharts' series model read here (not in its public types). */
+interface SankeySeriesModel {
+  layoutInfo?: { x: number; y: number };
+  getData: () => { getItemLayout: (i: number) => NodeLayout | undefined };
+  getGraph: () => { edges: { dataIndex: number; getLayout: () => EdgeLayout; node1: { getLayout: () => NodeLayout }; node2: { getLayout: () => NodeLayout } }[] };
+}
+
+/** Where ECharts laid the nodes and links out, in px from the chart's top left (its series' box + the layouts). */
+function chartLayouts(chart: EChartsInstance, model: SankeyModel): Layouts {
+  const series = (chart as unknown as { getModel: () => { getSeriesByIndex: (i: number) => unknown } }).getModel().getSeriesByIndex(0) as SankeySeriesModel | undefined;
+  if (!series?.layoutInfo) return { nodes: [], links: [] };
   const { x: ox, y: oy } = series.layoutInfo;
   const data = series.getData();
-  const out: NodeBox[] = [];
+  const nodes: NodeBox[] = [];
   model.nodes.forEach((n, i) => {
     const l = data.getItemLayout(i);
-    if (l) out.push({ id: n.id, x: Math.round(ox + l.x), y: Math.round(oy + l.y), w: Math.round(l.dx), h: Math.round(l.dy) });
+    if (l) nodes.push({ id: n.id, x: Math.round(ox + l.x), y: Math.round(oy + l.y), w: Math.round(l.dx), h: Math.round(l.dy) });
   });
-  return out;
+  // a link's band starts at its source's right edge (sy down from its top) and ends at its target's left edge;
+  // the curve is symmetric, so its middle is halfway between the two, half its thickness down
+  const links = series.getGraph().edges.map((e) => {
+    const [a, b, l] = [e.node1.getLayout(), e.node2.getLayout(), e.getLayout()];
+    const [x1, y1, x2, y2] = [a.x + a.dx, a.y + l.sy, b.x, b.y + l.ty];
+    return { index: e.dataIndex, x: Math.round(ox + (x1 + x2) / 2), y: Math.round(oy + (y1 + y2) / 2 + l.dy / 2), h: Math.round(l.dy) };
+  });
+  return { nodes, links };
 }
 
 function sankeyOption(model: SankeyModel) {

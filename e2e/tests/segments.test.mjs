@@ -90,3 +90,25 @@ test('comparing with a segment B shows B’s numbers beside A’s', async (t) =>
   assert.match(await page.getByTestId('compare-overview').textContent(), /B · device = "mobile"/);
   console.assertNone('comparing segments');
 });
+
+test('journeys and funnels compared with a segment B draw B from the API’s answer for B', async (t) => {
+  if (await demo.missing(t, 'GET', `paths?${rangeQuery(range)}&segment=${encodeURIComponent(MOBILE)}`)) return;
+  const journeyB = await demo.api('GET', `paths?${rangeQuery(range)}&start=entry&steps=5&nodes=pages&segment=${encodeURIComponent(MOBILE)}`);
+  const { page, console } = await demo.dashboard();
+  await page.goto(demo.url(`journeys?${rangeQuery(range)}&segment_b=${encodeURIComponent(MOBILE)}`));
+  for (const side of ['a', 'b']) await page.getByTestId(`sankey-${side}`).locator('.sankey-hotspot').first().waitFor({ state: 'attached', ...TIMEOUT });
+  const drawnB = await page
+    .getByTestId('sankey-b')
+    .locator('.sankey-hotspot:not([disabled])')
+    .evaluateAll((els) => els.map((e) => `${e.dataset.step}:${e.dataset.node}:${e.dataset.sessions}`).sort());
+  assert.deepEqual(drawnB, journeyB.nodes.map((n) => `${n.step}:${n.name}:${n.sessions}`).sort(), 'B’s sankey is the API’s journeys for B');
+  assert.match(await page.getByTestId('journeys').textContent(), /B · device = "mobile"/);
+
+  const definition = { steps: [{ page: '/demo/product.html' }, { page: '/demo/cart.html' }], window_ms: 86_400_000, order: 'loose', unit: 'session' };
+  const funnelB = await demo.api('POST', 'funnel', { ...definition, from: range.from, to: range.to, segment: MOBILE });
+  await page.goto(demo.url(`funnels?${rangeQuery(range)}&segment_b=${encodeURIComponent(MOBILE)}&funnel=${encodeURIComponent(JSON.stringify(definition))}`));
+  await page.getByTestId('funnel-steps-b').waitFor(TIMEOUT);
+  const countsB = await page.getByTestId('funnel-steps-b').getByTestId('step-count').evaluateAll((els) => els.map((e) => Number(e.textContent.replace(/,/g, ''))));
+  assert.deepEqual(countsB, funnelB.steps.map((s) => s.count), 'B’s funnel is the API’s funnel for B');
+  console.assertNone('comparing journeys and funnels');
+});

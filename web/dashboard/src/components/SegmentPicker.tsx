@@ -57,7 +57,7 @@ function SegmentPicker({
     );
   return (
     <span data-testid={`segment-${side}`} className="segment-picker">
-      <Popover buttonClass={value === null ? 'btn btn-ghost btn-sm add-filter' : `chip segment-chip segment-chip-${side}`} button={button} label={value === null ? undefined : `${name}: ${value}`} panelClass="segment-panel">
+      <Popover buttonClass={value === null ? 'btn btn-ghost btn-sm segment-button' : `chip segment-chip segment-chip-${side}`} button={button} label={value === null ? undefined : `${name}: ${value}`} panelClass="segment-panel">
         {(close) => (
           <SegmentEditor
             site={site}

@@ -390,6 +390,7 @@ pub fn overview_latency(events: u64, keep: Option<&std::path::Path>) -> Result<(
     }
     problems_latency(&store, end, written)?;
     page_latency(&store, end, written)?;
+    journey_latency(&store, end, written);
     drop(store);
     if keep.is_none() {
         let _ = std::fs::remove_dir_all(&dir);
@@ -448,6 +449,109 @@ fn page_latency(store: &DuckDbEventStore, end: i64, events: u64) -> Result<()> {
         store.page_snapshot(1, &all)
     });
     Ok(())
+}
+
+/// Journeys (from the entry, from a page, to a page), a 4-step funnel (the store's unit events and the pure
+/// funnel over them, as the API runs it) and a segment with a behaviour, over 30 days.
+fn journey_latency(store: &DuckDbEventStore, end: i64, events: u64) {
+    use sightline_insight::funnel::{FunnelSpec, StepTally, best_attempt};
+    use sightline_insight::segment::Segment;
+    use sightline_store::{FunnelMatch, FunnelQuery, FunnelStepQuery, PathNodes, PathQuery};
+    let (from, to) = (end - 30 * DAY_MS, end + 1);
+    let paths = |start: Option<&str>, end_page: Option<&str>| PathQuery {
+        from,
+        to,
+        filters: SessionFilters::default(),
+        start: start.map(str::to_string),
+        end: end_page.map(str::to_string),
+        steps: 5,
+        nodes: PathNodes::Pages,
+        repeats: false,
+    };
+    for (label, q) in [
+        ("paths from entry, 5 steps", paths(None, None)),
+        (
+            "paths from /product/:id, 5 steps",
+            paths(Some("/product/:id"), None),
+        ),
+        (
+            "paths to /checkout, 5 steps",
+            paths(None, Some("/checkout")),
+        ),
+    ] {
+        timed(&format!("{label}, 30 days, over {events} events"), || {
+            store.paths(1, &q)
+        });
+    }
+    let step = |matches| FunnelStepQuery {
+        matches,
+        on_page: None,
+    };
+    let funnel = FunnelQuery {
+        from,
+        to,
+        filters: SessionFilters::default(),
+        steps: vec![
+            step(FunnelMatch::Page("/".into())),
+            step(FunnelMatch::Page("/product/:id".into())),
+            step(FunnelMatch::Click("#add-to-cart".into())),
+            step(FunnelMatch::Event("purchase".into())),
+        ],
+        window_ms: DAY_MS,
+        by_visitor: false,
+        breakdown: None,
+    };
+    let spec = FunnelSpec {
+        steps: 4,
+        window_ms: DAY_MS,
+        strict: false,
+        from,
+        to,
+    };
+    let run = |q: &FunnelQuery| {
+        let mut tally = StepTally::new(4);
+        store.funnel_units(1, q, &mut |unit| {
+            if let Some(attempt) = best_attempt(&spec, &unit.ts, &unit.masks) {
+                tally.add(&attempt, &unit.ts);
+            }
+        })?;
+        Ok(tally.stats(&[]).iter().map(|s| s.count).collect::<Vec<_>>())
+    };
+    if let Ok(counts) = run(&funnel) {
+        println!("4-step funnel / → /product/:id → click #add-to-cart → purchase: {counts:?}");
+    }
+    timed(
+        &format!("4-step funnel, 30 days, over {events} events"),
+        || run(&funnel),
+    );
+    let mobile = FunnelQuery {
+        filters: SessionFilters {
+            device: Some("mobile".into()),
+            ..Default::default()
+        },
+        ..funnel.clone()
+    };
+    timed(
+        &format!("4-step funnel, device=mobile, 30 days, over {events} events"),
+        || run(&mobile),
+    );
+    if let Ok(segment) = Segment::parse(
+        r##"device = "mobile" AND clicked("#add-to-cart") >= 2 AND NOT visited("/blog/:id")"##,
+    ) {
+        let q = OverviewQuery {
+            from,
+            to,
+            filters: SessionFilters {
+                segment: Some(segment),
+                ..Default::default()
+            },
+            limit: 10,
+        };
+        timed(
+            &format!("overview, segment with a behaviour, 30 days, over {events} events"),
+            || store.overview(1, &q),
+        );
+    }
 }
 
 /// The analysis pass over every stored session (what the server does in the background), then the problems

@@ -150,13 +150,14 @@ pub struct FunnelQuery {
 /// Events a unit's funnel reads at most (its first ones): a bot's thousands of clicks stay bounded.
 pub const MAX_FUNNEL_EVENTS_PER_UNIT: usize = 2_000;
 
-/// The funnel events of one unit (session or visitor), in order of time, then step.
+/// The funnel events of one unit (session or visitor), in order of time, then mask (its first
+/// [`MAX_FUNNEL_EVENTS_PER_UNIT`]).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FunnelUnit {
     pub ts: Vec<i64>,
     /// Bit k: the event matches step k.
     pub masks: Vec<u32>,
-    /// The session of each event.
+    /// The session of each event; of a session unit, its one session only.
     pub sessions: Vec<String>,
     pub breakdown: Option<String>,
 }

@@ -173,8 +173,14 @@ pub trait EventStore: Send + Sync {
         at: &PathSelection,
         limit: usize,
     ) -> Result<(Vec<String>, u64)>;
-    /// The funnel events of every unit that started the funnel in the range ([`FunnelUnit`]).
-    fn funnel_units(&self, site_id: i64, query: &FunnelQuery) -> Result<Vec<FunnelUnit>>;
+    /// Calls `each` with the funnel events of every unit that started the funnel in the range ([`FunnelUnit`]),
+    /// one unit at a time.
+    fn funnel_units(
+        &self,
+        site_id: i64,
+        query: &FunnelQuery,
+        each: &mut dyn FnMut(FunnelUnit),
+    ) -> Result<()>;
     /// Retention cohorts and customers; periods that begin after `until` (now) are left out.
     fn retention(
         &self,

@@ -409,28 +409,29 @@ pub async fn funnel(
     ApiJson(body): ApiJson<FunnelRequest>,
 ) -> Result<Json<FunnelReport>, ApiError> {
     let funnel = parse_funnel(&body, crate::auth::now_ms())?;
-    let (funnel, units) = site_report(app, access, site, funnel, |app, site, f| {
-        app.events.funnel_units(site, &f.query)
-    })
-    .await?;
     let steps = funnel.labels.len();
-    let mut all = StepTally::new(steps);
-    let mut daily = DailyTally::default();
-    let mut by_value: HashMap<String, (u64, StepTally)> = HashMap::new();
-    for unit in &units {
-        let Some(attempt) = best_attempt(&funnel.spec, &unit.ts, &unit.masks) else {
-            continue;
-        };
-        all.add(&attempt, &unit.ts);
-        daily.add(unit.ts[attempt.events[0]], attempt.reached() == steps);
-        if let Some(value) = &unit.breakdown {
-            let entry = by_value
-                .entry(value.clone())
-                .or_insert_with(|| (0, StepTally::new(steps)));
-            entry.0 += 1;
-            entry.1.add(&attempt, &unit.ts);
-        }
-    }
+    let (funnel, (all, daily, by_value)) =
+        site_report(app, access, site, funnel, move |app, site, f| {
+            let mut all = StepTally::new(steps);
+            let mut daily = DailyTally::default();
+            let mut by_value: HashMap<String, (u64, StepTally)> = HashMap::new();
+            app.events.funnel_units(site, &f.query, &mut |unit| {
+                let Some(attempt) = best_attempt(&f.spec, &unit.ts, &unit.masks) else {
+                    return;
+                };
+                all.add(&attempt, &unit.ts);
+                daily.add(unit.ts[attempt.events[0]], attempt.reached() == steps);
+                if let Some(value) = unit.breakdown {
+                    let entry = by_value
+                        .entry(value)
+                        .or_insert_with(|| (0, StepTally::new(steps)));
+                    entry.0 += 1;
+                    entry.1.add(&attempt, &unit.ts);
+                }
+            })?;
+            Ok::<_, ApiError>((all, daily, by_value))
+        })
+        .await?;
     let mut values: Vec<(String, (u64, StepTally))> = by_value.into_iter().collect();
     values.sort_by(|a, b| b.1.0.cmp(&a.1.0).then_with(|| a.0.cmp(&b.0)));
     values.truncate(MAX_BREAKDOWN_VALUES);
@@ -482,26 +483,24 @@ pub async fn funnel_sessions(
     }
     let (step, outcome) = (body.step, body.outcome);
     let (_, page) = site_report(app, access, site, funnel, move |app, site, f| {
-        let units = app.events.funnel_units(site, &f.query)?;
         // The session each selected unit was in at its last step reached, newest first.
-        let mut selected: Vec<(i64, String)> = units
-            .iter()
-            .filter_map(|unit| {
-                let attempt = best_attempt(&f.spec, &unit.ts, &unit.masks)?;
-                let reached = attempt.reached();
-                let chosen = match outcome {
-                    FunnelOutcome::Dropped => reached == step + 1,
-                    FunnelOutcome::Reached => reached > step,
-                };
-                let last = *attempt.events.last()?;
-                chosen.then(|| {
-                    (
-                        unit.ts[last],
-                        unit.sessions.get(last).cloned().unwrap_or_default(),
-                    )
-                })
-            })
-            .collect();
+        let mut selected: Vec<(i64, String)> = Vec::new();
+        app.events.funnel_units(site, &f.query, &mut |unit| {
+            let Some(attempt) = best_attempt(&f.spec, &unit.ts, &unit.masks) else {
+                return;
+            };
+            let reached = attempt.reached();
+            let chosen = match outcome {
+                FunnelOutcome::Dropped => reached == step + 1,
+                FunnelOutcome::Reached => reached > step,
+            };
+            let last = attempt.events.last().copied().unwrap_or(0);
+            // a session unit lists its session once
+            let session = unit.sessions.get(last).or(unit.sessions.first()).cloned();
+            if let (true, Some(session)) = (chosen, session) {
+                selected.push((unit.ts[last], session));
+            }
+        })?;
         let total = selected.len() as u64;
         selected.sort_by(|a, b| b.cmp(a));
         let mut keys: Vec<String> = Vec::new();

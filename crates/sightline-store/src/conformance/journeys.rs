@@ -15,9 +15,9 @@ use sightline_model::EventRow;
 
 use super::{DAY, T0, pageview, row, write};
 use crate::{
-    EventStore, FunnelBreakdown, FunnelMatch, FunnelQuery, FunnelStepQuery, PathDirection,
-    PathNodes, PathQuery, PathReport, PathSelection, RetentionPeriod, RetentionQuery,
-    SessionFilters, SessionQuery, SessionSort, SpoolPosition,
+    EventStore, FunnelBreakdown, FunnelMatch, FunnelQuery, FunnelStepQuery, FunnelUnit,
+    PathDirection, PathNodes, PathQuery, PathReport, PathSelection, RetentionPeriod,
+    RetentionQuery, SessionFilters, SessionQuery, SessionSort, SpoolPosition,
 };
 
 const SITE: i64 = 30;
@@ -433,6 +433,14 @@ fn funnel_query(steps: Vec<FunnelMatch>) -> FunnelQuery {
     }
 }
 
+fn units(store: &dyn EventStore, q: &FunnelQuery) -> Vec<FunnelUnit> {
+    let mut units = Vec::new();
+    store
+        .funnel_units(SITE, q, &mut |unit| units.push(unit))
+        .expect("funnel");
+    units
+}
+
 /// Units reaching each step, by the store's events and the pure funnel.
 fn counts(store: &dyn EventStore, q: &FunnelQuery, strict: bool) -> Vec<u64> {
     let spec = FunnelSpec {
@@ -443,7 +451,7 @@ fn counts(store: &dyn EventStore, q: &FunnelQuery, strict: bool) -> Vec<u64> {
         to: q.to,
     };
     let mut tally = StepTally::new(q.steps.len());
-    for unit in store.funnel_units(SITE, q).expect("funnel") {
+    for unit in units(store, q) {
         if let Some(attempt) = best_attempt(&spec, &unit.ts, &unit.masks) {
             tally.add(&attempt, &unit.ts);
         }
@@ -465,8 +473,8 @@ fn funnels(store: &dyn EventStore) {
         "a3 never saw /; a5 did not click"
     );
     // The events of a1 as the store lists them: time order, masks of the steps they match.
-    let units = store.funnel_units(SITE, &shop).expect("units");
-    let a1 = units
+    let shop_units = units(store, &shop);
+    let a1 = shop_units
         .iter()
         .find(|u| u.sessions.first().map(String::as_str) == Some("a1"))
         .expect("a1");
@@ -524,15 +532,13 @@ fn funnels(store: &dyn EventStore) {
         ..shop.clone()
     };
     assert_eq!(counts(store, &mobile, false), [1, 0, 0, 0]);
-    let by_device = store
-        .funnel_units(
-            SITE,
-            &FunnelQuery {
-                breakdown: Some(FunnelBreakdown::Device),
-                ..shop.clone()
-            },
-        )
-        .expect("breakdown");
+    let by_device = units(
+        store,
+        &FunnelQuery {
+            breakdown: Some(FunnelBreakdown::Device),
+            ..shop.clone()
+        },
+    );
     let mut devices: Vec<(String, usize)> = Vec::new();
     for unit in &by_device {
         let device = unit.breakdown.clone().expect("a breakdown value");

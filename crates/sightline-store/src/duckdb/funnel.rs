@@ -2,7 +2,7 @@
 //! mask of the steps it matches, listed per unit in time order (ClickHouse: `groupArray` + `arraySort`). The
 //! funnel itself is `sightline_insight::funnel`.
 
-use duckdb::arrow::array::{Array, Int64Array, ListArray, StringArray};
+use duckdb::arrow::array::{Array, Int64Array, StringArray};
 use duckdb::{Connection, ToSql};
 
 use super::report::report_sessions;
@@ -57,7 +57,14 @@ fn breakdown_column(b: FunnelBreakdown) -> &'static str {
     }
 }
 
-pub(super) fn units(conn: &Connection, site_id: i64, q: &FunnelQuery) -> Result<Vec<FunnelUnit>> {
+/// Calls `each` with the funnel events of every unit that has one, unit by unit (they stream in unit order,
+/// so memory holds one unit at a time, not all of them).
+pub(super) fn units(
+    conn: &Connection,
+    site_id: i64,
+    q: &FunnelQuery,
+    each: &mut dyn FnMut(FunnelUnit),
+) -> Result<()> {
     if q.steps.is_empty() || q.steps.len() > 31 {
         return Err(StoreError::Invalid("a funnel has 1 to 31 steps".into()));
     }
@@ -97,10 +104,10 @@ pub(super) fn units(conn: &Connection, site_id: i64, q: &FunnelQuery) -> Result<
                 "JOIN (SELECT s.session, s.visitor_hash, {column} AS breakdown {}) s ON s.session = e.session",
                 report.sql
             ),
-            "s.breakdown",
+            "s.breakdown::VARCHAR",
         )
     } else {
-        ("e.session", String::new(), "NULL")
+        ("e.session", String::new(), "NULL::VARCHAR")
     };
     args.extend([
         Box::new(site_id) as Box<dyn ToSql>,
@@ -112,54 +119,72 @@ pub(super) fn units(conn: &Connection, site_id: i64, q: &FunnelQuery) -> Result<
         .iter()
         .map(|s| step_condition(s, &mut args))
         .collect();
-    args.extend([Box::new(q.from) as Box<dyn ToSql>, Box::new(q.to)]);
-    let max = MAX_FUNNEL_EVENTS_PER_UNIT;
+    // Rows sorted by unit stream out of DuckDB's sort (which spills), instead of a grouped list per unit held
+    // in memory by the aggregate.
     let sql = format!(
-        "SELECT list(ts ORDER BY ts, mask)[1:{max}], list(mask ORDER BY ts, mask)[1:{max}],
-                list(session ORDER BY ts, mask)[1:{max}], arg_min(breakdown, ts)::VARCHAR
-         FROM (SELECT {unit} AS unit, e.ts, {mask} AS mask, e.session, {breakdown} AS breakdown
-               FROM events e {join}
-               WHERE e.site_id = ? AND e.ts >= ? AND e.ts < ? AND e.type IN ('pageview', 'click', 'custom')
-                 AND ({}))
-         GROUP BY unit
-         HAVING bool_or(mask % 2 = 1 AND ts >= ? AND ts < ?)",
+        "SELECT {unit} AS unit, e.ts, {mask} AS mask, e.session, {breakdown} AS breakdown
+         FROM events e {join}
+         WHERE e.site_id = ? AND e.ts >= ? AND e.ts < ? AND e.type IN ('pageview', 'click', 'custom')
+           AND ({})
+         ORDER BY unit, e.ts, mask",
         any.join(" OR ")
     );
     let args: Vec<&dyn ToSql> = args.iter().map(|a| a.as_ref()).collect();
     let mut stmt = conn.prepare(&sql)?;
-    let mut units = Vec::new();
+    let mut current: Option<(String, FunnelUnit)> = None;
+    let mut finish = |unit: Option<(String, FunnelUnit)>| {
+        if let Some((_, unit)) = unit
+            && unit
+                .masks
+                .iter()
+                .zip(&unit.ts)
+                .any(|(m, t)| m % 2 == 1 && *t >= q.from && *t < q.to)
+        {
+            each(unit);
+        }
+    };
     for batch in stmt.query_arrow(args.as_slice())? {
-        let lists = |i: usize| {
-            batch
-                .column(i)
-                .as_any()
-                .downcast_ref::<ListArray>()
-                .ok_or_else(|| StoreError::Corrupt(format!("funnel column {i} is not a list")))
-        };
-        let (ts, masks, sessions) = (lists(0)?, lists(1)?, lists(2)?);
-        let breakdowns = batch.column(3).as_any().downcast_ref::<StringArray>();
+        let column = |i: usize| batch.column(i).as_any();
+        let not_read = || StoreError::Corrupt("funnel rows of an unexpected type".into());
+        let units = column(0)
+            .downcast_ref::<StringArray>()
+            .ok_or_else(not_read)?;
+        let ts = column(1)
+            .downcast_ref::<Int64Array>()
+            .ok_or_else(not_read)?;
+        let masks = column(2)
+            .downcast_ref::<Int64Array>()
+            .ok_or_else(not_read)?;
+        let sessions = column(3)
+            .downcast_ref::<StringArray>()
+            .ok_or_else(not_read)?;
+        let breakdowns = column(4).downcast_ref::<StringArray>();
         for row in 0..batch.num_rows() {
-            let ints = |list: &ListArray| -> Vec<i64> {
-                let values = list.value(row);
-                values
-                    .as_any()
-                    .downcast_ref::<Int64Array>()
-                    .map(|a| a.values().to_vec())
-                    .unwrap_or_default()
-            };
-            let keys = sessions.value(row);
-            let keys = keys.as_any().downcast_ref::<StringArray>();
-            units.push(FunnelUnit {
-                ts: ints(ts),
-                masks: ints(masks).into_iter().map(|m| m as u32).collect(),
-                sessions: keys.map_or_else(Vec::new, |k| {
-                    (0..k.len()).map(|i| k.value(i).to_string()).collect()
-                }),
-                breakdown: breakdowns
-                    .filter(|b| !b.is_null(row))
-                    .map(|b| b.value(row).to_string()),
-            });
+            let key = units.value(row);
+            if current.as_ref().is_none_or(|(k, _)| k != key) {
+                finish(current.take());
+                current = Some((
+                    key.to_string(),
+                    FunnelUnit {
+                        breakdown: breakdowns
+                            .filter(|b| !b.is_null(row))
+                            .map(|b| b.value(row).to_string()),
+                        ..FunnelUnit::default()
+                    },
+                ));
+            }
+            if let Some((_, unit)) = current.as_mut()
+                && unit.ts.len() < MAX_FUNNEL_EVENTS_PER_UNIT
+            {
+                unit.ts.push(ts.value(row));
+                unit.masks.push(masks.value(row) as u32);
+                // A session unit's events are all of its one session.
+                if q.by_visitor || unit.sessions.is_empty() {
+                    unit.sessions.push(sessions.value(row).to_string());
+                }
+            }
         }
     }
-    Ok(units)
+    finish(current.take());
+    Ok(())
 }

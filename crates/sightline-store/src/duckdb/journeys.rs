@@ -85,40 +85,80 @@ pub(super) fn paths(conn: &Connection, site_id: i64, q: &PathQuery) -> Result<Pa
     let report = report_sessions(site_id, q.from, q.to, &q.filters, None);
     let (anchored, args) = anchored(q, report);
     let args: Vec<&dyn ToSql> = args.iter().map(|a| a.as_ref()).collect();
-    let last = q.steps as i64 + 1;
-    // One pass over the anchored paths: nodes (with exits), links and the top paths, as tagged rows.
-    let sql = format!(
-        "WITH a AS ({anchored}),
-         steps AS (SELECT i, p[i] AS name, p[i + 1] AS next, i = len(p) AND ended AS exited
-                   FROM a, range(1, {last} + 1) r(i) WHERE i <= len(p))
-         SELECT 'node', i - 1, name, NULL, count(*), count(*) FILTER (WHERE exited), NULL FROM steps GROUP BY ALL
-         UNION ALL
-         SELECT 'link', i - 1, name, next, count(*), 0, NULL FROM steps WHERE next IS NOT NULL GROUP BY ALL
-         UNION ALL
-         SELECT 'path', 0, NULL, NULL, n, ended::BIGINT, p FROM (
-             SELECT p, ended, count(*) AS n FROM a GROUP BY ALL ORDER BY n DESC, p, ended LIMIT {TOP_PATHS})
-         UNION ALL
-         SELECT 'total', 0, NULL, NULL, count(*), 0, NULL FROM a"
-    );
-    let mut stmt = conn.prepare(&sql)?;
-    let mut rows = stmt.query(args.as_slice())?;
-    let mut nodes: Vec<(usize, String, u64, u64)> = Vec::new();
+    // The anchored paths are built once (the costly part: each session's journey filtered, collapsed and
+    // sliced), then counted twice.
+    conn.execute(
+        &format!("CREATE OR REPLACE TEMP TABLE path_rows AS {anchored}"),
+        args.as_slice(),
+    )?;
+    let counted = count_paths(conn);
+    conn.execute_batch("DROP TABLE IF EXISTS path_rows")?;
+    let (nodes, links, top) = counted?;
+    let total = nodes.iter().filter(|n| n.0 == 0).map(|n| n.2).sum();
+    Ok(shape(q, total, nodes, links, top))
+}
+
+type Counted = (
+    Vec<(usize, String, u64, u64)>,
+    Vec<(usize, String, String, u64)>,
+    Vec<(Vec<String>, u64, bool)>,
+);
+
+/// Nodes (step, name, sessions, exits), links and the top paths of the rows in `path_rows`.
+fn count_paths(conn: &Connection) -> Result<Counted> {
+    // Each step of each path with the next one (NULL after the last): links, and nodes by adding them up.
+    let mut stmt = conn.prepare(
+        "SELECT i - 1, name, next, ended AND next IS NULL, count(*)
+         FROM (SELECT unnest(p) AS name, unnest(p[2:]) AS next, generate_subscripts(p, 1) AS i, ended
+               FROM path_rows)
+         GROUP BY ALL",
+    )?;
+    let mut rows = stmt.query([])?;
+    let mut nodes: HashMap<(usize, String), (u64, u64)> = HashMap::new();
     let mut links: Vec<(usize, String, String, u64)> = Vec::new();
-    let mut top: Vec<(Vec<String>, u64, bool)> = Vec::new();
-    let mut total = 0;
     while let Some(r) = rows.next()? {
-        let tag: String = r.get(0)?;
-        let step = r.get::<_, i64>(1)?.max(0) as usize;
+        let step = r.get::<_, i64>(0)?.max(0) as usize;
+        let name: String = r.get(1)?;
+        let next: Option<String> = r.get(2)?;
+        let exited: bool = r.get(3)?;
         let count = r.get::<_, i64>(4)?.max(0) as u64;
-        match tag.as_str() {
-            "node" => nodes.push((step, r.get(2)?, count, r.get::<_, i64>(5)?.max(0) as u64)),
-            "link" => links.push((step, r.get(2)?, r.get(3)?, count)),
-            "path" => top.push((
-                super::text_list(r.get_ref(6)?),
-                count,
-                r.get::<_, i64>(5)? == 1,
-            )),
-            _ => total = count,
+        let node = nodes.entry((step, name.clone())).or_default();
+        node.0 += count;
+        node.1 += if exited { count } else { 0 };
+        if let Some(next) = next {
+            links.push((step, name, next, count));
+        }
+    }
+    let nodes = nodes
+        .into_iter()
+        .map(|((step, name), (sessions, exits))| (step, name, sessions, exits))
+        .collect();
+    // The most taken paths, grouped by a hash of the list (grouping by the list itself costs more), each read
+    // back from one of its sessions.
+    let mut stmt = conn.prepare(&format!(
+        "SELECT min(session) AS example, ended, count(*) AS n FROM path_rows GROUP BY hash(p), ended
+         ORDER BY n DESC, example LIMIT {TOP_PATHS}"
+    ))?;
+    let mut picked: Vec<(String, bool, u64)> = stmt
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)?.max(0) as u64))
+        })?
+        .collect::<duckdb::Result<_>>()?;
+    let mut top = Vec::new();
+    if !picked.is_empty() {
+        let placeholders = vec!["?"; picked.len()].join(", ");
+        let mut stmt = conn.prepare(&format!(
+            "SELECT session, p FROM path_rows WHERE session IN ({placeholders})"
+        ))?;
+        let keys: Vec<&dyn ToSql> = picked.iter().map(|p| &p.0 as &dyn ToSql).collect();
+        let mut rows = stmt.query(keys.as_slice())?;
+        while let Some(r) = rows.next()? {
+            let session: String = r.get(0)?;
+            let steps = super::text_list(r.get_ref(1)?);
+            if let Some(i) = picked.iter().position(|p| p.0 == session) {
+                let (_, ended, count) = picked.swap_remove(i);
+                top.push((steps, count, ended));
+            }
         }
     }
     top.sort_by(|a, b| {
@@ -126,7 +166,7 @@ pub(super) fn paths(conn: &Connection, site_id: i64, q: &PathQuery) -> Result<Pa
             .then_with(|| a.0.cmp(&b.0))
             .then(a.2.cmp(&b.2))
     });
-    Ok(shape(q, total, nodes, links, top))
+    Ok((nodes, links, top))
 }
 
 /// The report with at most [`MAX_NODES_PER_STEP`] nodes per step (the rest of a step is one "(other)" node).

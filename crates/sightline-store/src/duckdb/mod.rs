@@ -849,8 +849,9 @@ impl EventStore for DuckDbEventStore {
         &self,
         site_id: i64,
         query: &crate::FunnelQuery,
-    ) -> Result<Vec<crate::FunnelUnit>> {
-        self.read(|conn| funnel::units(conn, site_id, query))
+        each: &mut dyn FnMut(crate::FunnelUnit),
+    ) -> Result<()> {
+        self.read(|conn| funnel::units(conn, site_id, query, each))
     }
 
     fn retention(

@@ -4,6 +4,8 @@
 
 use duckdb::{Connection, ToSql};
 
+use sightline_insight::segment::{Action, Segment, TextField};
+
 use crate::{Result, SessionFilters, VisitorType};
 
 /// A `FROM sessions s WHERE …` clause and its arguments, in order.
@@ -28,6 +30,24 @@ pub(super) fn begin_report(
     to: i64,
     f: &SessionFilters,
 ) -> Result<ReportSessions> {
+    if f.segment.as_ref().is_some_and(reads_other_tables) {
+        // The whole selection once: a segment's subqueries over events or detections are its costly part.
+        let selected = report_sessions(site_id, from, to, f, None);
+        conn.execute(
+            &format!(
+                "CREATE OR REPLACE TEMP TABLE report_keys AS SELECT s.session {}",
+                selected.sql
+            ),
+            selected.args().as_slice(),
+        )?;
+        return Ok(report_sessions(
+            site_id,
+            from,
+            to,
+            &SessionFilters::default(),
+            Some("SELECT session FROM report_keys"),
+        ));
+    }
     let Some((sql, args)) = event_filter(site_id, from, f) else {
         return Ok(report_sessions(site_id, from, to, f, None));
     };
@@ -51,6 +71,24 @@ pub(super) fn end_report(conn: &Connection) -> Result<()> {
 }
 
 type Select = (String, Vec<Box<dyn ToSql>>);
+
+/// Whether a segment reads more than the session rows (events, detections, visitors).
+fn reads_other_tables(segment: &Segment) -> bool {
+    segment.conditions().into_iter().any(|c| {
+        matches!(
+            c,
+            Segment::Trait { .. }
+                | Segment::Text {
+                    field: TextField::Visitor,
+                    ..
+                }
+                | Segment::Behaviour {
+                    action: Action::Clicked(_) | Action::Frustration { .. },
+                    ..
+                }
+        )
+    })
+}
 
 /// The session keys the filters on events select (`SELECT session …`), if there are such filters.
 fn event_filter(site_id: i64, from: i64, f: &SessionFilters) -> Option<Select> {

@@ -815,6 +815,45 @@ mod tests {
         ) -> sightline_store::Result<Vec<sightline_store::ZoneSession>> {
             self.inner.zone_sessions(site_id, q, selector)
         }
+        fn session_summaries(
+            &self,
+            site_id: i64,
+            sessions: &[String],
+        ) -> sightline_store::Result<Vec<sightline_store::SessionSummary>> {
+            self.inner.session_summaries(site_id, sessions)
+        }
+        fn paths(
+            &self,
+            site_id: i64,
+            q: &sightline_store::PathQuery,
+        ) -> sightline_store::Result<sightline_store::PathReport> {
+            self.inner.paths(site_id, q)
+        }
+        fn path_sessions(
+            &self,
+            site_id: i64,
+            q: &sightline_store::PathQuery,
+            at: &sightline_store::PathSelection,
+            limit: usize,
+        ) -> sightline_store::Result<(Vec<String>, u64)> {
+            self.inner.path_sessions(site_id, q, at, limit)
+        }
+        fn funnel_units(
+            &self,
+            site_id: i64,
+            q: &sightline_store::FunnelQuery,
+            each: &mut dyn FnMut(sightline_store::FunnelUnit),
+        ) -> sightline_store::Result<()> {
+            self.inner.funnel_units(site_id, q, each)
+        }
+        fn retention(
+            &self,
+            site_id: i64,
+            q: &sightline_store::RetentionQuery,
+            until: i64,
+        ) -> sightline_store::Result<sightline_store::RetentionReport> {
+            self.inner.retention(site_id, q, until)
+        }
     }
 
     struct Rig {

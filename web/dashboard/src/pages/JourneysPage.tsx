@@ -202,7 +202,7 @@ function TopPaths({ data }: { data: PathsResponse }) {
               <th>Path</th>
               <th className="num">Sessions</th>
               <th className="num">Share</th>
-              <th>Then</th>
+              <th>{data.direction === 'backward' ? 'Before' : 'Then'}</th>
             </tr>
           </thead>
           <tbody>
@@ -220,7 +220,7 @@ function TopPaths({ data }: { data: PathsResponse }) {
                 </td>
                 <td className="num">{formatNumber(p.sessions)}</td>
                 <td className="num">{formatPercent(shareOf(p.sessions, data.sessions))}</td>
-                <td className="muted small">{p.exited ? (data.direction === 'backward' ? 'started here' : 'left') : 'went on'}</td>
+                <td className="muted small">{data.direction === 'backward' ? (p.exited ? 'session start' : 'earlier pages') : p.exited ? 'left' : 'went on'}</td>
               </tr>
             ))}
           </tbody>

@@ -165,7 +165,8 @@ function compareOption(def: FunnelDefinition, sides: readonly FunnelSide[], labe
       barMaxWidth: 48,
       data: s.data.steps.map((st) => st.conversion_from_start),
       itemStyle: { color: SEGMENT_COLORS[s.segment.side] },
-      label: { show: true, position: 'top', color: '#374151', fontSize: 11, formatter: (p: { value: number }) => formatPercent(p.value) },
+      // two bars per step: their labels only when a step has room for both
+      label: { show: labelWidth >= 90, position: 'top', color: '#374151', fontSize: 11, formatter: (p: { value: number }) => formatPercent(p.value) },
     })),
   };
 }

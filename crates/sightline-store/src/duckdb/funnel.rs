@@ -15,20 +15,21 @@ use crate::{
 /// and segments select sessions that started from this much before `from`.
 const SESSION_LEAD_MS: i64 = 86_400_000;
 
-fn step_condition(step: &FunnelStepQuery, args: &mut Vec<Box<dyn ToSql>>) -> String {
-    let mut sql = match &step.matches {
+/// The event type a step matches and its condition on an event of that type.
+fn step_match(step: &FunnelStepQuery, args: &mut Vec<Box<dyn ToSql>>) -> (&'static str, String) {
+    let (kind, mut sql) = match &step.matches {
         FunnelMatch::Page(page) => {
             args.push(Box::new(page.clone()));
             args.push(Box::new(page.clone()));
-            "(e.type = 'pageview' AND (e.path = ? OR e.page_group = ?)".to_string()
+            ("pageview", "(e.path = ? OR e.page_group = ?)".to_string())
         }
         FunnelMatch::Click(selector) => {
             args.push(Box::new(selector.clone()));
-            "(e.type = 'click' AND e.selector = ?".to_string()
+            ("click", "e.selector = ?".to_string())
         }
         FunnelMatch::Event(name) => {
             args.push(Box::new(name.clone()));
-            "(e.type = 'custom' AND e.name = ?".to_string()
+            ("custom", "e.name = ?".to_string())
         }
     };
     if let Some(page) = &step.on_page {
@@ -36,8 +37,28 @@ fn step_condition(step: &FunnelStepQuery, args: &mut Vec<Box<dyn ToSql>>) -> Str
         args.push(Box::new(page.clone()));
         sql.push_str(" AND (e.path = ? OR e.page_group = ?)");
     }
-    sql.push(')');
-    sql
+    (kind, format!("({sql})"))
+}
+
+/// Whether an event matches any step: one `CASE` on the event type, each branch the steps of that type (DuckDB
+/// evaluates it about a third faster than an `OR` of type-and-condition pairs).
+fn any_step(steps: &[FunnelStepQuery], args: &mut Vec<Box<dyn ToSql>>) -> String {
+    let mut branches = String::new();
+    for kind in ["pageview", "click", "custom"] {
+        let mut of_kind = Vec::new();
+        for step in steps {
+            let mut step_args = Vec::new();
+            let (k, sql) = step_match(step, &mut step_args);
+            if k == kind {
+                of_kind.push(sql);
+                args.extend(step_args);
+            }
+        }
+        if !of_kind.is_empty() {
+            branches.push_str(&format!(" WHEN '{kind}' THEN {}", of_kind.join(" OR ")));
+        }
+    }
+    format!("CASE e.type{branches} ELSE false END")
 }
 
 fn breakdown_column(b: FunnelBreakdown) -> &'static str {
@@ -76,14 +97,20 @@ pub(super) fn units(
         .iter()
         .enumerate()
         .map(|(k, step)| {
+            let (kind, sql) = step_match(step, &mut args);
             format!(
-                "CASE WHEN {} THEN {} ELSE 0 END",
-                step_condition(step, &mut args),
+                "CASE WHEN e.type = '{kind}' AND {sql} THEN {} ELSE 0 END",
                 1u32 << k
             )
         })
         .collect();
     let mask = format!("({})::BIGINT", masks.join(" + "));
+    // A session unit's events are all of its one session: only a visitor unit reads each event's session.
+    let session = if q.by_visitor {
+        "e.session"
+    } else {
+        "NULL::VARCHAR"
+    };
     let (unit, join, breakdown) = if joined {
         let report = report_sessions(
             site_id,
@@ -114,20 +141,15 @@ pub(super) fn units(
         Box::new(q.from),
         Box::new(until),
     ]);
-    let any: Vec<String> = q
-        .steps
-        .iter()
-        .map(|s| step_condition(s, &mut args))
-        .collect();
+    let any = any_step(&q.steps, &mut args);
     // Rows sorted by unit stream out of DuckDB's sort (which spills), instead of a grouped list per unit held
     // in memory by the aggregate.
     let sql = format!(
-        "SELECT {unit} AS unit, e.ts, {mask} AS mask, e.session, {breakdown} AS breakdown
+        "SELECT {unit} AS unit, e.ts, {mask} AS mask, {session} AS session, {breakdown} AS breakdown
          FROM events e {join}
          WHERE e.site_id = ? AND e.ts >= ? AND e.ts < ? AND e.type IN ('pageview', 'click', 'custom')
-           AND ({})
-         ORDER BY unit, e.ts, mask",
-        any.join(" OR ")
+           AND {any}
+         ORDER BY unit, e.ts, mask"
     );
     let args: Vec<&dyn ToSql> = args.iter().map(|a| a.as_ref()).collect();
     let mut stmt = conn.prepare(&sql)?;
@@ -155,9 +177,10 @@ pub(super) fn units(
         let masks = column(2)
             .downcast_ref::<Int64Array>()
             .ok_or_else(not_read)?;
-        let sessions = column(3)
-            .downcast_ref::<StringArray>()
-            .ok_or_else(not_read)?;
+        let sessions = column(3).downcast_ref::<StringArray>();
+        if q.by_visitor && sessions.is_none() {
+            return Err(not_read());
+        }
         let breakdowns = column(4).downcast_ref::<StringArray>();
         for row in 0..batch.num_rows() {
             let key = units.value(row);
@@ -178,9 +201,10 @@ pub(super) fn units(
             {
                 unit.ts.push(ts.value(row));
                 unit.masks.push(masks.value(row) as u32);
-                // A session unit's events are all of its one session.
-                if q.by_visitor || unit.sessions.is_empty() {
+                if let Some(sessions) = sessions.filter(|_| q.by_visitor) {
                     unit.sessions.push(sessions.value(row).to_string());
+                } else if unit.sessions.is_empty() {
+                    unit.sessions.push(key.to_string());
                 }
             }
         }

@@ -842,7 +842,7 @@ mod tests {
             &self,
             site_id: i64,
             q: &sightline_store::FunnelQuery,
-            each: &mut dyn FnMut(sightline_store::FunnelUnit),
+            each: &mut dyn FnMut(&sightline_store::FunnelUnit),
         ) -> sightline_store::Result<()> {
             self.inner.funnel_units(site_id, q, each)
         }

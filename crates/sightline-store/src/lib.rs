@@ -179,7 +179,7 @@ pub trait EventStore: Send + Sync {
         &self,
         site_id: i64,
         query: &FunnelQuery,
-        each: &mut dyn FnMut(FunnelUnit),
+        each: &mut dyn FnMut(&FunnelUnit),
     ) -> Result<()>;
     /// Retention cohorts and customers; periods that begin after `until` (now) are left out.
     fn retention(

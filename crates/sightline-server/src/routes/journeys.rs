@@ -365,6 +365,7 @@ fn parse_funnel(body: &FunnelRequest, now: i64) -> Result<Funnel, ApiError> {
         window_ms,
         by_visitor: body.unit == FunnelUnitKind::Visitor,
         breakdown: body.breakdown,
+        with_sessions: false,
     };
     let spec = FunnelSpec {
         steps: query.steps.len(),
@@ -421,9 +422,9 @@ pub async fn funnel(
                 };
                 all.add(&attempt, &unit.ts);
                 daily.add(unit.ts[attempt.events[0]], attempt.reached() == steps);
-                if let Some(value) = unit.breakdown {
+                if let Some(value) = &unit.breakdown {
                     let entry = by_value
-                        .entry(value)
+                        .entry(value.clone())
                         .or_insert_with(|| (0, StepTally::new(steps)));
                     entry.0 += 1;
                     entry.1.add(&attempt, &unit.ts);
@@ -463,7 +464,8 @@ pub async fn funnel_sessions(
     ApiJson(body): ApiJson<FunnelSessionsRequest>,
 ) -> Result<Json<SessionPage>, ApiError> {
     let request = FunnelRequest::from(body.funnel);
-    let funnel = parse_funnel(&request, crate::auth::now_ms())?;
+    let mut funnel = parse_funnel(&request, crate::auth::now_ms())?;
+    funnel.query.with_sessions = true;
     let steps = funnel.labels.len();
     if body.step >= steps {
         return Err(ApiError::bad_request(

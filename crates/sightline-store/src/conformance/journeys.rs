@@ -430,13 +430,14 @@ fn funnel_query(steps: Vec<FunnelMatch>) -> FunnelQuery {
         window_ms: 3_600_000,
         by_visitor: false,
         breakdown: None,
+        with_sessions: true,
     }
 }
 
 fn units(store: &dyn EventStore, q: &FunnelQuery) -> Vec<FunnelUnit> {
     let mut units = Vec::new();
     store
-        .funnel_units(SITE, q, &mut |unit| units.push(unit))
+        .funnel_units(SITE, q, &mut |unit| units.push(unit.clone()))
         .expect("funnel");
     units
 }
@@ -480,6 +481,21 @@ fn funnels(store: &dyn EventStore) {
         .expect("a1");
     assert_eq!(a1.ts, [T0, T0 + 20 * S, T0 + 25 * S, T0 + 40 * S]);
     assert_eq!(a1.masks, [1, 2, 4, 8]);
+    // Without the sessions: the same units, in the same number, with the same events.
+    let without = FunnelQuery {
+        with_sessions: false,
+        ..shop.clone()
+    };
+    let mut bare = units(store, &without);
+    assert!(bare.iter().all(|u| u.sessions.is_empty()));
+    let mut listed: Vec<_> = shop_units
+        .iter()
+        .map(|u| (u.ts.clone(), u.masks.clone()))
+        .collect();
+    let mut unlisted: Vec<_> = bare.drain(..).map(|u| (u.ts, u.masks)).collect();
+    listed.sort();
+    unlisted.sort();
+    assert_eq!(listed, unlisted);
 
     // Strict order: a1 and a5 see /cart between / and /checkout, which ends a strict attempt.
     let detour = funnel_query(vec![

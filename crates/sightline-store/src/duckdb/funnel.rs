@@ -2,7 +2,7 @@
 //! mask of the steps it matches, listed per unit in time order (ClickHouse: `groupArray` + `arraySort`). The
 //! funnel itself is `sightline_insight::funnel`.
 
-use duckdb::arrow::array::{Array, Int64Array, StringArray};
+use duckdb::arrow::array::{Array, Int64Array, StringArray, UInt32Array, UInt64Array};
 use duckdb::{Connection, ToSql};
 
 use super::report::report_sessions;
@@ -40,8 +40,9 @@ fn step_match(step: &FunnelStepQuery, args: &mut Vec<Box<dyn ToSql>>) -> (&'stat
     (kind, format!("({sql})"))
 }
 
-/// Whether an event matches any step: one `CASE` on the event type, each branch the steps of that type (DuckDB
-/// evaluates it about a third faster than an `OR` of type-and-condition pairs).
+/// Whether an event matches any step: one `CASE` on the event type, each branch the steps of that type, false for
+/// the other types (DuckDB evaluates it about a third faster than an `OR` of type-and-condition pairs, and faster
+/// without an `IN` list of the types beside it).
 fn any_step(steps: &[FunnelStepQuery], args: &mut Vec<Box<dyn ToSql>>) -> String {
     let mut branches = String::new();
     for kind in ["pageview", "click", "custom"] {
@@ -79,12 +80,12 @@ fn breakdown_column(b: FunnelBreakdown) -> &'static str {
 }
 
 /// Calls `each` with the funnel events of every unit that has one, unit by unit (they stream in unit order,
-/// so memory holds one unit at a time, not all of them).
+/// so memory holds one unit at a time, not all of them; the unit's buffers are reused for the next).
 pub(super) fn units(
     conn: &Connection,
     site_id: i64,
     q: &FunnelQuery,
-    each: &mut dyn FnMut(FunnelUnit),
+    each: &mut dyn FnMut(&FunnelUnit),
 ) -> Result<()> {
     if q.steps.is_empty() || q.steps.len() > 31 {
         return Err(StoreError::Invalid("a funnel has 1 to 31 steps".into()));
@@ -104,13 +105,7 @@ pub(super) fn units(
             )
         })
         .collect();
-    let mask = format!("({})::BIGINT", masks.join(" + "));
-    // A session unit's events are all of its one session: only a visitor unit reads each event's session.
-    let session = if q.by_visitor {
-        "e.session"
-    } else {
-        "NULL::VARCHAR"
-    };
+    let mask = format!("({})::UINTEGER", masks.join(" + "));
     let (unit, join, breakdown) = if joined {
         let report = report_sessions(
             site_id,
@@ -131,10 +126,10 @@ pub(super) fn units(
                 "JOIN (SELECT s.session, s.visitor_hash, {column} AS breakdown {}) s ON s.session = e.session",
                 report.sql
             ),
-            "s.breakdown::VARCHAR",
+            q.breakdown.is_some(),
         )
     } else {
-        ("e.session", String::new(), "NULL::VARCHAR")
+        ("e.session", String::new(), false)
     };
     args.extend([
         Box::new(site_id) as Box<dyn ToSql>,
@@ -142,25 +137,38 @@ pub(super) fn units(
         Box::new(until),
     ]);
     let any = any_step(&q.steps, &mut args);
+    // Only the columns this funnel reads: the sort below carries every one (a NULL column too), and at 100 M
+    // events its rows outgrow the memory limit and spill.
+    // A unit is told apart by two 64-bit hashes of its key: the sort's rows stay narrow enough to fit in
+    // memory at 100 M events (two units share both hashes with a chance of about n² / 2¹²⁹).
+    let sessions_column = q.with_sessions;
+    let mut columns =
+        format!("hash({unit}) AS unit, hash({unit}, 'funnel') AS unit2, e.ts, {mask} AS mask");
+    if sessions_column {
+        columns.push_str(", e.session AS session");
+    }
+    if breakdown {
+        columns.push_str(", s.breakdown::VARCHAR AS breakdown");
+    }
     // Rows sorted by unit stream out of DuckDB's sort (which spills), instead of a grouped list per unit held
     // in memory by the aggregate.
     let sql = format!(
-        "SELECT {unit} AS unit, e.ts, {mask} AS mask, {session} AS session, {breakdown} AS breakdown
+        "SELECT {columns}
          FROM events e {join}
-         WHERE e.site_id = ? AND e.ts >= ? AND e.ts < ? AND e.type IN ('pageview', 'click', 'custom')
-           AND {any}
-         ORDER BY unit, e.ts, mask"
+         WHERE e.site_id = ? AND e.ts >= ? AND e.ts < ? AND {any}
+         ORDER BY unit, unit2, e.ts, mask"
     );
     let args: Vec<&dyn ToSql> = args.iter().map(|a| a.as_ref()).collect();
     let mut stmt = conn.prepare(&sql)?;
-    let mut current: Option<(String, FunnelUnit)> = None;
-    let mut finish = |unit: Option<(String, FunnelUnit)>| {
-        if let Some((_, unit)) = unit
-            && unit
-                .masks
-                .iter()
-                .zip(&unit.ts)
-                .any(|(m, t)| m % 2 == 1 && *t >= q.from && *t < q.to)
+    // One unit's buffers, reused from unit to unit (a million units at 100 M events).
+    let mut unit = FunnelUnit::default();
+    let mut key: Option<(u64, u64)> = None;
+    let mut finish = |unit: &FunnelUnit| {
+        if unit
+            .masks
+            .iter()
+            .zip(&unit.ts)
+            .any(|(m, t)| m % 2 == 1 && *t >= q.from && *t < q.to)
         {
             each(unit);
         }
@@ -168,47 +176,53 @@ pub(super) fn units(
     for batch in stmt.query_arrow(args.as_slice())? {
         let column = |i: usize| batch.column(i).as_any();
         let not_read = || StoreError::Corrupt("funnel rows of an unexpected type".into());
-        let units = column(0)
-            .downcast_ref::<StringArray>()
-            .ok_or_else(not_read)?;
-        let ts = column(1)
+        let hashes = |i: usize| column(i).downcast_ref::<UInt64Array>().ok_or_else(not_read);
+        let (units, units2) = (hashes(0)?, hashes(1)?);
+        let ts = column(2)
             .downcast_ref::<Int64Array>()
             .ok_or_else(not_read)?;
-        let masks = column(2)
-            .downcast_ref::<Int64Array>()
+        let masks = column(3)
+            .downcast_ref::<UInt32Array>()
             .ok_or_else(not_read)?;
-        let sessions = column(3).downcast_ref::<StringArray>();
-        if q.by_visitor && sessions.is_none() {
-            return Err(not_read());
-        }
-        let breakdowns = column(4).downcast_ref::<StringArray>();
-        for row in 0..batch.num_rows() {
-            let key = units.value(row);
-            if current.as_ref().is_none_or(|(k, _)| k != key) {
-                finish(current.take());
-                current = Some((
-                    key.to_string(),
-                    FunnelUnit {
-                        breakdown: breakdowns
-                            .filter(|b| !b.is_null(row))
-                            .map(|b| b.value(row).to_string()),
-                        ..FunnelUnit::default()
-                    },
-                ));
+        let strings = |read: bool, i: usize| -> Result<Option<&StringArray>> {
+            match read {
+                true => column(i)
+                    .downcast_ref::<StringArray>()
+                    .map(Some)
+                    .ok_or_else(not_read),
+                false => Ok(None),
             }
-            if let Some((_, unit)) = current.as_mut()
-                && unit.ts.len() < MAX_FUNNEL_EVENTS_PER_UNIT
-            {
+        };
+        let sessions = strings(sessions_column, 4)?;
+        let breakdowns = strings(breakdown, 4 + usize::from(sessions_column))?;
+        for row in 0..batch.num_rows() {
+            let this = (units.value(row), units2.value(row));
+            if key != Some(this) {
+                if key.is_some() {
+                    finish(&unit);
+                }
+                key = Some(this);
+                unit.ts.clear();
+                unit.masks.clear();
+                unit.sessions.clear();
+                unit.breakdown = breakdowns
+                    .filter(|b| !b.is_null(row))
+                    .map(|b| b.value(row).to_string());
+            }
+            if unit.ts.len() < MAX_FUNNEL_EVENTS_PER_UNIT {
                 unit.ts.push(ts.value(row));
-                unit.masks.push(masks.value(row) as u32);
-                if let Some(sessions) = sessions.filter(|_| q.by_visitor) {
+                unit.masks.push(masks.value(row));
+                // A session unit's events are all of its one session: listed once.
+                if let Some(sessions) = sessions
+                    && (q.by_visitor || unit.sessions.is_empty())
+                {
                     unit.sessions.push(sessions.value(row).to_string());
-                } else if unit.sessions.is_empty() {
-                    unit.sessions.push(key.to_string());
                 }
             }
         }
     }
-    finish(current.take());
+    if key.is_some() {
+        finish(&unit);
+    }
     Ok(())
 }

@@ -11,9 +11,9 @@ use crate::{
     PathQuery, PathReport, PathSelection, Result, StoreError, TOP_PATHS, TopPath,
 };
 
-/// `SELECT session, p, ended FROM …`: each report session that reached the anchor, with its path from the anchor
-/// (`p`, in the query's direction, at most `steps + 1` nodes) and whether its visit ended there (forward) or
-/// began there (backward).
+/// `SELECT session, p, ended FROM …`: each report session with its path from the anchor (`p`, in the query's
+/// direction, at most `steps + 1` nodes; NULL or empty when the session did not reach the anchor) and whether its
+/// visit ended there (forward) or began there (backward).
 fn anchored(q: &PathQuery, report: ReportSessions) -> (String, Vec<Box<dyn ToSql>>) {
     let nodes = match q.nodes {
         PathNodes::Pages => {
@@ -35,22 +35,26 @@ fn anchored(q: &PathQuery, report: ReportSessions) -> (String, Vec<Box<dyn ToSql
         "SELECT session, {collapse} AS g FROM (SELECT s.session, {nodes} AS g {})",
         report.sql
     );
+    // No `WHERE` here: DuckDB pushes a filter below the projection that computes `g`, recomputing the lambdas
+    // once per reference (twice the cost at 100 M events). A session without the anchor gets a NULL (or, from
+    // the entry, an empty) path, which the counting skips.
     let slice = match (&q.start, &q.end) {
-        (None, None) => format!(
-            "SELECT session, g[1 : {n} + 1] AS p, len(g) <= {n} + 1 AS ended FROM seq WHERE len(g) > 0"
-        ),
+        (None, None) => {
+            format!("SELECT session, g[1 : {n} + 1] AS p, len(g) <= {n} + 1 AS ended FROM seq")
+        }
         (Some(start), None) => {
             args.push(Box::new(start.clone()));
             format!(
-                "SELECT session, g[a : a + {n}] AS p, a + {n} >= len(g) AS ended
-                 FROM (SELECT session, g, list_position(g, ?) AS a FROM seq) WHERE a IS NOT NULL AND a > 0"
+                "SELECT session, CASE WHEN a > 0 THEN g[a : a + {n}] END AS p, a + {n} >= len(g) AS ended
+                 FROM (SELECT session, g, list_position(g, ?) AS a FROM seq)"
             )
         }
         (None, Some(end)) => {
             args.push(Box::new(end.clone()));
             format!(
-                "SELECT session, list_reverse(g[greatest(1, b - {n}) : b]) AS p, b - {n} <= 1 AS ended
-                 FROM (SELECT session, g, list_position(g, ?) AS b FROM seq) WHERE b IS NOT NULL AND b > 0"
+                "SELECT session, CASE WHEN b > 0 THEN list_reverse(g[greatest(1, b - {n}) : b]) END AS p,
+                        b - {n} <= 1 AS ended
+                 FROM (SELECT session, g, list_position(g, ?) AS b FROM seq)"
             )
         }
         (Some(start), Some(end)) => {
@@ -58,12 +62,11 @@ fn anchored(q: &PathQuery, report: ReportSessions) -> (String, Vec<Box<dyn ToSql
             args.push(Box::new(end.clone()));
             // From the start's first view to the end's first view after it, within the steps.
             format!(
-                "SELECT session, t[1 : e] AS p, e = len(g) - a + 1 AS ended
+                "SELECT session, CASE WHEN a > 0 AND e > 1 AND e <= {n} + 1 THEN t[1 : e] END AS p,
+                        e = len(g) - a + 1 AS ended
                  FROM (SELECT session, g, a, t, list_position(t[2:], ?) + 1 AS e
-                       FROM (SELECT session, g, a, g[a:] AS t
-                             FROM (SELECT session, g, list_position(g, ?) AS a FROM seq)
-                             WHERE a IS NOT NULL AND a > 0))
-                 WHERE e IS NOT NULL AND e > 1 AND e <= {n} + 1"
+                       FROM (SELECT session, g, a, CASE WHEN a > 0 THEN g[a:] END AS t
+                             FROM (SELECT session, g, list_position(g, ?) AS a FROM seq)))"
             )
         }
     };
@@ -136,7 +139,8 @@ fn count_paths(conn: &Connection) -> Result<Counted> {
     // The most taken paths, grouped by a hash of the list (grouping by the list itself costs more), each read
     // back from one of its sessions.
     let mut stmt = conn.prepare(&format!(
-        "SELECT min(session) AS example, ended, count(*) AS n FROM path_rows GROUP BY hash(p), ended
+        "SELECT min(session) AS example, ended, count(*) AS n FROM path_rows WHERE len(p) > 0
+         GROUP BY hash(p), ended
          ORDER BY n DESC, example LIMIT {TOP_PATHS}"
     ))?;
     let mut picked: Vec<(String, bool, u64)> = stmt

@@ -849,7 +849,7 @@ impl EventStore for DuckDbEventStore {
         &self,
         site_id: i64,
         query: &crate::FunnelQuery,
-        each: &mut dyn FnMut(crate::FunnelUnit),
+        each: &mut dyn FnMut(&crate::FunnelUnit),
     ) -> Result<()> {
         self.read(|conn| funnel::units(conn, site_id, query, each))
     }

@@ -25,7 +25,7 @@ const cellNumbers = (table, testId) =>
   table.getByTestId(testId).evaluateAll((els) => els.map((e) => Number(e.textContent.trim().split(' ')[0].replace(/,/g, ''))));
 
 test('a funnel built in the UI shows the API’s counts, and a drop-off lists the sessions that left there', async (t) => {
-  if (await demo.missing(t, 'POST', 'funnel', probe)) return;
+  await demo.requireServed('POST', 'funnel', probe);
   const api = await demo.api('POST', 'funnel', probe);
   assert.equal(api.steps.length, 3);
   assert.ok(api.steps[0].count > 0, 'the demo traffic starts this funnel');
@@ -56,7 +56,7 @@ test('a funnel built in the UI shows the API’s counts, and a drop-off lists th
 });
 
 test('a funnel saved in the page is listed by the API, loads back, and deletes', async (t) => {
-  if (await demo.missing(t, 'GET', 'funnels')) return;
+  await demo.requireServed('GET', 'funnels');
   const { page, console } = await demo.dashboard();
   await buildFunnel(page);
   const name = `Cart funnel ${Date.now()}`;

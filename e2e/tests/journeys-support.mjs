@@ -1,6 +1,6 @@
 // Shared by the issue-12 dashboard tests (journeys, funnels, segments, retention): one `sightline demo` with
 // simulated traffic per file, a logged-in dashboard context, API calls with the demo login (cookie + CSRF), and a
-// skip — naming the endpoint — while the server does not serve an endpoint yet (404 "no such route").
+// check — naming the endpoint — that the server serves an endpoint (404 "no such route" fails it).
 // Not a test file itself (node --test runs *.test.mjs).
 //
 // E2E_DASHBOARD_DIST=../web/dashboard/dist serves that dashboard build instead of the one embedded in the
@@ -70,22 +70,18 @@ export function useAnalyticsDemo({ sessions = 400, days = 7 } = {}) {
     return b;
   };
   /**
-   * Skips the test (true) while the server does not serve `method rest`: a 404 "no such route", or, for the
-   * `segment` parameter, a 400 naming it as unknown.
+   * Fails the test, naming the endpoint, when the server does not serve `method rest`: a 404 "no such route",
+   * or, for the `segment` parameter, a 400 naming it as unknown (a clearer message than the page's own failure).
    */
-  ctx.missing = async (t, method, rest, body) => {
+  ctx.requireServed = async (method, rest, body) => {
     const { status, body: b } = await ctx.call(method, rest, body);
     const message = b?.error?.message ?? '';
     const endpoint = `${method} /api/v1/sites/{site}/${rest.split('?')[0]}`;
-    if (status === 404 && /no such route/i.test(message)) {
-      t.skip(`${endpoint} is not served by this server yet (404)`);
-      return true;
-    }
-    if (status === 400 && /unknown (query )?parameter `segment`/i.test(message)) {
-      t.skip(`${endpoint} does not take the segment parameter yet (400 unknown_parameter)`);
-      return true;
-    }
-    return false;
+    assert.ok(!(status === 404 && /no such route/i.test(message)), `${endpoint} is not served (404)`);
+    assert.ok(
+      !(status === 400 && /unknown (query )?parameter `segment`/i.test(message)),
+      `${endpoint} does not take the segment parameter (400 unknown_parameter)`,
+    );
   };
 
   /** A logged-in dashboard page (1440 px unless `viewport`), watching the console. */

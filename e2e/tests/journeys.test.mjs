@@ -19,7 +19,7 @@ async function drawnNodes(page, side = 'a') {
 const byKey = (a, b) => a.step - b.step || a.name.localeCompare(b.name);
 
 test('the sankey draws the API’s nodes, with drop-offs, for the default and a 3-step journey', async (t) => {
-  if (await demo.missing(t, 'GET', `paths?${rangeQuery(range)}`)) return;
+  await demo.requireServed('GET', `paths?${rangeQuery(range)}`);
   const { page, console } = await demo.dashboard();
   for (const extra of ['', '&steps=3']) {
     const api = await demo.api('GET', `paths?${rangeQuery(range)}&start=entry&nodes=pages${extra ? extra : '&steps=5'}`);
@@ -44,7 +44,7 @@ test('the sankey draws the API’s nodes, with drop-offs, for the default and a 
 });
 
 test('clicking a node in the chart lists its sessions, each linking to its replay', async (t) => {
-  if (await demo.missing(t, 'GET', `paths?${rangeQuery(range)}`)) return;
+  await demo.requireServed('GET', `paths?${rangeQuery(range)}`);
   const api = await demo.api('GET', `paths?${rangeQuery(range)}&start=entry&steps=5&nodes=pages`);
   // the busiest second-step page
   const node = api.nodes.filter((n) => n.step === 1 && n.kind === 'page').sort((a, b) => b.sessions - a.sessions)[0];
@@ -76,7 +76,7 @@ test('clicking a node in the chart lists its sessions, each linking to its repla
 });
 
 test('clicking a link lists the sessions that took it, and a grey drop-off link those that left there', async (t) => {
-  if (await demo.missing(t, 'GET', `paths?${rangeQuery(range)}`)) return;
+  await demo.requireServed('GET', `paths?${rangeQuery(range)}`);
   const base = `${rangeQuery(range)}&start=entry&steps=5&nodes=pages`;
   const { page, console } = await demo.dashboard();
   await page.goto(demo.url(`journeys?${rangeQuery(range)}`));

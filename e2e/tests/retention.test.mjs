@@ -10,7 +10,7 @@ const pct = (r) => `${Math.round(r * 1000) / 10}%`;
 
 for (const period of ['week', 'day']) {
   test(`the ${period} cohort table shows the API’s cohorts`, async (t) => {
-    if (await demo.missing(t, 'GET', `retention?${rangeQuery(range)}&period=${period}`)) return;
+    await demo.requireServed('GET', `retention?${rangeQuery(range)}&period=${period}`);
     const api = await demo.api('GET', `retention?${rangeQuery(range)}&period=${period}&periods=${period === 'week' ? 8 : 14}`);
     assert.ok(api.cohorts.length > 0, 'the demo traffic makes cohorts');
     const { page, console } = await demo.dashboard();

@@ -18,7 +18,7 @@ async function openEditor(page, side = 'a') {
 
 test('an invalid expression shows the server’s message and leaves the URL alone', async (t) => {
   const probe = await demo.call('GET', `sessions?${rangeQuery(range)}&limit=1&segment=${encodeURIComponent(INVALID)}`);
-  if (await demo.missing(t, 'GET', `sessions?${rangeQuery(range)}&limit=1&segment=${encodeURIComponent(INVALID)}`)) return;
+  await demo.requireServed('GET', `sessions?${rangeQuery(range)}&limit=1&segment=${encodeURIComponent(INVALID)}`);
   assert.equal(probe.status, 400, `the server refuses ${INVALID}`);
   assert.equal(probe.body.error.code, 'invalid_segment');
 
@@ -36,7 +36,7 @@ test('an invalid expression shows the server’s message and leaves the URL alon
 });
 
 test('a valid segment goes into the URL and the overview shows that segment’s numbers', async (t) => {
-  if (await demo.missing(t, 'GET', `overview?${rangeQuery(range)}&segment=${encodeURIComponent(MOBILE)}`)) return;
+  await demo.requireServed('GET', `overview?${rangeQuery(range)}&segment=${encodeURIComponent(MOBILE)}`);
   const expected = await demo.api('GET', `overview?${rangeQuery(range)}&segment=${encodeURIComponent(MOBILE)}`);
   const all = await demo.api('GET', `overview?${rangeQuery(range)}`);
   assert.ok(expected.visitors > 0 && expected.visitors < all.visitors, 'mobile is a part of the traffic');
@@ -54,7 +54,7 @@ test('a valid segment goes into the URL and the overview shows that segment’s 
 });
 
 test('a saved segment is listed by the API, applies from the list, and deletes', async (t) => {
-  if (await demo.missing(t, 'GET', 'segments')) return;
+  await demo.requireServed('GET', 'segments');
   const name = `Mobile ${Date.now()}`;
   const { page, console } = await demo.dashboard();
   await page.goto(demo.url(`overview?${rangeQuery(range)}`));
@@ -76,7 +76,7 @@ test('a saved segment is listed by the API, applies from the list, and deletes',
 });
 
 test('comparing with a segment B shows B’s numbers beside A’s', async (t) => {
-  if (await demo.missing(t, 'GET', `overview?${rangeQuery(range)}&segment=${encodeURIComponent(MOBILE)}`)) return;
+  await demo.requireServed('GET', `overview?${rangeQuery(range)}&segment=${encodeURIComponent(MOBILE)}`);
   const b = await demo.api('GET', `overview?${rangeQuery(range)}&segment=${encodeURIComponent(MOBILE)}`);
   const a = await demo.api('GET', `overview?${rangeQuery(range)}`);
   const { page, console } = await demo.dashboard();
@@ -92,7 +92,7 @@ test('comparing with a segment B shows B’s numbers beside A’s', async (t) =>
 });
 
 test('journeys and funnels compared with a segment B draw B from the API’s answer for B', async (t) => {
-  if (await demo.missing(t, 'GET', `paths?${rangeQuery(range)}&segment=${encodeURIComponent(MOBILE)}`)) return;
+  await demo.requireServed('GET', `paths?${rangeQuery(range)}&segment=${encodeURIComponent(MOBILE)}`);
   const journeyB = await demo.api('GET', `paths?${rangeQuery(range)}&start=entry&steps=5&nodes=pages&segment=${encodeURIComponent(MOBILE)}`);
   const { page, console } = await demo.dashboard();
   await page.goto(demo.url(`journeys?${rangeQuery(range)}&segment_b=${encodeURIComponent(MOBILE)}`));

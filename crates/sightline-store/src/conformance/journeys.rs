@@ -636,6 +636,15 @@ fn retention(store: &dyn EventStore) {
         cohorts(&weekly, until),
         [("2025-11-24".to_string(), 4, vec![4, 0, 0])]
     );
+    // Eight weeks of milliseconds (more than an INT32 holds): only the three begun by `until` are listed.
+    let eight_weeks = RetentionQuery {
+        periods: 8,
+        ..weekly.clone()
+    };
+    assert_eq!(
+        cohorts(&eight_weeks, until),
+        [("2025-11-24".to_string(), 4, vec![4, 0, 0])]
+    );
 
     let customers = store
         .retention(SITE, &query, until)

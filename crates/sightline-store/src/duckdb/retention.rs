@@ -66,6 +66,8 @@ pub(super) fn retention(
         args.push(Box::new(event.clone()));
     }
     let horizon = q.periods as i64;
+    // Computed here: DuckDB types two integer literals as INT32, and 8 weeks of milliseconds overflow it.
+    let horizon_ms = horizon * period;
     let sql = format!(
         "WITH firsts AS ({firsts}),
          members AS (
@@ -80,7 +82,7 @@ pub(super) fn retention(
          SELECT m.cohort, (((r.ts - {origin}) // {period}) * {period} + {origin} - m.cohort) // {period} AS k,
                 count(DISTINCT m.visitor_hash)
          FROM members m JOIN returns r ON r.visitor_hash = m.visitor_hash AND r.ts >= m.cohort
-         WHERE r.ts < m.cohort + {horizon} * {period}
+         WHERE r.ts < m.cohort + {horizon_ms}
          GROUP BY ALL",
         report.sql
     );

@@ -437,6 +437,33 @@ const EXPECTED: &[(&str, &str, &str, &str)] = &[
         "",
         "oooddddu",
     ),
+    ("get", "/api/v1/sites/{site}/paths", "", "oooooodu"),
+    ("get", "/api/v1/sites/{site}/paths/sessions", "", "oooooodu"),
+    ("post", "/api/v1/sites/{site}/funnel", "", "oooooodu"),
+    (
+        "post",
+        "/api/v1/sites/{site}/funnel/sessions",
+        "",
+        "oooooodu",
+    ),
+    ("get", "/api/v1/sites/{site}/retention", "", "oooooodu"),
+    // Saved views: everyone who reads the site lists them; analysts save and delete.
+    ("get", "/api/v1/sites/{site}/segments", "", "oooooodu"),
+    ("post", "/api/v1/sites/{site}/segments", "", "oooooddu"),
+    (
+        "delete",
+        "/api/v1/sites/{site}/segments/{id}",
+        "",
+        "oooooddu",
+    ),
+    ("get", "/api/v1/sites/{site}/funnels", "", "oooooodu"),
+    ("post", "/api/v1/sites/{site}/funnels", "", "oooooddu"),
+    (
+        "delete",
+        "/api/v1/sites/{site}/funnels/{id}",
+        "",
+        "oooooddu",
+    ),
 ];
 
 /// Operations after which the walk logs everyone in again (they end logins).
@@ -751,6 +778,47 @@ impl World {
                 );
                 assert_eq!(made.status, 201, "{}", made.body);
                 url = url.replace("{id}", &made.body["info"]["id"].to_string());
+            }
+            ("get", "/api/v1/sites/{site}/paths/sessions") => url.push_str("?step=0&node=/walk"),
+            ("post", "/api/v1/sites/{site}/funnel") => {
+                body = Some(json!({"steps": [{"page": "/walk"}, {"event": "purchase"}]}))
+            }
+            ("post", "/api/v1/sites/{site}/funnel/sessions") => {
+                body = Some(json!({"steps": [{"page": "/walk"}, {"event": "purchase"}], "step": 0}))
+            }
+            ("post", "/api/v1/sites/{site}/segments") => {
+                body = Some(
+                    json!({"name": self.unique("segment"), "expression": "device = \"mobile\""}),
+                )
+            }
+            ("post", "/api/v1/sites/{site}/funnels") => {
+                body = Some(
+                    json!({"name": self.unique("funnel"), "definition": {"steps": [{"page": "/walk"}, {"page": "/cart"}]}}),
+                )
+            }
+            (
+                "delete",
+                "/api/v1/sites/{site}/segments/{id}" | "/api/v1/sites/{site}/funnels/{id}",
+            ) => {
+                // A fresh view (saved by root) for each call: only access decides.
+                let (kind, view) = if path.contains("/segments/") {
+                    (
+                        "segments",
+                        json!({"name": self.unique("victim"), "expression": "converted"}),
+                    )
+                } else {
+                    (
+                        "funnels",
+                        json!({"name": self.unique("victim"), "definition": {"steps": [{"page": "/"}, {"page": "/cart"}]}}),
+                    )
+                };
+                let made = self.as_root(
+                    "POST",
+                    &format!("/api/v1/sites/{}/{kind}", site.key),
+                    Some(&view),
+                );
+                assert_eq!(made.status, 201, "{}", made.body);
+                url = url.replace("{id}", &made.body["id"].to_string());
             }
             ("post" | "put", _) => body = Some(json!({})),
             _ => {}

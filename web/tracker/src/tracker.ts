@@ -91,6 +91,7 @@ export function init(o: Options): Sightline {
     site: o.site,
     session: sess,
     beforeFlush: () => {
+      queueRouted();
       flushMoves();
       rh?.n?.();
     },
@@ -183,7 +184,19 @@ export function init(o: Options): Sightline {
   const keyOf = () => location.href.replace(/#(?!!?\/).*/, '');
 
   // ---- pageview / pageleave ---------------------------------------------------------------
-  function pageview(ref: string): void {
+  /** A history-navigation pageview not queued yet: queued with the title and height the app gave the page. */
+  let routed: Ev | undefined;
+  function queueRouted(): void {
+    const ev = routed;
+    if (ev) {
+      routed = undefined; // first: the push may flush, which calls this again
+      ev.title = doc.title;
+      ev.dh = docHeight();
+      tr.push(ev);
+    }
+  }
+
+  function pageview(ref: string, routedNav?: boolean): void {
     pv = rid();
     firstPv = firstPv || pv;
     pageKey = keyOf();
@@ -207,21 +220,20 @@ export function init(o: Options): Sightline {
       lang: navigator.language,
       tz: Intl.DateTimeFormat().resolvedOptions().timeZone,
     });
-    tr.push(ev);
+    // after history navigation the app renders the new page (and sets its title) right after
+    // pushState: queue the pageview once that has run (or at the next flush, whichever is first),
+    // so that no flush (a full queue flushes at once) sends it with the previous page's title
+    queueRouted();
+    if (routedNav) {
+      routed = ev;
+      setTimeout(queueRouted);
+    } else tr.push(ev);
     // replay: a new pageview is a new recording; a new session (after 30 min idle) is not
     // recorded on this page (its sampling decision is made on its next page load). A snapshot
     // is of whatever pageview is current when it is taken.
     if (rh) {
       rh.p = sess.r || rh.s ? pv : '';
       rh.n?.(rh.p); // (not an argument: `?.` would skip it while `n` is not set yet)
-    }
-    // after history navigation the app renders the new page (and sets its title) right after
-    // pushState: take title and height once that has run, unless the batch is already gone
-    if (firstPv !== pv) {
-      setTimeout(() => {
-        ev.title = doc.title;
-        ev.dh = docHeight();
-      });
     }
     clearTimeout(layoutTimer);
     layoutTimer = setTimeout(() => {
@@ -232,6 +244,7 @@ export function init(o: Options): Sightline {
 
   /** Ends the pageview's open measures. `final`: the page is gone (forms not submitted are abandoned). */
   function leave(final: boolean): void {
+    queueRouted();
     pending.slice().forEach((c) => settle(c, true));
     flushMoves();
     endHover();
@@ -259,7 +272,7 @@ export function init(o: Options): Sightline {
   function newPage(): void {
     const ref = href;
     leave(true);
-    pageview(ref);
+    pageview(ref, true);
   }
 
   function hidden(final: boolean): void {

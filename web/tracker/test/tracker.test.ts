@@ -485,4 +485,19 @@ describe('history navigation: late title', () => {
     const pvs = ofType(await t.events(), 'pageview');
     expect(pvs.map((p) => p.title)).toEqual(['Home', 'Shoes']);
   });
+  it('takes it too when the queue fills at the navigation (a full queue flushes at once)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    document.title = 'Home';
+    // first pageview, its pageleave, then the new pageview: the third event fills a 3-event queue
+    const t = start({ transport: { batchSize: 3 } });
+    sl = t.sl;
+    history.pushState({}, '', '/bags');
+    document.title = 'Bags';
+    await vi.advanceTimersByTimeAsync(1);
+    const evs = await t.events();
+    expect(ofType(evs, 'pageview').map((p) => p.title)).toEqual(['Home', 'Bags']);
+    expect(evs.map((e) => e.type).filter((x) => x === 'pageview' || x === 'pageleave')).toEqual([
+      'pageview', 'pageleave', 'pageview',
+    ]);
+  });
 });

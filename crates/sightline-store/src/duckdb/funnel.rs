@@ -137,14 +137,12 @@ pub(super) fn units(
         Box::new(until),
     ]);
     let any = any_step(&q.steps, &mut args);
-    // Only the columns this funnel reads: the sort below carries every one (a NULL column too), and at 100 M
-    // events its rows outgrow the memory limit and spill.
-    // A unit is told apart by two 64-bit hashes of its key: the sort's rows stay narrow enough to fit in
-    // memory at 100 M events (two units share both hashes with a chance of about n² / 2¹²⁹).
-    let sessions_column = q.with_sessions;
+    // Only the columns this funnel reads, a unit told apart by two 64-bit hashes of its key (two units share
+    // both with a chance of about n² / 2¹²⁹): the sort below carries every column (a NULL one too), and with
+    // wider rows it outgrows the memory limit at 100 M events and spills.
     let mut columns =
         format!("hash({unit}) AS unit, hash({unit}, 'funnel') AS unit2, e.ts, {mask} AS mask");
-    if sessions_column {
+    if q.with_sessions {
         columns.push_str(", e.session AS session");
     }
     if breakdown {
@@ -193,8 +191,8 @@ pub(super) fn units(
                 false => Ok(None),
             }
         };
-        let sessions = strings(sessions_column, 4)?;
-        let breakdowns = strings(breakdown, 4 + usize::from(sessions_column))?;
+        let sessions = strings(q.with_sessions, 4)?;
+        let breakdowns = strings(breakdown, 4 + usize::from(q.with_sessions))?;
         for row in 0..batch.num_rows() {
             let this = (units.value(row), units2.value(row));
             if key != Some(this) {

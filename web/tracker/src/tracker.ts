@@ -184,7 +184,8 @@ export function init(o: Options): Sightline {
   const keyOf = () => location.href.replace(/#(?!!?\/).*/, '');
 
   // ---- pageview / pageleave ---------------------------------------------------------------
-  /** A history-navigation pageview not queued yet: queued with the title and height the app gave the page. */
+  /** A pageview of the same document (history navigation, page()) not queued yet: queued with the title and
+   *  height the app gave the page. */
   let routed: Ev | undefined;
   function queueRouted(): void {
     const ev = routed;
@@ -196,7 +197,7 @@ export function init(o: Options): Sightline {
     }
   }
 
-  function pageview(ref: string, routedNav?: boolean): void {
+  function pageview(ref: string, navigated?: boolean): void {
     pv = rid();
     firstPv = firstPv || pv;
     pageKey = keyOf();
@@ -222,9 +223,9 @@ export function init(o: Options): Sightline {
     });
     // after history navigation the app renders the new page (and sets its title) right after
     // pushState: queue the pageview once that has run (or at the next flush, whichever is first),
-    // so that no flush (a full queue flushes at once) sends it with the previous page's title
-    queueRouted();
-    if (routedNav) {
+    // so that no flush (a full queue flushes at once) sends it with the previous page's title.
+    // (A pending one was queued by the leave() or flush() before every call.)
+    if (navigated) {
       routed = ev;
       setTimeout(queueRouted);
     } else tr.push(ev);

@@ -15,49 +15,57 @@ use crate::{
 /// and segments select sessions that started from this much before `from`.
 const SESSION_LEAD_MS: i64 = 86_400_000;
 
-/// The event type a step matches and its condition on an event of that type.
-fn step_match(step: &FunnelStepQuery, args: &mut Vec<Box<dyn ToSql>>) -> (&'static str, String) {
-    let (kind, mut sql) = match &step.matches {
-        FunnelMatch::Page(page) => {
-            args.push(Box::new(page.clone()));
-            args.push(Box::new(page.clone()));
-            ("pageview", "(e.path = ? OR e.page_group = ?)".to_string())
-        }
-        FunnelMatch::Click(selector) => {
-            args.push(Box::new(selector.clone()));
-            ("click", "e.selector = ?".to_string())
-        }
-        FunnelMatch::Event(name) => {
-            args.push(Box::new(name.clone()));
-            ("custom", "e.name = ?".to_string())
-        }
+/// What a step matches: an event type, and a condition on an event of that type with its values in order.
+struct StepMatch {
+    kind: &'static str,
+    sql: String,
+    values: Vec<String>,
+}
+
+fn step_match(step: &FunnelStepQuery) -> StepMatch {
+    let (kind, mut sql, mut values) = match &step.matches {
+        FunnelMatch::Page(page) => (
+            "pageview",
+            "(e.path = ? OR e.page_group = ?)".to_string(),
+            vec![page.clone(), page.clone()],
+        ),
+        FunnelMatch::Click(selector) => (
+            "click",
+            "e.selector = ?".to_string(),
+            vec![selector.clone()],
+        ),
+        FunnelMatch::Event(name) => ("custom", "e.name = ?".to_string(), vec![name.clone()]),
     };
     if let Some(page) = &step.on_page {
-        args.push(Box::new(page.clone()));
-        args.push(Box::new(page.clone()));
+        values.extend([page.clone(), page.clone()]);
         sql.push_str(" AND (e.path = ? OR e.page_group = ?)");
     }
-    (kind, format!("({sql})"))
+    StepMatch {
+        kind,
+        sql: format!("({sql})"),
+        values,
+    }
+}
+
+fn bind(args: &mut Vec<Box<dyn ToSql>>, values: &[String]) {
+    args.extend(values.iter().map(|v| Box::new(v.clone()) as Box<dyn ToSql>));
 }
 
 /// Whether an event matches any step: one `CASE` on the event type, each branch the steps of that type, false for
 /// the other types (DuckDB evaluates it about a third faster than an `OR` of type-and-condition pairs, and faster
 /// without an `IN` list of the types beside it).
-fn any_step(steps: &[FunnelStepQuery], args: &mut Vec<Box<dyn ToSql>>) -> String {
+fn any_step(steps: &[StepMatch], args: &mut Vec<Box<dyn ToSql>>) -> String {
+    let mut kinds: Vec<&str> = steps.iter().map(|s| s.kind).collect();
+    kinds.sort_unstable();
+    kinds.dedup();
     let mut branches = String::new();
-    for kind in ["pageview", "click", "custom"] {
-        let mut of_kind = Vec::new();
-        for step in steps {
-            let mut step_args = Vec::new();
-            let (k, sql) = step_match(step, &mut step_args);
-            if k == kind {
-                of_kind.push(sql);
-                args.extend(step_args);
-            }
+    for kind in kinds {
+        let of_kind: Vec<&StepMatch> = steps.iter().filter(|s| s.kind == kind).collect();
+        for step in &of_kind {
+            bind(args, &step.values);
         }
-        if !of_kind.is_empty() {
-            branches.push_str(&format!(" WHEN '{kind}' THEN {}", of_kind.join(" OR ")));
-        }
+        let sql: Vec<&str> = of_kind.iter().map(|s| s.sql.as_str()).collect();
+        branches.push_str(&format!(" WHEN '{kind}' THEN {}", sql.join(" OR ")));
     }
     format!("CASE e.type{branches} ELSE false END")
 }
@@ -92,21 +100,23 @@ pub(super) fn units(
     }
     let until = q.to.saturating_add(q.window_ms);
     let joined = q.by_visitor || q.breakdown.is_some() || q.filters != SessionFilters::default();
+    let steps: Vec<StepMatch> = q.steps.iter().map(step_match).collect();
     let mut args: Vec<Box<dyn ToSql>> = Vec::new();
-    let masks: Vec<String> = q
-        .steps
+    let masks: Vec<String> = steps
         .iter()
         .enumerate()
         .map(|(k, step)| {
-            let (kind, sql) = step_match(step, &mut args);
+            bind(&mut args, &step.values);
             format!(
-                "CASE WHEN e.type = '{kind}' AND {sql} THEN {} ELSE 0 END",
+                "CASE WHEN e.type = '{}' AND {} THEN {} ELSE 0 END",
+                step.kind,
+                step.sql,
                 1u32 << k
             )
         })
         .collect();
     let mask = format!("({})::UINTEGER", masks.join(" + "));
-    let (unit, join, breakdown) = if joined {
+    let (unit, join, with_breakdown) = if joined {
         let report = report_sessions(
             site_id,
             q.from.saturating_sub(SESSION_LEAD_MS),
@@ -136,7 +146,7 @@ pub(super) fn units(
         Box::new(q.from),
         Box::new(until),
     ]);
-    let any = any_step(&q.steps, &mut args);
+    let any = any_step(&steps, &mut args);
     // Only the columns this funnel reads, a unit told apart by two 64-bit hashes of its key (two units share
     // both with a chance of about n² / 2¹²⁹): the sort below carries every column (a NULL one too), and with
     // wider rows it outgrows the memory limit at 100 M events and spills.
@@ -145,7 +155,7 @@ pub(super) fn units(
     if q.with_sessions {
         columns.push_str(", e.session AS session");
     }
-    if breakdown {
+    if with_breakdown {
         columns.push_str(", s.breakdown::VARCHAR AS breakdown");
     }
     // Rows sorted by unit stream out of DuckDB's sort (which spills), instead of a grouped list per unit held
@@ -182,17 +192,18 @@ pub(super) fn units(
         let masks = column(3)
             .downcast_ref::<UInt32Array>()
             .ok_or_else(not_read)?;
-        let strings = |read: bool, i: usize| -> Result<Option<&StringArray>> {
-            match read {
-                true => column(i)
-                    .downcast_ref::<StringArray>()
-                    .map(Some)
-                    .ok_or_else(not_read),
-                false => Ok(None),
+        // The optional columns, when selected, follow the four above in this order.
+        let strings = |selected: bool, i: usize| -> Result<Option<&StringArray>> {
+            if !selected {
+                return Ok(None);
             }
+            column(i)
+                .downcast_ref::<StringArray>()
+                .map(Some)
+                .ok_or_else(not_read)
         };
         let sessions = strings(q.with_sessions, 4)?;
-        let breakdowns = strings(breakdown, 4 + usize::from(q.with_sessions))?;
+        let breakdowns = strings(with_breakdown, 4 + usize::from(q.with_sessions))?;
         for row in 0..batch.num_rows() {
             let this = (units.value(row), units2.value(row));
             if key != Some(this) {

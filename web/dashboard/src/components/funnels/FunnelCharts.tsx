@@ -22,6 +22,8 @@ const AXIS = {
   axisTick: { show: false },
   axisLabel: { color: '#6b7280', fontSize: 11 },
 };
+/** Width of a step (px) below which two side-by-side percentage labels would overlap. */
+const MIN_STEP_WIDTH_FOR_TWO_LABELS = 90;
 const TOOLTIP = { backgroundColor: '#ffffff', borderColor: '#e5e7eb', textStyle: { color: '#111827', fontSize: 12 } };
 
 /** Category labels of the steps: "1. /pricing". */
@@ -166,7 +168,7 @@ function compareOption(def: FunnelDefinition, sides: readonly FunnelSide[], labe
       data: s.data.steps.map((st) => st.conversion_from_start),
       itemStyle: { color: SEGMENT_COLORS[s.segment.side] },
       // two bars per step: their labels only when a step has room for both
-      label: { show: labelWidth >= 90, position: 'top', color: '#374151', fontSize: 11, formatter: (p: { value: number }) => formatPercent(p.value) },
+      label: { show: labelWidth >= MIN_STEP_WIDTH_FOR_TWO_LABELS, position: 'top', color: '#374151', fontSize: 11, formatter: (p: { value: number }) => formatPercent(p.value) },
     })),
   };
 }

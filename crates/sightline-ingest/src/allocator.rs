@@ -7,11 +7,22 @@ const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 /// Gives freed memory back to the OS at once instead of after mimalloc's default 10 ms (and 100 ms for
 /// arenas). A write in the batch writer frees tens of MB at a time; kept for reuse, that memory stayed
 /// resident and put the server at ~800 MiB after a 180 k events/s burst, given back it is ~470 MiB, for no
-/// measurable throughput (`sightline-bench`, throughput phase). Call first thing in `main`.
+/// measurable throughput (`sightline-bench`, throughput phase). Call first thing in `main`, before any thread.
+///
+/// glibc's malloc (DuckDB's C++ code) gets at most [`C_HEAP_ARENAS`] arenas: by default every thread that
+/// allocates may get its own (up to 8 per core), each keeping its freed memory.
 pub fn return_freed_memory_promptly() {
     // SAFETY: mi_option_set only stores the value; mimalloc reads options on each purge decision.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets a tunable; called before other threads exist.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, C_HEAP_ARENAS);
+    }
 }
+
+/// glibc malloc arenas: one per core of the 2-core machine Sightline is sized for.
+pub const C_HEAP_ARENAS: i32 = 2;
 
 /// What glibc's malloc holds, in bytes. Sightline's own code allocates through mimalloc, but DuckDB's C++ code
 /// (everything outside its buffer manager) allocates through glibc, whose arenas keep freed memory resident.

@@ -2,6 +2,7 @@
 
 pub mod allocator;
 pub mod analyzer;
+mod compact_key;
 pub mod enrich;
 pub mod pipeline;
 pub mod rate_limit;
@@ -13,6 +14,7 @@ pub mod spool;
 pub mod visitor;
 pub mod writer;
 
+pub(crate) use compact_key::compact_key;
 pub use pipeline::{IngestError, IngestOptions, Ingestor, RequestContext};
 pub use sites::{SiteDirectory, SiteEntry};
 pub use spool::Spool;

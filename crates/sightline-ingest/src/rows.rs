@@ -32,8 +32,9 @@ use crate::record::RecordHeader;
 use sightline_store::ReplayChunk;
 
 /// Pageviews remembered for attributing events of clients that do not send `pages`; two generations of this
-/// many. A restart forgets them: such clients' events in a later batch than their pageview then have no page.
-const PAGEVIEW_CACHE_ENTRIES: usize = 100_000;
+/// many (8 minutes or more at 100 pageviews a second, ~150 bytes each). A restart forgets them: such clients' events
+/// in a later batch than their pageview then have no page.
+const PAGEVIEW_CACHE_ENTRIES: usize = 50_000;
 
 #[derive(Debug, Clone)]
 struct PageInfo {
@@ -50,22 +51,24 @@ const SNAPSHOT_MEMORY_ENTRIES: usize = 50_000;
 /// Bounded memory of recent pageviews: when the young generation fills, the old one is dropped.
 #[derive(Default)]
 pub struct PageviewCache {
-    young: HashMap<String, Arc<PageInfo>>,
-    old: HashMap<String, Arc<PageInfo>>,
+    /// By a 128-bit hash of the pageview id (see [`crate::compact_key`]).
+    young: HashMap<u128, Arc<PageInfo>>,
+    old: HashMap<u128, Arc<PageInfo>>,
     /// When each (site, page group, device) last had a snapshot stored.
     snapshots: HashMap<(i64, String, &'static str), i64>,
 }
 
 impl PageviewCache {
     fn get(&self, pv: &str) -> Option<Arc<PageInfo>> {
-        self.young.get(pv).or_else(|| self.old.get(pv)).cloned()
+        let key = crate::compact_key(0, pv);
+        self.young.get(&key).or_else(|| self.old.get(&key)).cloned()
     }
 
     fn insert(&mut self, pv: &str, info: Arc<PageInfo>) {
         if self.young.len() >= PAGEVIEW_CACHE_ENTRIES {
             self.old = std::mem::take(&mut self.young);
         }
-        self.young.insert(pv.to_string(), info);
+        self.young.insert(crate::compact_key(0, pv), info);
     }
 }
 

@@ -7,16 +7,23 @@ use std::collections::{HashMap, HashSet};
 use sightline_insight::session::{IDLE_MS, SidSessions, continuation_of, sid_of};
 use sightline_store::{EventStore, SessionSpan};
 
-/// `sid`s remembered; two generations of this many (the older is dropped when the younger fills).
-const REMEMBERED_SIDS: usize = 100_000;
+/// `sid`s remembered; two generations of this many (the older is dropped when the younger fills): 8 to 16 minutes
+/// of new sessions at 100 a second, ~180 bytes each. A batch of a `sid` forgotten asks the store.
+const REMEMBERED_SIDS: usize = 50_000;
 
-type SidKey = (i64, String);
+/// A remembered `sid`: a 128-bit hash of site and sid (16 bytes, where the sid's own string cost ~60 with its
+/// allocation; two of 200 k share one with a chance of about 10⁻²⁸).
+type SidKey = u128;
+
+fn sid_key(site_id: i64, sid: &str) -> SidKey {
+    crate::compact_key(site_id, sid)
+}
 
 #[derive(Debug, Clone, Default)]
 struct SidState {
     sessions: SidSessions,
-    /// Visitor of each continuation, by number.
-    visitors: HashMap<u32, String>,
+    /// Visitor of each continuation, by number (nearly always one: a list, not a map).
+    visitors: Vec<(u32, Box<str>)>,
 }
 
 #[derive(Default)]
@@ -36,12 +43,12 @@ pub struct Pending<'a> {
 }
 
 impl SessionDirectory {
-    fn get_mut(&mut self, key: &SidKey) -> Option<&mut SidState> {
-        if !self.young.contains_key(key) {
-            let state = self.old.remove(key)?;
-            self.insert(key.clone(), state);
+    fn get_mut(&mut self, key: SidKey) -> Option<&mut SidState> {
+        if !self.young.contains_key(&key) {
+            let state = self.old.remove(&key)?;
+            self.insert(key, state);
         }
-        self.young.get_mut(key)
+        self.young.get_mut(&key)
     }
 
     fn insert(&mut self, key: SidKey, state: SidState) {
@@ -59,7 +66,7 @@ impl SessionDirectory {
     ) -> sightline_store::Result<()> {
         let mut wanted: HashMap<i64, (HashSet<String>, i64, i64)> = HashMap::new();
         for p in pending {
-            let key = (p.site_id, p.sid.to_string());
+            let key = sid_key(p.site_id, p.sid);
             if p.first_batch || self.young.contains_key(&key) || self.old.contains_key(&key) {
                 continue;
             }
@@ -89,7 +96,7 @@ impl SessionDirectory {
                 }
             }
             for (sid, state) in states {
-                self.insert((site_id, sid), state);
+                self.insert(sid_key(site_id, &sid), state);
             }
         }
         Ok(())
@@ -104,9 +111,9 @@ impl SessionDirectory {
         t: i64,
         visitor: &'a str,
     ) -> (u32, &'a str) {
-        let key = (site_id, sid.to_string());
-        if self.get_mut(&key).is_none() {
-            self.insert(key.clone(), SidState::default());
+        let key = sid_key(site_id, sid);
+        if self.get_mut(key).is_none() {
+            self.insert(key, SidState::default());
         }
         let Some(state) = self.young.get_mut(&key) else {
             return (0, visitor);
@@ -114,11 +121,14 @@ impl SessionDirectory {
         // The sid's own key is known to be free unless a session holds it: remembered, or loaded (the store is
         // asked for the session keyed by the sid wherever it lies), so any new session may take it.
         let n = state.sessions.place(t, true);
-        let visitor = state
-            .visitors
-            .entry(n)
-            .or_insert_with(|| visitor.to_string());
-        (n, visitor.as_str())
+        let at = match state.visitors.iter().position(|(m, _)| *m == n) {
+            Some(at) => at,
+            None => {
+                state.visitors.push((n, visitor.into()));
+                state.visitors.len() - 1
+            }
+        };
+        (n, &state.visitors[at].1)
     }
 }
 
@@ -129,7 +139,10 @@ fn remember(state: &mut SidState, span: &SessionSpan) {
         started: span.started,
         ended: span.ended,
     });
-    state.visitors.insert(n, span.visitor.clone());
+    match state.visitors.iter_mut().find(|(m, _)| *m == n) {
+        Some((_, visitor)) => *visitor = span.visitor.as_str().into(),
+        None => state.visitors.push((n, span.visitor.as_str().into())),
+    }
 }
 
 #[cfg(test)]

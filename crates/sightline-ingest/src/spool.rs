@@ -47,9 +47,9 @@ pub const SEAL_AFTER_IDLE: Duration = Duration::from_secs(5);
 pub const SEAL_AFTER_AGE: Duration = Duration::from_secs(300);
 /// How often an idle appender checks whether to close its segment.
 const SEAL_CHECK_EVERY: Duration = Duration::from_millis(500);
-/// Batch keys kept in memory for deduplication (~70 bytes each with the set and queue: ~35 MB). Older ones are asked of the
-/// event store.
-pub const DEDUP_MEMORY_KEYS: usize = 500_000;
+/// Batch keys kept in memory for deduplication (~70 bytes each with the set and queue: ~17 MB; 20 minutes of
+/// batches at 10 k events/s, where a tracker retries within seconds). Older ones are asked of the event store.
+pub const DEDUP_MEMORY_KEYS: usize = 250_000;
 /// Event times are client clocks corrected by `sent_at` (and late by the upload): a batch whose earliest
 /// event is within this of the memory's horizon may have been first received before it.
 pub const DEDUP_CLOCK_SLACK_MS: i64 = 10 * 60 * 1000;

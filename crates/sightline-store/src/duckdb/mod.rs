@@ -65,11 +65,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
 /// DuckDB's memory budget (buffer manager) and worker threads, for the whole database.
 const MEMORY_LIMIT_MB: u32 = 192;
 const THREADS: u32 = 2;
-/// WAL size that triggers a checkpoint. A checkpoint compresses every new row and rewrites the row groups that
-/// session merges touched, so fewer, larger ones cost the writer less per event: 64 MB measured ~135 k events/s
-/// through the writer, 256 MB ~185 k/s but ~520 MiB RSS in the 20 k events/s soak (uncheckpointed rows stay in
-/// memory); 128 MB sits between. The price of a larger one is replaying up to that much WAL after a crash.
-const CHECKPOINT_THRESHOLD_MB: u32 = 128;
+/// WAL size that triggers a checkpoint. Rows not yet checkpointed stay in memory (`IN_MEMORY_TABLE`), and a larger
+/// one means more WAL to replay after a crash. 64 MB and 128 MB measure the same through the writer (~195 k
+/// events/s, `sightline-bench --writer-events 4000000`); 64 MB keeps less in memory.
+const CHECKPOINT_THRESHOLD_MB: u32 = 64;
 
 /// Session ids per span lookup statement.
 const SPAN_LOOKUP_SIDS: usize = 500;

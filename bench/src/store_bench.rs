@@ -11,7 +11,7 @@ use sightline_model::now_ms;
 use sightline_store::duckdb::DuckDbEventStore;
 use sightline_store::{
     EventColumns, EventStore, HeatmapKind, OverviewQuery, PageQuery, SessionFilters, SessionQuery,
-    SessionSort, SpoolPosition, WriteBatch,
+    SessionSort, WriteBatch,
 };
 
 const DAY_MS: i64 = 86_400_000;
@@ -233,15 +233,11 @@ pub fn write_throughput(rows: usize) -> Result<()> {
     );
     data.truncate(rows);
     let started = Instant::now();
-    for (i, chunk) in data.chunks(50_000).enumerate() {
+    for chunk in data.chunks(50_000) {
         store.commit(&WriteBatch {
             sessions: rows_of(chunk),
             rows: EventColumns::from_rows(chunk),
             batch_keys: vec![],
-            position: SpoolPosition {
-                segment: 1,
-                offset: i as u64,
-            },
             ..Default::default()
         })?;
     }
@@ -303,10 +299,6 @@ pub fn overview_latency(events: u64, keep: Option<&std::path::Path>) -> Result<(
             sessions: rows_of(&rows),
             rows: EventColumns::from_rows(&rows),
             batch_keys: vec![],
-            position: SpoolPosition {
-                segment: 1,
-                offset: chunk,
-            },
             ..Default::default()
         })?;
     }

@@ -7,13 +7,14 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 use sightline_ingest::record::{self, RecordHeader};
 use sightline_ingest::sites::SiteDirectory;
+use sightline_ingest::spool::SpoolPosition;
 use sightline_ingest::spool::{DedupSeed, Spool, SpoolOptions};
 use sightline_ingest::writer::BatchWriter;
 use sightline_model::now_ms;
 use sightline_store::duckdb::DuckDbEventStore;
 use sightline_store::fs::FsBlobStore;
 use sightline_store::sqlite::SqliteMetaStore;
-use sightline_store::{BlobStore, EventStore, MetaStore, NewSite, SpoolPosition};
+use sightline_store::{BlobStore, EventStore, MetaStore, NewSite};
 
 /// Batches per session: the tracker flushes every few seconds, so a session spans several batches.
 const BATCHES_PER_SESSION: u64 = 5;
@@ -72,7 +73,7 @@ pub fn writer_throughput(events: u64, batch_events: usize) -> Result<()> {
         blobs,
         Arc::new(SiteDirectory::new(meta)),
         spool.clone(),
-        SpoolPosition::default(),
+        (SpoolPosition::default(), SpoolPosition::default()),
         &dir.path().join("dead-letter"),
     )?;
     let done = writer.wait_committed(target, Duration::from_secs(600));

@@ -150,8 +150,8 @@ mod tests {
     use super::*;
     use sightline_insight::session::{rows_of, session_key};
     use sightline_model::EventRow;
+    use sightline_store::WriteBatch;
     use sightline_store::duckdb::DuckDbEventStore;
-    use sightline_store::{SpoolPosition, WriteBatch};
 
     const T: i64 = 1_764_374_400_000;
 
@@ -174,10 +174,6 @@ mod tests {
             .commit(&WriteBatch {
                 sessions: rows_of(&rows),
                 rows: sightline_store::EventColumns::from_rows(&rows),
-                position: SpoolPosition {
-                    segment: 1,
-                    offset: ts[0] as u64,
-                },
                 ..WriteBatch::default()
             })
             .expect("commit");

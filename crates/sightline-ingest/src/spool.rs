@@ -12,6 +12,7 @@
 
 pub mod dedup;
 pub mod frame;
+pub mod position;
 
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
@@ -23,7 +24,9 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use sightline_store::{BatchKey, SpoolPosition};
+use sightline_store::BatchKey;
+
+pub use position::SpoolPosition;
 
 use dedup::{RecentKeys, STORED, UNWRITTEN, key_id};
 pub use frame::{Ending, MAX_RECORD_BYTES};
@@ -185,8 +188,11 @@ pub fn list_segments(dir: &Path) -> Result<Vec<u64>, SpoolError> {
 /// What recovery found in the unconsumed part of the spool.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Recovered {
-    /// Records after the committed position, not yet in the event store.
+    /// Records after the committed position (those the event store may not have yet).
     pub pending_records: usize,
+    /// The end of the spooled records at open: what the writer reads before it may already be stored (the
+    /// saved position can lag behind the store), what it reads after is new.
+    pub end: SpoolPosition,
     /// Bytes of an unfinished last write, cut off.
     pub truncated_bytes: u64,
     /// Bytes after damaged records, moved to `spool/quarantine/`.
@@ -374,6 +380,7 @@ impl Spool {
             },
         };
         sizes.entry(end.segment).or_insert(0);
+        recovered.end = end;
 
         let mut keys = RecentKeys::new(options.dedup_memory_keys, dedup.horizon_ms);
         for key in &dedup.recent {
@@ -504,11 +511,13 @@ impl Spool {
         self.shared.durable.wake();
     }
 
-    /// The writer has committed everything before `position`: deletes the segment files wholly before it.
+    /// The writer has committed everything before `position`: saves it as the committed position, then
+    /// deletes the segment files wholly before it (in that order, so the saved position's segment exists).
     pub fn remove_consumed(&self, position: SpoolPosition) -> Result<usize, SpoolError> {
         {
             let mut committed = lock(&self.shared.committed);
             *committed = (*committed).max(position);
+            position::save_position(self.dir(), *committed)?;
         }
         let consumed: Vec<u64> = list_segments(self.dir())?
             .into_iter()

@@ -1,6 +1,6 @@
 //! The batch writer: one thread drains durable spool records into the EventStore, a few hundred milliseconds
-//! behind at most. Each commit moves the stored ingest position in the same transaction as its rows, so a
-//! restart resumes exactly where the last commit ended: no loss, no duplicates.
+//! behind at most. After each commit the spool saves the position reached; a restart resumes there, and skips
+//! the records after it that the store already holds (the position may lag): no loss, no duplicates.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -12,14 +12,14 @@ use std::collections::HashMap;
 use sightline_insight::session;
 use sightline_model::wire::Batch;
 use sightline_model::{EventRow, SessionRow};
-use sightline_store::{BlobStore, EventColumnsBuilder, EventStore, SpoolPosition, WriteBatch};
+use sightline_store::{BatchKey, BlobStore, EventColumnsBuilder, EventStore, WriteBatch};
 
 use crate::enrich::PageGroups;
 use crate::record::{self, RecordHeader};
 use crate::rows::{PageviewCache, PendingBlob, device_name};
 use crate::sessions::{Pending, SessionDirectory};
 use crate::sites::SiteDirectory;
-use crate::spool::Spool;
+use crate::spool::{Spool, SpoolPosition};
 
 /// How long the writer waits for new records before checking for shutdown.
 const POLL: Duration = Duration::from_millis(100);
@@ -73,16 +73,20 @@ struct Worker {
     dead_letters: DeadLetters,
     /// Ends of records kept as dead letters since the last commit (a retried build must not count them twice).
     kept: std::collections::HashSet<SpoolPosition>,
+    /// Records ending at or before this were spooled before the writer started: the store may hold them.
+    verify_until: SpoolPosition,
 }
 
 impl BatchWriter {
-    /// Starts the writer at `start`; records it cannot store go to `dead_letter_dir`.
+    /// Starts the writer at `start` (the spool's saved position); records it cannot store go to
+    /// `dead_letter_dir`. Records up to `verify_until` (the spool's end at open) are checked against the stored
+    /// batch keys first, because the saved position may lag behind the store.
     pub fn spawn(
         store: Arc<dyn EventStore>,
         blobs: Arc<dyn BlobStore>,
         sites: Arc<SiteDirectory>,
         spool: Arc<Spool>,
-        start: SpoolPosition,
+        (start, verify_until): (SpoolPosition, SpoolPosition),
         dead_letter_dir: &std::path::Path,
     ) -> std::io::Result<Self> {
         let stop = Arc::new(AtomicBool::new(false));
@@ -99,6 +103,7 @@ impl BatchWriter {
             sessions: SessionDirectory::default(),
             dead_letters: DeadLetters::new(dead_letter_dir),
             kept: Default::default(),
+            verify_until,
         };
         let handle = std::thread::Builder::new()
             .name("batch-writer".into())
@@ -243,9 +248,10 @@ impl Worker {
                     current.write.rows.len()
                 ));
                 // Find out whether one record cannot be stored or the store is failing: one record at a time.
-                // The next write was built on top of this one: build it again afterwards.
-                let from = self.committed();
-                if !self.commit_one_by_one(&current.records, from) {
+                // The next write was built on top of this one: build it again afterwards. An engine without
+                // transactions may have kept part of the failed write: its records are checked again.
+                self.verify_until = self.verify_until.max(current.position);
+                if !self.commit_one_by_one(&current.records) {
                     // Stopping: the uncommitted records stay in the spool and are written at the next start.
                     return;
                 }
@@ -308,7 +314,7 @@ impl Worker {
             }
         };
         let position = records.last().map_or(reader.position(), |(_, end)| *end);
-        match self.build(&records, position) {
+        match self.build(&records) {
             Ok((write, blobs)) => NextWrite::Built(Built {
                 records,
                 position,
@@ -349,15 +355,11 @@ impl Worker {
     /// still takes an empty commit is poison: it goes to the dead-letter directory and the writer moves past
     /// it. While even the empty commit fails (disk full, store broken) it retries with back-off — ingest then
     /// answers 503 once the lag passes its limit. Returns false when asked to stop.
-    fn commit_one_by_one(
-        &mut self,
-        records: &[(Vec<u8>, SpoolPosition)],
-        mut previous: SpoolPosition,
-    ) -> bool {
+    fn commit_one_by_one(&mut self, records: &[(Vec<u8>, SpoolPosition)]) -> bool {
         for (payload, end) in records {
             let single = [(payload.clone(), *end)];
             loop {
-                let (write, blobs) = match self.build(&single, *end) {
+                let (write, blobs) = match self.build(&single) {
                     Ok(built) => built,
                     Err(e) => {
                         self.fail(&format!("building the write: {e}"));
@@ -372,21 +374,13 @@ impl Worker {
                     self.committed_at(*end, write.rows.len());
                     break;
                 };
-                let probe = WriteBatch {
-                    position: previous,
-                    ..WriteBatch::default()
-                };
                 // Blob keys come from validated ids, so a failing blob store is the disk, never the record.
-                if matches!(e, CommitError::Store(_)) && self.store.commit(&probe).is_ok() {
+                if matches!(e, CommitError::Store(_))
+                    && self.store.commit(&WriteBatch::default()).is_ok()
+                {
                     self.dead_letter(payload, *end, &e.to_string());
-                    let skip = WriteBatch {
-                        position: *end,
-                        ..WriteBatch::default()
-                    };
-                    if self.store.commit(&skip).is_ok() {
-                        self.committed_at(*end, 0);
-                        break;
-                    }
+                    self.committed_at(*end, 0);
+                    break;
                 }
                 self.fail(&format!("the event store refuses writes: {e}"));
                 if self.stop.load(Ordering::SeqCst) {
@@ -394,7 +388,6 @@ impl Worker {
                 }
                 std::thread::sleep(RETRY_BACKOFF);
             }
-            previous = *end;
         }
         true
     }
@@ -445,16 +438,13 @@ impl Worker {
     fn build(
         &mut self,
         records: &[(Vec<u8>, SpoolPosition)],
-        position: SpoolPosition,
     ) -> Result<(WriteBatch, Vec<PendingBlob>), sightline_store::StoreError> {
         let started = Instant::now();
-        let mut write = WriteBatch {
-            position,
-            ..WriteBatch::default()
-        };
+        let mut write = WriteBatch::default();
         let mut blobs = Vec::new();
         let no_groups = PageGroups::default();
         let mut decoded = Vec::with_capacity(records.len());
+        let mut unsure = Vec::new();
         for (payload, end) in records {
             let Some((header, json)) = record::decode(payload) else {
                 self.dead_letter(payload, *end, "unreadable record header");
@@ -463,6 +453,9 @@ impl Worker {
             match serde_json::from_slice::<Batch>(json) {
                 Ok(batch) => {
                     let site = self.sites.by_id(header.site_id).ok().flatten();
+                    if *end <= self.verify_until {
+                        unsure.push(decoded.len());
+                    }
                     decoded.push((header, batch, site));
                 }
                 Err(e) => self.dead_letter(payload, *end, &format!("unreadable batch: {e}")),
@@ -473,6 +466,7 @@ impl Worker {
             let groups = site.as_ref().map_or(&no_groups, |s| &s.groups);
             self.pageviews.register_pageviews(batch, groups);
         }
+        self.skip_stored(&mut decoded, &unsure)?;
         // Each batch's decoded events go as soon as its rows exist: a write holds one copy, not two.
         let built: Vec<_> = decoded
             .iter_mut()
@@ -541,6 +535,37 @@ impl Worker {
         metrics::histogram!("sightline_writer_build_seconds")
             .record(started.elapsed().as_secs_f64());
         Ok((write, blobs))
+    }
+
+    /// Drops the batches at `unsure` (records spooled before this start, which the store may hold already:
+    /// the saved spool position can lag behind it) that the store has stored.
+    fn skip_stored(
+        &mut self,
+        decoded: &mut Vec<(RecordHeader, Batch, Option<Arc<crate::sites::SiteEntry>>)>,
+        unsure: &[usize],
+    ) -> Result<(), sightline_store::StoreError> {
+        if unsure.is_empty() {
+            return Ok(());
+        }
+        let keys: Vec<BatchKey> = unsure.iter().map(|&i| decoded[i].0.key()).collect();
+        let stored = self.store.stored_batches(&keys)?;
+        let skip: std::collections::HashSet<usize> = unsure
+            .iter()
+            .zip(&stored)
+            .filter_map(|(&i, &stored)| stored.then_some(i))
+            .collect();
+        if !skip.is_empty() {
+            tracing::info!(
+                batches = skip.len(),
+                "skipped spooled batches already stored"
+            );
+            let mut i = 0;
+            decoded.retain(|_| {
+                i += 1;
+                !skip.contains(&(i - 1))
+            });
+        }
+        Ok(())
     }
 
     /// Puts every row and replay chunk of one batch in its session (in time order), with the session's visitor.
@@ -647,8 +672,8 @@ mod tests {
             }
             self.inner.commit(batch)
         }
-        fn ingest_position(&self) -> sightline_store::Result<Option<SpoolPosition>> {
-            self.inner.ingest_position()
+        fn health(&self) -> sightline_store::Result<()> {
+            self.inner.health()
         }
         fn recent_batch_keys(
             &self,
@@ -859,6 +884,7 @@ mod tests {
     struct Rig {
         dir: tempfile::TempDir,
         store: Arc<FaultyStore>,
+        meta: Arc<dyn MetaStore>,
         spool: Arc<Spool>,
         writer: BatchWriter,
         site_id: i64,
@@ -879,11 +905,29 @@ mod tests {
             inner: DuckDbEventStore::open(&dir.path().join("events.duckdb")).expect("duckdb"),
             refuse_all: AtomicBool::new(false),
         });
+        let (spool, writer) = start(&dir, &store, &meta, SpoolPosition::default());
+        Rig {
+            dir,
+            store,
+            meta,
+            spool,
+            writer,
+            site_id,
+        }
+    }
+
+    /// Opens the rig's spool as if its saved position were `committed`, and starts a writer there.
+    fn start(
+        dir: &tempfile::TempDir,
+        store: &Arc<FaultyStore>,
+        meta: &Arc<dyn MetaStore>,
+        committed: SpoolPosition,
+    ) -> (Arc<Spool>, BatchWriter) {
         let blobs: Arc<dyn BlobStore> =
             Arc::new(FsBlobStore::open(&dir.path().join("blobs")).expect("blobs"));
-        let (spool, _) = Spool::open(
+        let (spool, recovered) = Spool::open(
             &dir.path().join("spool"),
-            SpoolPosition::default(),
+            committed,
             crate::spool::SpoolOptions::default(),
             crate::spool::DedupSeed::empty(),
             |p| record::decode(p).map(|(h, _)| h.key()),
@@ -893,19 +937,13 @@ mod tests {
         let writer = BatchWriter::spawn(
             store.clone(),
             blobs,
-            Arc::new(SiteDirectory::new(meta)),
+            Arc::new(SiteDirectory::new(meta.clone())),
             spool.clone(),
-            SpoolPosition::default(),
+            (committed, recovered.end),
             &dir.path().join("dead-letter"),
         )
         .expect("writer");
-        Rig {
-            dir,
-            store,
-            spool,
-            writer,
-            site_id,
-        }
+        (spool, writer)
     }
 
     /// A spool record: a pageview and one custom event called `name`.
@@ -1027,6 +1065,44 @@ mod tests {
         assert_eq!(rig.store.count_events(rig.site_id).expect("count"), 6);
         assert!(dead_letter_files(&rig, "record").is_empty());
         assert!(rig.writer.status.last_error().is_none());
+        rig.spool.close();
+        rig.writer.finish();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_saved_position_that_lags_behind_the_store_stores_nothing_twice() {
+        let mut rig = rig();
+        for seq in 0..3 {
+            let (key, payload) = record(rig.site_id, seq, "signup");
+            rig.spool.append(key, 0, payload).await.expect("append");
+        }
+        wait_committed(&rig);
+        assert_eq!(
+            crate::spool::position::saved_position(&rig.dir.path().join("spool")).expect("saved"),
+            Some(rig.spool.durable().get()),
+            "each commit saves the position reached"
+        );
+        // A crash between a commit and saving its position: the next start resumes from further back.
+        rig.spool.close();
+        rig.writer.finish();
+        (rig.spool, rig.writer) = start(&rig.dir, &rig.store, &rig.meta, SpoolPosition::default());
+        let (key, payload) = record(rig.site_id, 3, "purchase");
+        rig.spool.append(key, 0, payload).await.expect("append");
+        wait_committed(&rig);
+        assert_eq!(
+            rig.store.count_events(rig.site_id).expect("count"),
+            8,
+            "three batches once, the new one too"
+        );
+        let session = rig
+            .store
+            .session_row(rig.site_id, "abcdefghijklmnop")
+            .expect("row")
+            .expect("a session");
+        assert_eq!(
+            session.pageviews, 4,
+            "the session's facts are not counted twice"
+        );
         rig.spool.close();
         rig.writer.finish();
     }

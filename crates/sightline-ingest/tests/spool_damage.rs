@@ -5,10 +5,11 @@
 use std::path::Path;
 
 use proptest::prelude::*;
+use sightline_ingest::spool::SpoolPosition;
 use sightline_ingest::spool::{
     DedupSeed, Spool, SpoolOptions, SpoolReader, frame, list_segments, segment_path,
 };
-use sightline_store::{BatchKey, SpoolPosition};
+use sightline_store::BatchKey;
 
 #[derive(Debug, Clone)]
 enum Damage {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sightline_ingest::analyzer::{Analyzer, AnalyzerConfig};
-use sightline_ingest::spool::{DedupSeed, SpoolOptions};
+use sightline_ingest::spool::{DedupSeed, SpoolOptions, SpoolPosition};
 use sightline_ingest::{BatchWriter, IngestOptions, Ingestor, SiteDirectory, Spool, record, spool};
 use sightline_store::duckdb::DuckDbEventStore;
 use sightline_store::fs::FsBlobStore;
@@ -101,6 +101,21 @@ fn dedup_seed(events: &Arc<dyn EventStore>, config: &Config) -> Result<DedupSeed
     })
 }
 
+/// Where the writer resumes: the spool's saved position, or for a data directory of a release that kept it in
+/// the event store, that one (it is exact there).
+fn committed_position(
+    spool_dir: &std::path::Path,
+    events: &DuckDbEventStore,
+) -> Result<SpoolPosition, OpenError> {
+    if let Some(saved) = spool::position::saved_position(spool_dir)? {
+        return Ok(saved);
+    }
+    Ok(events
+        .legacy_ingest_position()?
+        .map(|(segment, offset)| SpoolPosition { segment, offset })
+        .unwrap_or_default())
+}
+
 impl App {
     /// Opens every store under `config.data_dir`, recovers the spool and starts the writer. Blocking.
     pub fn open(config: Config) -> Result<App, OpenError> {
@@ -109,10 +124,10 @@ impl App {
         create_data_dir(&config)?;
         let dir = &config.data_dir;
         let meta: Arc<dyn MetaStore> = Arc::new(SqliteMetaStore::open(&dir.join("meta.sqlite"))?);
-        let events: Arc<dyn EventStore> =
-            Arc::new(DuckDbEventStore::open(&dir.join("events.duckdb"))?);
+        let duckdb = DuckDbEventStore::open(&dir.join("events.duckdb"))?;
+        let committed = committed_position(&dir.join("spool"), &duckdb)?;
+        let events: Arc<dyn EventStore> = Arc::new(duckdb);
         let blobs: Arc<dyn BlobStore> = Arc::new(FsBlobStore::open(&dir.join("blobs"))?);
-        let committed = events.ingest_position()?.unwrap_or_default();
         let dedup = dedup_seed(&events, &config)?;
         let (spool, recovered) = Spool::open(
             &dir.join("spool"),
@@ -134,7 +149,7 @@ impl App {
             blobs.clone(),
             sites.clone(),
             spool.clone(),
-            committed,
+            (committed, recovered.end),
             &dir.join("dead-letter"),
         )
         .map_err(OpenError::Writer)?;

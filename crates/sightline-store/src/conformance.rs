@@ -11,7 +11,7 @@ use sightline_model::{EventRow, SessionRow};
 use crate::{
     BatchKey, BlobStore, Breakdown, EventColumns, EventStore, LoginSession, MetaStore, NewSite,
     NewToken, OverviewQuery, ReplayChunk, Role, SessionFilters, SessionPage, SessionQuery,
-    SessionSort, SiteUpdate, SpoolPosition, StoreError, StoredCount, VisitorType, WriteBatch,
+    SessionSort, SiteUpdate, StoreError, StoredCount, VisitorType, WriteBatch,
 };
 
 const DAY: i64 = 86_400_000;
@@ -132,13 +132,12 @@ fn sessions_of(rows: &[EventRow], chunks: &[ReplayChunk]) -> Vec<SessionRow> {
     sessions
 }
 
-/// A write of `rows` and `chunks` with their sessions, moving the position to `position`.
-fn write(rows: Vec<EventRow>, chunks: Vec<ReplayChunk>, position: SpoolPosition) -> WriteBatch {
+/// A write of `rows` and `chunks` with their sessions.
+fn write(rows: Vec<EventRow>, chunks: Vec<ReplayChunk>) -> WriteBatch {
     WriteBatch {
         sessions: sessions_of(&rows, &chunks),
         rows: EventColumns::from_rows(&rows),
         replay_chunks: chunks,
-        position,
         ..WriteBatch::default()
     }
 }
@@ -159,7 +158,7 @@ fn names(list: &[Breakdown]) -> Vec<(&str, u64, u64)> {
 }
 
 /// Deduplication support: the newest keys oldest first, lookups within a time window, forgetting old keys.
-fn batch_keys(store: &dyn EventStore, position: SpoolPosition) {
+fn batch_keys(store: &dyn EventStore) {
     let later: Vec<BatchKey> = (1..=3)
         .map(|seq| BatchKey {
             site_id: 1,
@@ -171,7 +170,6 @@ fn batch_keys(store: &dyn EventStore, position: SpoolPosition) {
     store
         .commit(&WriteBatch {
             batch_keys: later.clone(),
-            position,
             ..WriteBatch::default()
         })
         .expect("commit keys");
@@ -227,32 +225,42 @@ fn batch_keys(store: &dyn EventStore, position: SpoolPosition) {
         store.recent_batch_keys(i64::MIN, usize::MAX).expect("keys"),
         later
     );
-    assert_eq!(store.ingest_position().expect("position"), Some(position));
+    // What the writer asks after a restart: which of these batches (received exactly then) are stored.
+    let asked = [
+        later[1].clone(),
+        BatchKey {
+            received_at: later[1].received_at + 1,
+            ..later[1].clone()
+        },
+        BatchKey {
+            seq: 99,
+            ..later[2].clone()
+        },
+        later[2].clone(),
+    ];
+    assert_eq!(
+        store.stored_batches(&asked).expect("stored"),
+        [true, false, false, true]
+    );
+    assert!(store.stored_batches(&[]).expect("none").is_empty());
 }
 
 pub fn event_store(store: &dyn EventStore) {
-    assert_eq!(
-        store.ingest_position().expect("position"),
-        None,
-        "fresh store has no position"
-    );
+    store.health().expect("a fresh store answers");
     let keys = vec![BatchKey {
         site_id: 1,
         sid: "s1".into(),
         seq: 0,
         received_at: T0,
     }];
-    let position = SpoolPosition {
-        segment: 3,
-        offset: 4096,
-    };
+    assert_eq!(store.stored_batches(&keys).expect("stored"), [false]);
     store
         .commit(&WriteBatch {
             batch_keys: keys.clone(),
-            ..write(dataset(), vec![], position)
+            ..write(dataset(), vec![])
         })
         .expect("commit");
-    assert_eq!(store.ingest_position().expect("position"), Some(position));
+    assert_eq!(store.stored_batches(&keys).expect("stored"), [true]);
     assert_eq!(store.recent_batch_keys(T0, usize::MAX).expect("keys"), keys);
     assert!(
         store
@@ -260,7 +268,7 @@ pub fn event_store(store: &dyn EventStore) {
             .expect("keys")
             .is_empty()
     );
-    batch_keys(store, position);
+    batch_keys(store);
     assert_eq!(store.count_events(1).expect("count"), 8);
     assert_eq!(store.count_events(2).expect("count"), 1);
 
@@ -393,11 +401,7 @@ pub fn event_store(store: &dyn EventStore) {
     );
     assert!(empty.top_pages.is_empty());
 
-    // A later commit moves the position and adds rows.
-    let next = SpoolPosition {
-        segment: 4,
-        offset: 10,
-    };
+    // A later commit adds rows.
     store
         .commit(&write(
             vec![
@@ -410,10 +414,8 @@ pub fn event_store(store: &dyn EventStore) {
                 },
             ],
             vec![],
-            next,
         ))
         .expect("second commit");
-    assert_eq!(store.ingest_position().expect("position"), Some(next));
     assert_eq!(store.count_events(1).expect("count"), 10);
 
     sessions_replays_and_deletion(store);
@@ -456,27 +458,14 @@ fn incremental_sessions(store: &dyn EventStore) {
         // Late: a click at 23:59 arrives last.
         vec![at("k1", "v-day0", midnight - 60_000, "click", "/")],
     ];
-    for (i, rows) in writes.into_iter().enumerate() {
-        store
-            .commit(&write(
-                rows,
-                vec![],
-                SpoolPosition {
-                    segment: 7,
-                    offset: i as u64,
-                },
-            ))
-            .expect("commit");
+    for rows in writes {
+        store.commit(&write(rows, vec![])).expect("commit");
     }
     // v-day0 comes back two days later: a returning visitor.
     store
         .commit(&write(
             vec![at("k2", "v-day0", midnight + 2 * DAY, "pageview", "/")],
             vec![],
-            SpoolPosition {
-                segment: 7,
-                offset: 9,
-            },
         ))
         .expect("commit");
     let list = |from: i64, filters: SessionFilters| {
@@ -605,10 +594,6 @@ fn sessions_replays_and_deletion(store: &dyn EventStore) {
                 chunk("s3", "s3-/product", 1, T0 + 6_000),
                 chunk("s3", "s3-/product", 0, T0 + 1_000),
             ],
-            SpoolPosition {
-                segment: 5,
-                offset: 1,
-            },
         ))
         .expect("commit");
 
@@ -782,10 +767,6 @@ fn sessions_replays_and_deletion(store: &dyn EventStore) {
                 received_at: imported_at,
                 ..chunk("s9", "s9-/", 0, old)
             }],
-            SpoolPosition {
-                segment: 6,
-                offset: 1,
-            },
         ))
         .expect("commit");
 

@@ -5,12 +5,11 @@
 
 use std::sync::Arc;
 
-use ::duckdb::arrow::array::{
-    Array, ArrayRef, BooleanBuilder, Float64Builder, Int32Builder, Int64Builder, StringArray,
-    StringBuilder,
+use arrow_array::builder::{
+    BooleanBuilder, Float64Builder, Int32Builder, Int64Builder, StringBuilder,
 };
-use ::duckdb::arrow::error::ArrowError;
-use ::duckdb::arrow::record_batch::RecordBatch;
+use arrow_array::{Array, ArrayRef, RecordBatch, StringArray};
+use arrow_schema::ArrowError;
 use sightline_model::EventRow;
 
 /// Builds [`EventColumns`] one row at a time.

@@ -12,11 +12,13 @@
 
 mod analysis_types;
 pub mod conformance;
+#[cfg(feature = "duckdb")]
 pub mod duckdb;
 mod event_columns;
 pub mod fs;
 mod heatmap_types;
 mod journey_types;
+#[cfg(feature = "sqlite")]
 pub mod sqlite;
 mod types;
 
@@ -26,15 +28,25 @@ pub use heatmap_types::*;
 pub use journey_types::*;
 pub use types::*;
 
+/// What went wrong in a store, whichever engine holds it: callers (the HTTP layer, the writer) decide on these
+/// kinds, never on an engine's own error type.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("duckdb: {0}")]
-    DuckDb(::duckdb::Error),
+    /// The engine failed or refused a statement; `engine` names it (`duckdb`, `sqlite`, `clickhouse`, ...).
+    #[error("{engine}: {message}")]
+    Engine {
+        engine: &'static str,
+        message: String,
+    },
+    /// The engine could not be reached (connection refused, timeout, HTTP 5xx): worth retrying later.
+    #[error("{engine} unavailable: {message}")]
+    Unavailable {
+        engine: &'static str,
+        message: String,
+    },
     /// A query needed more memory than the store's budget allows (DuckDB's `memory_limit`).
     #[error("out of memory: {0}")]
     OutOfMemory(String),
-    #[error("sqlite: {0}")]
-    Sqlite(#[from] rusqlite::Error),
     #[error("i/o on {path}: {source}")]
     Io {
         path: String,
@@ -51,14 +63,11 @@ pub enum StoreError {
     Corrupt(String),
 }
 
-impl From<::duckdb::Error> for StoreError {
-    fn from(e: ::duckdb::Error) -> Self {
-        // DuckDB reports an exhausted memory budget only in its message
-        let message = e.to_string();
-        if message.contains("Out of Memory Error") {
-            StoreError::OutOfMemory(message)
-        } else {
-            StoreError::DuckDb(e)
+impl StoreError {
+    pub fn engine(engine: &'static str, error: impl std::fmt::Display) -> Self {
+        StoreError::Engine {
+            engine,
+            message: error.to_string(),
         }
     }
 }
@@ -67,11 +76,20 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Append-only analytical store of events.
 pub trait EventStore: Send + Sync {
-    /// Atomically appends `batch.rows`, records `batch.batch_keys` as stored and moves the ingest position to
-    /// `batch.position`: after a crash either all of it is visible or none of it is.
+    /// Appends `batch.rows` (with their sessions and replay chunks) and records `batch.batch_keys` as stored.
+    /// The keys must become visible no earlier than the rows, so that a key found means its rows are stored:
+    /// the writer never writes a batch whose key [`EventStore::stored_batches`] finds (a transactional engine
+    /// commits all of it at once; others write the keys with the rows or after them).
     fn commit(&self, batch: &WriteBatch) -> Result<()>;
-    /// Spool position of the last committed write, `None` on a fresh store.
-    fn ingest_position(&self) -> Result<Option<SpoolPosition>>;
+    /// For each key, whether that batch (`site, sid, seq` and `received_at`) is stored: the writer asks it
+    /// for the records its saved spool position may lag behind.
+    fn stored_batches(&self, keys: &[BatchKey]) -> Result<Vec<bool>> {
+        keys.iter()
+            .map(|key| self.batch_stored(key, key.received_at..=key.received_at))
+            .collect()
+    }
+    /// Whether the engine answers (for `/readyz`).
+    fn health(&self) -> Result<()>;
     /// The newest `limit` keys of batches received at or after `since_ms`, oldest first (the spool's
     /// deduplication memory at start).
     fn recent_batch_keys(&self, since_ms: i64, limit: usize) -> Result<Vec<BatchKey>>;
@@ -258,31 +276,4 @@ pub trait BlobStore: Send + Sync {
     fn list(&self, prefix: &str) -> Result<Vec<String>>;
     /// Deletes every blob under `prefix`; returns how many.
     fn delete_prefix(&self, prefix: &str) -> Result<usize>;
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_exhausted_memory_budget_is_told_apart() {
-        let conn = ::duckdb::Connection::open_in_memory().expect("duckdb");
-        conn.execute_batch("SET memory_limit = '2MB'; SET threads = 1;")
-            .expect("settings");
-        let failed = conn
-            .query_row(
-                "SELECT count(DISTINCT i::VARCHAR || 'x') FROM range(5000000) t(i)",
-                [],
-                |r| r.get::<_, i64>(0),
-            )
-            .expect_err("the query cannot fit in 2 MB");
-        assert!(matches!(
-            StoreError::from(failed),
-            StoreError::OutOfMemory(_)
-        ));
-        let other = conn
-            .execute_batch("SELECT * FROM no_such_table")
-            .expect_err("no table");
-        assert!(matches!(StoreError::from(other), StoreError::DuckDb(_)));
-    }
 }

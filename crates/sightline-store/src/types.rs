@@ -1,15 +1,6 @@
 use serde::{Deserialize, Serialize};
 use sightline_model::SessionRow;
 
-/// A place in the ingest spool: segment number and byte offset after the last consumed record.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
-)]
-pub struct SpoolPosition {
-    pub segment: u64,
-    pub offset: u64,
-}
-
 /// Identity of one batch for deduplication: `(site, sid, seq)`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct BatchKey {
@@ -19,12 +10,11 @@ pub struct BatchKey {
     pub received_at: i64,
 }
 
-/// One atomic write: rows, the batches they came from, and the spool position reached.
+/// One write: rows and the batches they came from (whose keys make a later write of them detectable).
 #[derive(Debug, Default)]
 pub struct WriteBatch {
     pub rows: crate::EventColumns,
     pub batch_keys: Vec<BatchKey>,
-    pub position: SpoolPosition,
     /// The sessions these rows (and replay chunks) belong to, one row each with their facts, to merge into the
     /// stored sessions (`sightline_insight::session`).
     pub sessions: Vec<SessionRow>,

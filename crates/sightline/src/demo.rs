@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use sightline_server::Config;
 use sightline_store::{MetaStore, NewSite, Role, Site, SiteUpdate};
 
-use crate::simulate::{self, SimOptions};
+use sightline_simulate::{self as simulate, SimOptions};
 
 pub const DEMO_SITE_NAME: &str = "Demo shop";
 /// The demo's dashboard login, created when the data directory has no user yet. A demo binds to loopback;

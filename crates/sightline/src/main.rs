@@ -2,7 +2,6 @@
 
 mod cli;
 mod demo;
-mod simulate;
 
 use anyhow::Result;
 use clap::Parser;

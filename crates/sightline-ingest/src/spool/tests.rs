@@ -152,7 +152,8 @@ async fn a_torn_tail_is_cut_and_pending_records_still_count_as_seen() {
         Recovered {
             pending_records: 2,
             truncated_bytes: 13,
-            quarantined_bytes: 0
+            quarantined_bytes: 0,
+            end: durable,
         }
     );
     assert_eq!(

@@ -18,7 +18,7 @@ pub async fn healthz() -> impl IntoResponse {
 pub async fn readyz(State(app): State<Arc<App>>) -> Result<impl IntoResponse, ApiError> {
     let probe = app.clone();
     let store_ok = tokio::task::spawn_blocking(move || {
-        probe.events.ingest_position().is_ok() && probe.meta.list_sites().is_ok()
+        probe.events.health().is_ok() && probe.meta.list_sites().is_ok()
     })
     .await?;
     let writer_error = app.writer.status.last_error();

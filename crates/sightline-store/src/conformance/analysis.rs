@@ -7,18 +7,11 @@ use sightline_model::EventRow;
 use super::{DAY, T0, pageview, row, write};
 use crate::{
     AnalyzedSession, EventStore, OverviewQuery, ProblemQuery, ProblemStratum, SessionFilters,
-    SessionQuery, SessionSort, SessionVersion, SpoolPosition,
+    SessionQuery, SessionSort, SessionVersion,
 };
 
 const SITE: i64 = 7;
 const AT: i64 = T0 + 20 * DAY;
-
-fn position(offset: u64) -> SpoolPosition {
-    SpoolPosition {
-        segment: 900,
-        offset,
-    }
-}
 
 /// A session on /cart: its pageview, optionally a dead click on the coupon button, optionally a purchase.
 fn cart_session(
@@ -174,9 +167,7 @@ fn range() -> OverviewQuery {
 }
 
 pub(super) fn analysis(store: &dyn EventStore) {
-    store
-        .commit(&write(dataset(), vec![], position(1)))
-        .expect("commit");
+    store.commit(&write(dataset(), vec![])).expect("commit");
     let changed: Vec<SessionVersion> = store
         .changed_sessions(i64::MIN, i64::MAX, 10_000)
         .expect("changed")
@@ -464,7 +455,6 @@ pub(super) fn analysis(store: &dyn EventStore) {
                 )
             }],
             vec![],
-            position(2),
         ))
         .expect("commit");
     let again = store

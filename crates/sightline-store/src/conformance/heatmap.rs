@@ -9,7 +9,7 @@ use super::{DAY, T0, chunk, pageview, row, write};
 use crate::{
     AnalyzedSession, ClickPoint, DepthShare, DepthTime, EventStore, Fold, HeatmapKind, HoverSpot,
     MoveCell, PageQuery, PageSnapshotRef, Quantiles, ReplayChunk, SessionFilters, SessionVersion,
-    SpoolPosition, ZoneSession, ZoneStats,
+    ZoneSession, ZoneStats,
 };
 
 const SITE: i64 = 9;
@@ -229,14 +229,7 @@ fn snapshot_chunks() -> Vec<ReplayChunk> {
 
 pub(super) fn heatmaps_and_zones(store: &dyn EventStore) {
     store
-        .commit(&write(
-            dataset(),
-            snapshot_chunks(),
-            SpoolPosition {
-                segment: 950,
-                offset: 1,
-            },
-        ))
+        .commit(&write(dataset(), snapshot_chunks()))
         .expect("commit");
     // The analysis pass's facts of each session's pageviews, from the events it reads back; a rage click on #buy
     // in h1 and an error click in h2 (stored as the analysis pass stores them).
@@ -631,16 +624,7 @@ pub(super) fn sessions_count_once_per_page(store: &dyn EventStore) {
         },
         product_page("g2", "g2-a", AT + 1_000, "/product/8", "pageleave"),
     ];
-    store
-        .commit(&write(
-            events,
-            vec![],
-            SpoolPosition {
-                segment: 951,
-                offset: 1,
-            },
-        ))
-        .expect("commit");
+    store.commit(&write(events, vec![])).expect("commit");
     let analyses = analyses_with_facts(store, GROUPS_SITE, &["g1", "g2"], |_| vec![]);
     store.store_analyses(&analyses).expect("store analyses");
 

@@ -17,7 +17,7 @@ use super::{DAY, T0, pageview, row, write};
 use crate::{
     EventStore, FunnelBreakdown, FunnelMatch, FunnelQuery, FunnelStepQuery, FunnelUnit,
     PathDirection, PathNodes, PathQuery, PathReport, PathSelection, RetentionPeriod,
-    RetentionQuery, SessionFilters, SessionQuery, SessionSort, SpoolPosition,
+    RetentionQuery, SessionFilters, SessionQuery, SessionSort,
 };
 
 const SITE: i64 = 30;
@@ -107,20 +107,8 @@ fn filters(segment: &str) -> SessionFilters {
 pub(super) fn journeys(store: &dyn EventStore) {
     // In three writes, so that sessions merge across them.
     let rows = dataset();
-    for (i, part) in [&rows[..5], &rows[5..12], &rows[12..]]
-        .into_iter()
-        .enumerate()
-    {
-        store
-            .commit(&write(
-                part.to_vec(),
-                vec![],
-                SpoolPosition {
-                    segment: 30,
-                    offset: i as u64,
-                },
-            ))
-            .expect("commit");
+    for part in [&rows[..5], &rows[5..12], &rows[12..]] {
+        store.commit(&write(part.to_vec(), vec![])).expect("commit");
     }
     segments(store);
     paths(store);

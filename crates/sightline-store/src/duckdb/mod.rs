@@ -2,6 +2,7 @@
 //! a small pool of reader connections; DuckDB gives readers a consistent snapshot while the writer appends.
 
 mod analysis;
+mod error;
 mod experience;
 mod funnel;
 mod heatmap;
@@ -26,8 +27,8 @@ use sightline_model::EventRow;
 use crate::{
     AnalyzedSession, BatchKey, Deleted, EventStore, IssueGroup, Overview, OverviewQuery,
     ProblemCounts, ProblemQuery, ReplayChunk, Result, SeriesPoint, SessionPage, SessionQuery,
-    SessionSpan, SessionVersion, SpoolPosition, StoreError, StoredCount, StoredDetection,
-    StoredEvent, VitalStats, WriteBatch,
+    SessionSpan, SessionVersion, StoreError, StoredCount, StoredDetection, StoredEvent, VitalStats,
+    WriteBatch,
 };
 
 /// Versioned schema migrations, applied in order once each.
@@ -127,6 +128,20 @@ fn quoted(text: &str) -> String {
 }
 
 impl DuckDbEventStore {
+    /// The spool position that releases before 0.2 kept in this file (`(segment, offset)`), for a spool that
+    /// has not saved its own yet; `None` when there is none.
+    pub fn legacy_ingest_position(&self) -> Result<Option<(u64, u64)>> {
+        self.read(|conn| {
+            let mut stmt =
+                conn.prepare("SELECT segment, \"offset\" FROM ingest_progress WHERE id = 1")?;
+            let mut rows = stmt.query([])?;
+            Ok(match rows.next()? {
+                Some(row) => Some((row.get(0)?, row.get(1)?)),
+                None => None,
+            })
+        })
+    }
+
     /// Opens (creating if needed) the DuckDB file at `path` and migrates it. Finishes a visitor deletion
     /// whose rewrite was interrupted.
     pub fn open(path: &Path) -> Result<Self> {
@@ -403,11 +418,7 @@ fn commit(conn: &Connection, batch: &WriteBatch) -> duckdb::Result<()> {
         append_rows(conn, &batch.rows)?;
         append_batch_keys(conn, &batch.batch_keys)?;
         append_replay_chunks(conn, &batch.replay_chunks)?;
-        session_rows::merge_rows(conn, &batch.sessions)?;
-        conn.execute(
-            "INSERT OR REPLACE INTO ingest_progress (id, segment, \"offset\") VALUES (1, ?, ?)",
-            params![batch.position.segment, batch.position.offset],
-        )
+        session_rows::merge_rows(conn, &batch.sessions)
     })?;
     Ok(())
 }
@@ -425,19 +436,33 @@ impl EventStore for DuckDbEventStore {
         self.with_writer(|conn| Ok(commit(conn, batch)?))
     }
 
-    fn ingest_position(&self) -> Result<Option<SpoolPosition>> {
-        self.read(|conn| {
-            let mut stmt =
-                conn.prepare("SELECT segment, \"offset\" FROM ingest_progress WHERE id = 1")?;
-            let mut rows = stmt.query([])?;
-            Ok(match rows.next()? {
-                Some(row) => Some(SpoolPosition {
-                    segment: row.get(0)?,
-                    offset: row.get(1)?,
-                }),
-                None => None,
-            })
-        })
+    fn health(&self) -> Result<()> {
+        self.read(|conn| Ok(conn.execute_batch("SELECT 1")?))
+    }
+
+    fn stored_batches(&self, keys: &[BatchKey]) -> Result<Vec<bool>> {
+        let (Some(first), Some(last)) = (
+            keys.iter().map(|k| k.received_at).min(),
+            keys.iter().map(|k| k.received_at).max(),
+        ) else {
+            return Ok(Vec::new());
+        };
+        // One scan of the keys received in the asked keys' time span (it prunes by zonemap), matched here.
+        let stored: std::collections::HashSet<(i64, String, u64, i64)> = self.read(|conn| {
+            let mut stmt = conn.prepare(
+                "SELECT site_id, sid, seq, received_at FROM ingested_batches WHERE received_at BETWEEN ? AND ?",
+            )?;
+            let found = stmt
+                .query_map(params![first, last], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })?
+                .collect::<duckdb::Result<_>>()?;
+            Ok(found)
+        })?;
+        Ok(keys
+            .iter()
+            .map(|k| stored.contains(&(k.site_id, k.sid.clone(), k.seq, k.received_at)))
+            .collect())
     }
 
     fn recent_batch_keys(&self, since_ms: i64, limit: usize) -> Result<Vec<BatchKey>> {

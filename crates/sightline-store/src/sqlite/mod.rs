@@ -150,6 +150,12 @@ fn token_from_row(r: &Row<'_>) -> rusqlite::Result<TokenInfo> {
 
 const TOKEN_COLUMNS: &str = "id, name, user_id, site_id, role, created_at, last_used_at";
 
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::engine("sqlite", e)
+    }
+}
+
 /// Unique-constraint violations become `Conflict` with `what` named.
 fn conflict(e: rusqlite::Error, what: &str) -> StoreError {
     match e {

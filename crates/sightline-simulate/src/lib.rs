@@ -38,6 +38,20 @@ use sightline_model::wire::Batch;
 
 pub use send::run;
 
+/// Why a simulation stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum SimulateError {
+    /// The server refused a batch for good (anything but 202, 429 and 503), or kept refusing it.
+    #[error("{0}")]
+    Refused(String),
+    /// Another sending thread failed first, so this one stopped.
+    #[error("stopped: another session failed")]
+    Stopped,
+    /// The recorded page snapshots shipped with the simulator could not be read.
+    #[error("the recorded demo snapshots: {0}")]
+    Snapshots(String),
+}
+
 // ------------------------------------------------------------------------------------------
 // Rates (documented; the tests hold the generator to them)
 // ------------------------------------------------------------------------------------------

@@ -5,12 +5,11 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
-use anyhow::{Context, anyhow};
 use sightline_model::wire::Batch;
 
 use super::personas::{self, Timeline};
 use super::snapshots::DemoSnapshots;
-use super::{GroundTruth, SessionTruth, SimOptions, journey, session_rng};
+use super::{GroundTruth, SessionTruth, SimOptions, SimulateError, journey, session_rng};
 use sightline_model::now_ms;
 
 /// Attempts per batch on network errors, 429 and 503 (with backoff up to [`MAX_BACKOFF`]).
@@ -29,14 +28,14 @@ pub fn run(
     site_key: &str,
     opts: &SimOptions,
     progress: &(dyn Fn(u64) + Sync),
-) -> anyhow::Result<GroundTruth> {
+) -> Result<GroundTruth, SimulateError> {
     let base = base_url.trim_end_matches('/');
     let endpoint = format!("{base}/api/v1/batch");
     let now = now_ms();
     let timeline = Timeline::new(now, opts.days);
     let next = AtomicU64::new(0);
     let failed = AtomicBool::new(false);
-    let first_error: Mutex<Option<anyhow::Error>> = Mutex::new(None);
+    let first_error: Mutex<Option<SimulateError>> = Mutex::new(None);
     let truths: Mutex<Vec<Option<SessionTruth>>> = Mutex::new(vec![None; opts.sessions as usize]);
     let threads = opts.concurrency.clamp(1, 256);
     let snapshots = DemoSnapshots::new(base)?;
@@ -94,7 +93,7 @@ pub fn run(
         .unwrap_or_else(|p| p.into_inner())
         .into_iter()
         .collect::<Option<Vec<_>>>()
-        .ok_or_else(|| anyhow!("traffic simulation stopped before every session was sent"))?;
+        .ok_or(SimulateError::Stopped)?;
     Ok(GroundTruth { sessions })
 }
 
@@ -105,15 +104,16 @@ fn post(
     ua: &str,
     mut batch: Batch,
     failed: &AtomicBool,
-) -> anyhow::Result<()> {
+) -> Result<(), SimulateError> {
     let mut backoff = Duration::from_millis(100);
     let mut last_problem = String::new();
     for _ in 0..MAX_ATTEMPTS {
         if failed.load(Ordering::Relaxed) {
-            return Err(anyhow!("stopped: another session failed"));
+            return Err(SimulateError::Stopped);
         }
         batch.sent_at = now_ms();
-        let body = serde_json::to_vec(&batch).context("serializing a batch")?;
+        let body = serde_json::to_vec(&batch)
+            .map_err(|e| SimulateError::Refused(format!("serializing a batch: {e}")))?;
         let response = agent
             .post(endpoint)
             .header("Content-Type", "application/json")
@@ -137,12 +137,12 @@ fn post(
                     202 => return Ok(()),
                     429 | 503 => last_problem = format!("HTTP {status}: {}", error_message(&text)),
                     _ => {
-                        return Err(anyhow!(
+                        return Err(SimulateError::Refused(format!(
                             "the server rejected batch {} of session {} with HTTP {status}: {}",
                             batch.seq,
                             batch.sid,
                             error_message(&text)
-                        ));
+                        )));
                     }
                 }
             }
@@ -151,11 +151,10 @@ fn post(
         std::thread::sleep(backoff);
         backoff = (backoff * 2).min(MAX_BACKOFF);
     }
-    Err(anyhow!(
+    Err(SimulateError::Refused(format!(
         "gave up on batch {} of session {} at {endpoint} after {MAX_ATTEMPTS} attempts ({last_problem})",
-        batch.seq,
-        batch.sid
-    ))
+        batch.seq, batch.sid
+    )))
 }
 
 /// `{"error": {"code", "message"}}` as `code: message`, else the body as it is.

@@ -9,6 +9,7 @@ use std::sync::Mutex;
 use serde_json::Value;
 use sightline_model::wire::{Batch, Event, EventData, Replay};
 
+use super::SimulateError;
 use super::personas::Device;
 
 /// Pageviews per page and device class that carry a snapshot (the server keeps the newest it is shown).
@@ -21,9 +22,9 @@ const ORIGIN_PLACEHOLDER: &str = "__SIGHTLINE_DEMO_ORIGIN__";
 macro_rules! recorded {
     ($($page:literal),* $(,)?) => {
         &[$(
-            ($page, Device::Desktop, include_bytes!(concat!("../../../../demo/snapshots/", $page, ".desktop.json.gz")).as_slice()),
-            ($page, Device::Tablet, include_bytes!(concat!("../../../../demo/snapshots/", $page, ".tablet.json.gz")).as_slice()),
-            ($page, Device::Mobile, include_bytes!(concat!("../../../../demo/snapshots/", $page, ".mobile.json.gz")).as_slice()),
+            ($page, Device::Desktop, include_bytes!(concat!("../../../demo/snapshots/", $page, ".desktop.json.gz")).as_slice()),
+            ($page, Device::Tablet, include_bytes!(concat!("../../../demo/snapshots/", $page, ".tablet.json.gz")).as_slice()),
+            ($page, Device::Mobile, include_bytes!(concat!("../../../demo/snapshots/", $page, ".mobile.json.gz")).as_slice()),
         )*]
     };
 }
@@ -41,12 +42,15 @@ pub struct DemoSnapshots {
 
 impl DemoSnapshots {
     /// The recorded snapshots with their origin set to the demo server's (`base`, e.g. `http://127.0.0.1:8420`).
-    pub fn new(base: &str) -> anyhow::Result<Self> {
+    pub fn new(base: &str) -> Result<Self, SimulateError> {
         let mut events = HashMap::new();
         for (page, device, gz) in RECORDED {
             let mut json = String::new();
-            flate2::read::GzDecoder::new(*gz).read_to_string(&mut json)?;
-            let list: Vec<Value> = serde_json::from_str(&json.replace(ORIGIN_PLACEHOLDER, base))?;
+            flate2::read::GzDecoder::new(*gz)
+                .read_to_string(&mut json)
+                .map_err(|e| SimulateError::Snapshots(format!("{page}: {e}")))?;
+            let list: Vec<Value> = serde_json::from_str(&json.replace(ORIGIN_PLACEHOLDER, base))
+                .map_err(|e| SimulateError::Snapshots(format!("{page}: {e}")))?;
             events.insert((*page, *device), list);
         }
         Ok(Self {

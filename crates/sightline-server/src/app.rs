@@ -8,8 +8,6 @@ use sightline_ingest::analyzer::{Analyzer, AnalyzerConfig};
 use sightline_ingest::spool::{DedupSeed, SpoolOptions, SpoolPosition};
 use sightline_ingest::{BatchWriter, IngestOptions, Ingestor, SiteDirectory, Spool, record, spool};
 use sightline_store::duckdb::DuckDbEventStore;
-use sightline_store::fs::FsBlobStore;
-use sightline_store::sqlite::SqliteMetaStore;
 use sightline_store::{BlobStore, EventStore, MetaStore};
 
 use crate::config::Config;
@@ -63,9 +61,9 @@ pub const MAX_INGEST_IN_FLIGHT: usize = 32;
 pub const REPLAY_USAGE_TTL: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Metadata only (for CLI commands that must work while a server holds the event store).
-pub fn open_meta(config: &Config) -> Result<SqliteMetaStore, OpenError> {
+pub fn open_meta(config: &Config) -> Result<Arc<dyn MetaStore>, OpenError> {
     create_data_dir(config)?;
-    Ok(SqliteMetaStore::open(&config.data_dir.join("meta.sqlite"))?)
+    Ok(crate::backends::open_meta(&config.meta, &config.data_dir)?)
 }
 
 fn create_data_dir(config: &Config) -> Result<(), OpenError> {
@@ -123,11 +121,11 @@ impl App {
         crate::metrics_export::install();
         create_data_dir(&config)?;
         let dir = &config.data_dir;
-        let meta: Arc<dyn MetaStore> = Arc::new(SqliteMetaStore::open(&dir.join("meta.sqlite"))?);
+        let meta = crate::backends::open_meta(&config.meta, dir)?;
         let duckdb = DuckDbEventStore::open(&dir.join("events.duckdb"))?;
         let committed = committed_position(&dir.join("spool"), &duckdb)?;
         let events: Arc<dyn EventStore> = Arc::new(duckdb);
-        let blobs: Arc<dyn BlobStore> = Arc::new(FsBlobStore::open(&dir.join("blobs"))?);
+        let blobs = crate::backends::open_blobs(&config.blobs, dir)?;
         let dedup = dedup_seed(&events, &config)?;
         let (spool, recovered) = Spool::open(
             &dir.join("spool"),

@@ -5,6 +5,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+
+use crate::backends::{
+    BlobsBackend, BlobsConfig, EventsConfig, MetaBackend, MetaConfig, without_password,
+};
 use sightline_ingest::rate_limit::{self, Rate, RateLimits};
 use sightline_insight::detect::{FrictionWeights, Thresholds};
 
@@ -67,6 +71,12 @@ pub struct Config {
     pub detection: Thresholds,
     /// Weights of the friction score (`[friction_weights]` table; see docs/frustration.md).
     pub friction_weights: FrictionWeights,
+    /// Where events and sessions are stored (`[events]`; see docs/cluster.md).
+    pub events: EventsConfig,
+    /// Where metadata is stored (`[meta]`): `sqlite` or `postgres`.
+    pub meta: MetaConfig,
+    /// Where replay blobs are stored (`[blobs]`): `fs` or `s3`.
+    pub blobs: BlobsConfig,
 }
 
 impl Default for Config {
@@ -94,6 +104,9 @@ impl Default for Config {
             heatmap_snapshot_sample_rate: DEFAULT_HEATMAP_SNAPSHOT_SAMPLE_RATE,
             detection: Thresholds::default(),
             friction_weights: FrictionWeights::default(),
+            events: EventsConfig::default(),
+            meta: MetaConfig::default(),
+            blobs: BlobsConfig::default(),
         }
     }
 }
@@ -149,7 +162,15 @@ impl Config {
                         message: format!("unknown key `{key}` (known: {})", known_keys(&table)),
                     });
                 }
-                table.insert(key, value);
+                // A table in the file overlays the defaults' table key by key, so each key stays known.
+                match (table.get_mut(&key), value) {
+                    (Some(toml::Value::Table(defaults)), toml::Value::Table(given)) => {
+                        defaults.extend(given)
+                    }
+                    (_, value) => {
+                        table.insert(key, value);
+                    }
+                }
             }
         }
         for (name, raw) in env.iter().filter(|(n, _)| n.starts_with("SIGHTLINE_")) {
@@ -157,42 +178,33 @@ impl Config {
                 continue;
             }
             let key = name["SIGHTLINE_".len()..].to_ascii_lowercase();
-            let Some(current) = table.get(&key) else {
-                return Err(ConfigError::Env {
-                    name: name.clone(),
-                    message: format!("not a config key (known: {})", known_keys(&table)),
-                });
+            // `SIGHTLINE_META_URL` is `url` in the `[meta]` table.
+            let (table_name, field) = match table.get(&key) {
+                Some(_) => (None, key.clone()),
+                None => match table.iter().find_map(|(t, v)| {
+                    let field = key.strip_prefix(t.as_str())?.strip_prefix('_')?;
+                    v.as_table()?
+                        .contains_key(field)
+                        .then(|| (t.clone(), field.to_string()))
+                }) {
+                    Some((t, field)) => (Some(t), field),
+                    None => {
+                        return Err(ConfigError::Env {
+                            name: name.clone(),
+                            message: format!("not a config key (known: {})", known_keys(&table)),
+                        });
+                    }
+                },
             };
-            let value = match current {
-                toml::Value::Boolean(_) => {
-                    toml::Value::Boolean(parse_bool(raw).ok_or_else(|| ConfigError::Env {
-                        name: name.clone(),
-                        message: format!("expected true or false, got {raw:?}"),
-                    })?)
-                }
-                // Lists come from the environment comma-separated: `SIGHTLINE_TRUSTED_PROXIES=10.0.0.0/8,::1`.
-                toml::Value::Array(_) => toml::Value::Array(
-                    raw.split(',')
-                        .map(str::trim)
-                        .filter(|v| !v.is_empty())
-                        .map(|v| toml::Value::String(v.to_string()))
-                        .collect(),
-                ),
-                toml::Value::Integer(_) => {
-                    toml::Value::Integer(raw.trim().parse().map_err(|_| ConfigError::Env {
-                        name: name.clone(),
-                        message: format!("expected a whole number, got {raw:?}"),
-                    })?)
-                }
-                toml::Value::Float(_) => {
-                    toml::Value::Float(raw.trim().parse().map_err(|_| ConfigError::Env {
-                        name: name.clone(),
-                        message: format!("expected a number, got {raw:?}"),
-                    })?)
-                }
-                _ => toml::Value::String(raw.clone()),
+            let target = match &table_name {
+                None => &mut table,
+                Some(t) => table
+                    .get_mut(t)
+                    .and_then(toml::Value::as_table_mut)
+                    .ok_or_else(|| ConfigError::Invalid(format!("[{t}] is not a table")))?,
             };
-            table.insert(key, value);
+            let value = env_value(name, raw, &target[&field])?;
+            target.insert(field, value);
         }
         let config: Config = table
             .try_into()
@@ -254,6 +266,17 @@ impl Config {
                 sightline_ingest::spool::MIN_MAX_BYTES
             )));
         }
+        if self.meta.backend == MetaBackend::Postgres && self.meta.url.is_empty() {
+            return Err(ConfigError::Invalid(
+                "[meta] backend = \"postgres\" needs url = \"postgres://USER@HOST:PORT/DATABASE\""
+                    .into(),
+            ));
+        }
+        if self.blobs.backend == BlobsBackend::S3 && self.blobs.bucket.is_empty() {
+            return Err(ConfigError::Invalid(
+                "[blobs] backend = \"s3\" needs a bucket".into(),
+            ));
+        }
         if self.data_dir.as_os_str().is_empty() {
             return Err(ConfigError::Invalid("data_dir is empty".into()));
         }
@@ -273,9 +296,50 @@ impl Config {
         }
     }
 
+    /// The config to show (`sightline config print`): a password in a URL is replaced by `***`.
+    pub fn printable(&self) -> Config {
+        let mut shown = self.clone();
+        shown.meta.url = without_password(&shown.meta.url);
+        shown.blobs.endpoint = without_password(&shown.blobs.endpoint);
+        shown
+    }
+
     pub fn to_toml(&self) -> String {
         toml::to_string(self).unwrap_or_default()
     }
+}
+
+/// A variable's text as a value of the type the key has.
+fn env_value(name: &str, raw: &str, current: &toml::Value) -> Result<toml::Value, ConfigError> {
+    let invalid = |message: String| ConfigError::Env {
+        name: name.to_string(),
+        message,
+    };
+    Ok(match current {
+        toml::Value::Boolean(_) => toml::Value::Boolean(
+            parse_bool(raw)
+                .ok_or_else(|| invalid(format!("expected true or false, got {raw:?}")))?,
+        ),
+        // Lists come from the environment comma-separated: `SIGHTLINE_TRUSTED_PROXIES=10.0.0.0/8,::1`.
+        toml::Value::Array(_) => toml::Value::Array(
+            raw.split(',')
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(|v| toml::Value::String(v.to_string()))
+                .collect(),
+        ),
+        toml::Value::Integer(_) => toml::Value::Integer(
+            raw.trim()
+                .parse()
+                .map_err(|_| invalid(format!("expected a whole number, got {raw:?}")))?,
+        ),
+        toml::Value::Float(_) => toml::Value::Float(
+            raw.trim()
+                .parse()
+                .map_err(|_| invalid(format!("expected a number, got {raw:?}")))?,
+        ),
+        _ => toml::Value::String(raw.to_string()),
+    })
 }
 
 fn known_keys(table: &toml::Table) -> String {
@@ -373,5 +437,50 @@ mod tests {
                 "{err}"
             );
         }
+    }
+
+    #[test]
+    fn backends_come_from_their_tables_or_the_environment_and_print_without_secrets() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("sightline.toml");
+        std::fs::write(
+            &file,
+            "[meta]\nbackend = \"postgres\"\nurl = \"postgres://sightline:s3cret@db:5432/meta\"\n\n[blobs]\nbackend = \"s3\"\nbucket = \"replays\"\n",
+        )
+        .expect("write");
+        let config = Config::load(
+            Some(&file),
+            &env(&[
+                ("SIGHTLINE_BLOBS_ENDPOINT", "http://127.0.0.1:9000"),
+                ("SIGHTLINE_DETECTION_RAGE_CLICK_MIN_CLICKS", "5"),
+            ]),
+        )
+        .expect("load");
+        assert_eq!(config.meta.backend, MetaBackend::Postgres);
+        assert_eq!(config.blobs.backend, BlobsBackend::S3);
+        assert_eq!(config.blobs.bucket, "replays");
+        assert_eq!(config.blobs.endpoint, "http://127.0.0.1:9000");
+        assert_eq!(config.detection.rage_click_min_clicks, 5);
+        let printed = config.printable().to_toml();
+        assert!(
+            printed.contains("postgres://sightline:***@db:5432/meta")
+                && !printed.contains("s3cret"),
+            "{printed}"
+        );
+        let err = Config::load(None, &env(&[("SIGHTLINE_META_BACKEND", "postgres")]))
+            .expect_err("postgres without a url")
+            .to_string();
+        assert!(err.contains("needs url"), "{err}");
+        let err = Config::load(None, &env(&[("SIGHTLINE_BLOBS_BACKEND", "ftp")]))
+            .expect_err("unknown backend")
+            .to_string();
+        assert!(
+            err.contains("ftp") || err.contains("unknown variant"),
+            "{err}"
+        );
+        let err = Config::load(None, &env(&[("SIGHTLINE_META_USER", "x")]))
+            .expect_err("not a key of [meta]")
+            .to_string();
+        assert!(err.contains("SIGHTLINE_META_USER"), "{err}");
     }
 }

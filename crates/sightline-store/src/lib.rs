@@ -6,9 +6,9 @@
 //! - Errors are [`StoreError`]; a backend never panics on data it stored itself.
 //! - Analytical questions are answered by the engine in its own SQL (push-down), not by scanning rows here.
 //!
-//! Embedded defaults: DuckDB events (`duckdb`), SQLite metadata (`sqlite`), files for blobs (`fs`).
-//! ClickHouse / PostgreSQL / S3 backends are added as new modules implementing the same traits and must pass
-//! [`conformance`].
+//! Embedded defaults: DuckDB events (`duckdb`), SQLite metadata (`sqlite`), files for blobs (`fs`). For several
+//! nodes: PostgreSQL metadata (`postgres`) and S3-compatible blobs (`s3`). Each backend is a module behind a cargo
+//! feature of the same name, implements the traits and must pass [`conformance`].
 
 mod analysis_types;
 pub mod conformance;
@@ -18,6 +18,10 @@ mod event_columns;
 pub mod fs;
 mod heatmap_types;
 mod journey_types;
+#[cfg(feature = "postgres")]
+pub mod postgres;
+#[cfg(feature = "s3")]
+pub mod s3;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 mod types;
@@ -265,6 +269,29 @@ pub trait MetaStore: Send + Sync {
     fn saved_views(&self, site_id: i64, kind: &str) -> Result<Vec<SavedView>>;
     /// Deletes a saved view of that site and kind (`NotFound` when there is none).
     fn delete_saved_view(&self, site_id: i64, kind: &str, id: i64) -> Result<()>;
+}
+
+/// Longest accepted blob key.
+const MAX_BLOB_KEY_LEN: usize = 512;
+
+/// A blob key is `/`-separated parts of `[A-Za-z0-9._-]`, none empty, `.` or `..`: the same key is a safe
+/// relative path for the file backend and an object name for S3.
+pub(crate) fn check_blob_key(key: &str) -> Result<()> {
+    let valid = !key.is_empty()
+        && key.len() <= MAX_BLOB_KEY_LEN
+        && key.split('/').all(|part| {
+            !part.is_empty()
+                && part != "."
+                && part != ".."
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        });
+    if valid {
+        Ok(())
+    } else {
+        Err(StoreError::Invalid(format!("blob key {key:?}")))
+    }
 }
 
 /// Opaque blobs by key (`site/session/seq`), e.g. replay chunks.

@@ -218,10 +218,11 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Config(ConfigCommand::Print) => {
+            let shown = config.printable();
             if json {
-                println!("{}", serde_json::to_string_pretty(&config)?);
+                println!("{}", serde_json::to_string_pretty(&shown)?);
             } else {
-                print!("{}", config.to_toml());
+                print!("{}", shown.to_toml());
             }
             Ok(())
         }
@@ -258,7 +259,7 @@ fn site_set(
     json: bool,
 ) -> Result<()> {
     let meta = open_meta(config)?;
-    let site = find_site(&meta, key)?;
+    let site = find_site(meta.as_ref(), key)?;
     if let Some(rate) = replay_sample
         && !(0.0..=1.0).contains(&rate)
     {
@@ -342,7 +343,7 @@ fn token_create(
     let meta = open_meta(config)?;
     let site_id = match site {
         None => None,
-        Some(s) => Some(find_site(&meta, s)?.id),
+        Some(s) => Some(find_site(meta.as_ref(), s)?.id),
     };
     if name.trim().is_empty() {
         bail!("--name must not be empty");

@@ -7,9 +7,6 @@ use std::path::{Path, PathBuf};
 
 use crate::{BlobStore, Result, StoreError};
 
-/// Longest accepted key, and the characters a key may contain (no `..`, no absolute paths).
-const MAX_KEY_LEN: usize = 512;
-
 pub struct FsBlobStore {
     root: PathBuf,
 }
@@ -30,19 +27,7 @@ impl FsBlobStore {
     }
 
     fn path_of(&self, key: &str) -> Result<PathBuf> {
-        let valid = !key.is_empty()
-            && key.len() <= MAX_KEY_LEN
-            && key.split('/').all(|part| {
-                !part.is_empty()
-                    && part != "."
-                    && part != ".."
-                    && part
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
-            });
-        if !valid {
-            return Err(StoreError::Invalid(format!("blob key {key:?}")));
-        }
+        crate::check_blob_key(key)?;
         Ok(self.root.join(key))
     }
 }

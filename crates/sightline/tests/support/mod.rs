@@ -35,7 +35,7 @@ impl Server {
     }
 
     pub fn start_with_env(data_dir: &Path, env: &[(&str, &str)]) -> Server {
-        let token = create_token(data_dir, &["--role", "admin"]);
+        let token = create_token_with_env(data_dir, env, &["--role", "admin"]);
         let mut child = Command::new(BIN)
             .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
@@ -112,10 +112,16 @@ impl Drop for Server {
 
 /// Runs the CLI and returns stdout; panics with stderr on failure.
 pub fn cli(data_dir: &Path, args: &[&str]) -> String {
+    cli_with_env(data_dir, &[], args)
+}
+
+/// [`cli`] with these environment variables set (e.g. the config of other backends).
+pub fn cli_with_env(data_dir: &Path, env: &[(&str, &str)], args: &[&str]) -> String {
     let out = Command::new(BIN)
         .args(args)
         .arg("--data-dir")
         .arg(data_dir)
+        .envs(env.iter().copied())
         .env_remove(TEST_LOG_VAR)
         .output()
         .expect("run sightline");
@@ -142,9 +148,13 @@ pub fn add_site(data_dir: &Path, domain: &str) -> String {
 
 /// `sightline token create`; returns the token from its `token:` line.
 pub fn create_token(data_dir: &Path, args: &[&str]) -> String {
+    create_token_with_env(data_dir, &[], args)
+}
+
+pub fn create_token_with_env(data_dir: &Path, env: &[(&str, &str)], args: &[&str]) -> String {
     let mut all = vec!["token", "create", "--name", "tests"];
     all.extend_from_slice(args);
-    let out = cli(data_dir, &all);
+    let out = cli_with_env(data_dir, env, &all);
     out.lines()
         .find_map(|l| l.strip_prefix("token: "))
         .expect("`token:` line")

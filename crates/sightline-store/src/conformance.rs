@@ -245,6 +245,135 @@ fn batch_keys(store: &dyn EventStore) {
     assert!(store.stored_batches(&[]).expect("none").is_empty());
 }
 
+/// What the batch writer needs of an event store (every backend, before any report): commits, batch keys,
+/// sessions merged from the parts of several writes, a session's events and replay index. On a fresh store;
+/// site 40 only, so [`event_store`] can run on the same store afterwards.
+pub fn ingest_contract(store: &dyn EventStore) {
+    const SITE: i64 = 40;
+    let at = |session: &str, ts: i64, event_type: &'static str, path: &str| EventRow {
+        received_at: ts + 500,
+        ..row(SITE, session, "v40", ts, event_type, path)
+    };
+    let chunk_of = |pageview: &str, n: u32, first_ts: i64| ReplayChunk {
+        site_id: SITE,
+        blob_key: format!("{SITE}/k1/{pageview}-{n}"),
+        ..chunk("k1", pageview, n, first_ts)
+    };
+    let key = |seq: u64, received_at: i64| BatchKey {
+        site_id: SITE,
+        sid: "k1".into(),
+        seq,
+        received_at,
+    };
+    // Session k1 in two writes: / then /product with a click, and a replay chunk of each pageview; k1.1 (the
+    // sid's continuation after a pause) and k9 of another sid. Chunk 1 of / arrives in the second write.
+    let first = vec![
+        at("k1", T0, "pageview", "/"),
+        at("k1", T0 + 5_000, "click", "/"),
+        at("k9", T0 + 1_000, "pageview", "/"),
+    ];
+    let second = vec![
+        at("k1", T0 + 20_000, "pageview", "/product"),
+        at("k1", T0 + 26_000, "click", "/product"),
+        at("k1.1", T0 + 4 * 3_600_000, "pageview", "/cart"),
+    ];
+    store
+        .commit(&WriteBatch {
+            batch_keys: vec![key(0, T0 + 500)],
+            ..write(first, vec![chunk_of("k1-/", 0, T0)])
+        })
+        .expect("first write");
+    store
+        .commit(&WriteBatch {
+            batch_keys: vec![key(1, T0 + 20_500)],
+            ..write(
+                second,
+                vec![
+                    chunk_of("k1-/product", 0, T0 + 20_000),
+                    chunk_of("k1-/", 1, T0 + 4_000),
+                ],
+            )
+        })
+        .expect("second write");
+    assert_eq!(store.count_events(SITE).expect("count"), 6);
+    assert_eq!(
+        store
+            .stored_batches(&[key(1, T0 + 20_500), key(2, T0 + 20_500)])
+            .expect("stored"),
+        [true, false]
+    );
+
+    let k1 = store
+        .session_row(SITE, "k1")
+        .expect("row")
+        .expect("k1 is stored");
+    assert_eq!(
+        (k1.started, k1.ended, k1.pageviews, k1.events, k1.clicks),
+        (T0, T0 + 26_000, 2, 4, 2)
+    );
+    assert_eq!(
+        (k1.entry_page.as_deref(), k1.exit_page.as_deref()),
+        (Some("/"), Some("/product"))
+    );
+    assert_eq!((k1.replay_chunks, k1.replay_bytes), (3, 3_000));
+    assert_eq!(k1.page_paths, ["/", "/product"]);
+    assert_eq!(k1.journey.len(), 2);
+    assert_eq!(store.session_row(SITE, "nope").expect("row"), None);
+
+    // Placing new events of sid k1 in the first hour: k1 itself and k1.1 (asked by sid, wherever they lie), not k9.
+    let mut spans = store
+        .session_spans(SITE, &["k1".into()], T0, T0 + 3_600_000)
+        .expect("spans");
+    spans.sort_by(|a, b| a.session.cmp(&b.session));
+    let spans: Vec<(&str, i64, i64)> = spans
+        .iter()
+        .map(|s| (s.session.as_str(), s.started, s.ended))
+        .collect();
+    assert_eq!(spans, [("k1", T0, T0 + 26_000)]);
+    let later = store
+        .session_spans(SITE, &["k1".into()], T0 + 3 * 3_600_000, T0 + 5 * 3_600_000)
+        .expect("spans");
+    let mut later: Vec<&str> = later.iter().map(|s| s.session.as_str()).collect();
+    later.sort_unstable();
+    assert_eq!(later, ["k1", "k1.1"]);
+
+    let events = store.session_events(SITE, "k1", 10).expect("events");
+    let order: Vec<(i64, &str)> = events
+        .iter()
+        .map(|e| (e.ts - T0, e.event_type.as_str()))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            (0, "pageview"),
+            (5_000, "click"),
+            (20_000, "pageview"),
+            (26_000, "click")
+        ]
+    );
+    assert_eq!(events[2].path.as_deref(), Some("/product"));
+    assert_eq!(
+        store.session_events(SITE, "k1", 3).expect("events").len(),
+        3
+    );
+
+    let chunks: Vec<(String, u32)> = store
+        .replay_chunks(SITE, "k1")
+        .expect("chunks")
+        .into_iter()
+        .map(|c| (c.pageview, c.chunk))
+        .collect();
+    assert_eq!(
+        chunks,
+        [
+            ("k1-/".to_string(), 0),
+            ("k1-/".to_string(), 1),
+            ("k1-/product".to_string(), 0)
+        ]
+    );
+    assert_eq!(store.replay_bytes(SITE).expect("bytes"), 3_000);
+}
+
 pub fn event_store(store: &dyn EventStore) {
     store.health().expect("a fresh store answers");
     let keys = vec![BatchKey {

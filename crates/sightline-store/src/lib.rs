@@ -11,6 +11,8 @@
 //! feature of the same name, implements the traits and must pass [`conformance`].
 
 mod analysis_types;
+#[cfg(feature = "clickhouse")]
+pub mod clickhouse;
 pub mod conformance;
 #[cfg(feature = "duckdb")]
 pub mod duckdb;

@@ -20,6 +20,13 @@ fn duckdb_event_store_conforms() {
 }
 
 #[test]
+fn duckdb_keeps_the_ingest_contract() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = DuckDbEventStore::open(&dir.path().join("events.duckdb")).expect("open");
+    conformance::ingest_contract(&store);
+}
+
+#[test]
 fn sqlite_meta_store_conforms() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = SqliteMetaStore::open(&dir.path().join("meta.sqlite")).expect("open");

@@ -29,6 +29,13 @@ fn clickhouse_keeps_the_ingest_contract() {
 }
 
 #[test]
+fn clickhouse_answers_the_overview_as_every_backend() {
+    let server = ClickHouseServer::start();
+    let store = ClickHouseEventStore::open(&options(&server, "overview")).expect("open");
+    conformance::overview(&store);
+}
+
+#[test]
 fn a_clickhouse_that_cannot_be_reached_is_unavailable_and_names_are_checked() {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())

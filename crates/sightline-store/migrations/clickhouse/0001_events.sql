@@ -108,8 +108,10 @@ CREATE TABLE IF NOT EXISTS session_parts (
     replay_bytes  Int64,
     received_at   Int64,
     page_paths    Array(String),
-    -- [[ts, page, event], ...] as JSON text: 18.16 reads no arrays of tuples from JSON input.
-    journey       String
+    -- The journey's steps as three arrays of one length (18.16 reads no arrays of tuples from JSON input).
+    journey_ts    Array(Int64),
+    journey_page  Array(Nullable(String)),
+    journey_event Array(Nullable(String))
 ) ENGINE = MergeTree()
 PARTITION BY toYYYYMM(toDateTime(intDiv(started, 1000)))
 ORDER BY (site_id, session);

@@ -81,7 +81,7 @@ pub(super) fn chunk_lines(chunks: &[ReplayChunk]) -> Vec<u8> {
     out
 }
 
-/// A session part as stored: [`SessionRow`]'s fields, the journey as `[[ts, page, event], ...]` text.
+/// A session part as stored: [`SessionRow`]'s fields, the journey as three arrays.
 #[derive(Debug, Deserialize)]
 pub(super) struct SessionPart {
     site_id: i64,
@@ -117,22 +117,19 @@ pub(super) struct SessionPart {
     replay_bytes: i64,
     received_at: i64,
     page_paths: Vec<String>,
-    journey: String,
+    journey_ts: Vec<i64>,
+    journey_page: Vec<Option<String>>,
+    journey_event: Vec<Option<String>>,
 }
 
 pub(super) const SESSION_PART_COLUMNS: &str = "site_id, session, visitor, user_id, started, ended, active_ms, \
     pageviews, events, entry_ts, entry_page, entry_group, exit_ts, exit_page, exit_group, device, browser, os, \
     channel, referrer, utm_source, utm_medium, utm_campaign, utm_term, utm_content, revenue, conversions, \
-    clicks, errors, replay_chunks, replay_bytes, received_at, page_paths, journey";
+    clicks, errors, replay_chunks, replay_bytes, received_at, page_paths, journey_ts, journey_page, journey_event";
 
 pub(super) fn session_lines(sessions: &[SessionRow]) -> Vec<u8> {
     let mut out = Vec::new();
     for s in sessions {
-        let journey: Vec<Value> = s
-            .journey
-            .iter()
-            .map(|j| json!([j.ts, j.page, j.event]))
-            .collect();
         line(
             &mut out,
             &json!({"site_id": s.site_id, "session": s.session, "visitor": s.visitor, "user_id": s.user_id,
@@ -145,7 +142,9 @@ pub(super) fn session_lines(sessions: &[SessionRow]) -> Vec<u8> {
                     "utm_content": s.utm_content, "revenue": s.revenue, "conversions": s.conversions,
                     "clicks": s.clicks, "errors": s.errors, "replay_chunks": s.replay_chunks,
                     "replay_bytes": s.replay_bytes, "received_at": s.received_at, "page_paths": s.page_paths,
-                    "journey": Value::Array(journey).to_string()}),
+                    "journey_ts": s.journey.iter().map(|j| j.ts).collect::<Vec<_>>(),
+                    "journey_page": s.journey.iter().map(|j| j.page.as_deref()).collect::<Vec<_>>(),
+                    "journey_event": s.journey.iter().map(|j| j.event.as_deref()).collect::<Vec<_>>()}),
         );
     }
     out
@@ -153,10 +152,14 @@ pub(super) fn session_lines(sessions: &[SessionRow]) -> Vec<u8> {
 
 impl SessionPart {
     pub(super) fn into_row(self) -> Result<SessionRow> {
-        let steps: Vec<(i64, Option<String>, Option<String>)> = serde_json::from_str(&self.journey)
-            .map_err(|e| {
-                StoreError::Corrupt(format!("journey of session {}: {e}", self.session))
-            })?;
+        if self.journey_page.len() != self.journey_ts.len()
+            || self.journey_event.len() != self.journey_ts.len()
+        {
+            return Err(StoreError::Corrupt(format!(
+                "journey arrays of session {} differ in length",
+                self.session
+            )));
+        }
         Ok(SessionRow {
             site_id: self.site_id,
             session: self.session,
@@ -191,9 +194,12 @@ impl SessionPart {
             replay_bytes: self.replay_bytes,
             received_at: self.received_at,
             page_paths: self.page_paths,
-            journey: steps
+            journey: self
+                .journey_ts
                 .into_iter()
-                .map(|(ts, page, event)| JourneyStep { ts, page, event })
+                .zip(self.journey_page)
+                .zip(self.journey_event)
+                .map(|((ts, page), event)| JourneyStep { ts, page, event })
                 .collect(),
         })
     }

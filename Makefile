@@ -4,7 +4,7 @@ CARGO ?= cargo
 DUCKDB_LIB := .duckdb/libduckdb.so
 TRACKER := web/tracker/dist/t.js
 
-.PHONY: run build test test-rust test-web test-e2e lint bench soak release web clean openapi
+.PHONY: run build test test-rust test-web test-e2e lint bench soak release web clean openapi cluster
 
 # DuckDB's official prebuilt library (npm package pinned in tools/duckdb), linked instead of a 45-minute static build.
 $(DUCKDB_LIB): tools/duckdb/package-lock.json
@@ -34,6 +34,10 @@ build: $(DUCKDB_LIB) web
 
 run: build
 	./target/debug/sightline demo
+
+# Two nodes over ClickHouse, PostgreSQL and an S3-protocol server on loopback (docs/cluster.md).
+cluster: build
+	tools/cluster/run.sh
 
 lint: $(DUCKDB_LIB) web
 	$(CARGO) fmt --all --check

@@ -51,6 +51,10 @@ struct Args {
     /// Keep the query benchmark's data set in this directory and reuse it on later runs.
     #[arg(long)]
     query_data: Option<std::path::PathBuf>,
+    /// Also load the query data set into the ClickHouse at this HTTP URL (e.g. http://127.0.0.1:8123; its
+    /// database `sightline_bench` is replaced) and time every report query there, beside the embedded store's.
+    #[arg(long)]
+    clickhouse_url: Option<String>,
     /// Simulated sessions for the detector accuracy check on the simulator's ground truth (0 skips it).
     #[arg(long, default_value_t = 2_000)]
     truth_sessions: u64,
@@ -531,6 +535,9 @@ fn main() -> Result<()> {
     }
     if args.query_events > 0 {
         store_bench::overview_latency(args.query_events, args.query_data.as_deref())?;
+        if let Some(url) = &args.clickhouse_url {
+            store_bench::clickhouse_latency(url, args.query_events)?;
+        }
     }
     if args.truth_sessions > 0 {
         ground_truth::evaluate(&args.bin, args.truth_sessions)?;

@@ -256,6 +256,71 @@ pub fn write_throughput(rows: usize) -> Result<()> {
 /// Sessions per transaction while loading the query data set.
 const CHUNK_SESSIONS: u64 = 5_000;
 
+/// Loads about `events` generated events of 30 days ending at `end` into `store`, in transactions of
+/// [`CHUNK_SESSIONS`] sessions; the events and sessions written.
+fn load_data_set(
+    store: &dyn EventStore,
+    rng: &mut rand::rngs::StdRng,
+    events: u64,
+    end: i64,
+) -> Result<(u64, u64)> {
+    let (mut written, mut session, mut chunk) = (0u64, 0u64, 0u64);
+    // Sessions arrive in time order, as a live site's do: each chunk starts in its own slice of the 30 days, so
+    // the time-bounded scans skip the row groups outside their range as they do on a real store.
+    let per_chunk = generate(
+        &mut rand::rngs::StdRng::seed_from_u64(0),
+        0,
+        CHUNK_SESSIONS,
+        0..1,
+    )
+    .len();
+    let chunks = events.div_ceil(per_chunk.max(1) as u64).max(1) as i64;
+    let slice = (30 * DAY_MS / chunks).max(1);
+    while written < events {
+        let from = (end - 30 * DAY_MS + chunk as i64 * slice).min(end - slice);
+        let rows = generate(rng, session, CHUNK_SESSIONS, from..from + slice);
+        session += CHUNK_SESSIONS;
+        written += rows.len() as u64;
+        chunk += 1;
+        store.commit(&WriteBatch {
+            sessions: rows_of(&rows),
+            rows: EventColumns::from_rows(&rows),
+            batch_keys: vec![],
+            ..Default::default()
+        })?;
+    }
+    Ok((written, session))
+}
+
+/// The same data set (same seed, same size) in ClickHouse, and every report query over it: the embedded
+/// store's numbers above, ClickHouse's here. `url` is its HTTP interface; the database `sightline_bench` is
+/// replaced.
+pub fn clickhouse_latency(url: &str, events: u64) -> Result<()> {
+    use sightline_store::clickhouse::{ClickHouseEventStore, ClickHouseOptions};
+    let options = ClickHouseOptions {
+        url: url.to_string(),
+        database: "sightline_bench".into(),
+        ..ClickHouseOptions::default()
+    };
+    ClickHouseEventStore::open(&options)?.drop_database()?;
+    let store = ClickHouseEventStore::open(&options)?;
+    println!("== ClickHouse at {url}, the same data set");
+    let end = now_ms();
+    let started = Instant::now();
+    let (written, sessions) = load_data_set(
+        &store,
+        &mut rand::rngs::StdRng::seed_from_u64(11),
+        events,
+        end,
+    )?;
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "clickhouse load: {written} events, {sessions} sessions in {secs:.1} s ({:.0} events/s through the store)",
+        written as f64 / secs
+    );
+    query_latencies(&store, end, written)
+}
+
 /// Overview and sessions-list latency over `events` generated events (30 days), unfiltered and filtered. With
 /// `keep`, the data set lives in that directory and is reused by later runs (loading 100 M events takes long).
 pub fn overview_latency(events: u64, keep: Option<&std::path::Path>) -> Result<()> {
@@ -272,35 +337,14 @@ pub fn overview_latency(events: u64, keep: Option<&std::path::Path>) -> Result<(
         .and_then(|s| s.trim().parse::<i64>().ok())
         .filter(|_| store.count_events(1).is_ok_and(|n| n >= events));
     let end = reused.unwrap_or_else(now_ms);
-    let (mut written, mut session, mut chunk) = if reused.is_some() {
-        (store.count_events(1)?, 0, 0)
+    let (mut written, mut session) = if reused.is_some() {
+        (store.count_events(1)?, 0)
     } else {
-        (0u64, 0u64, 0u64)
+        (0u64, 0u64)
     };
-    // Sessions arrive in time order, as a live site's do: each chunk starts in its own slice of the 30 days, so
-    // the time-bounded scans skip the row groups outside their range as they do on a real store.
-    let per_chunk = generate(
-        &mut rand::rngs::StdRng::seed_from_u64(0),
-        0,
-        CHUNK_SESSIONS,
-        0..1,
-    )
-    .len();
-    let chunks = events.div_ceil(per_chunk.max(1) as u64).max(1) as i64;
-    let slice = (30 * DAY_MS / chunks).max(1);
     let load_started = Instant::now();
-    while written < events {
-        let from = (end - 30 * DAY_MS + chunk as i64 * slice).min(end - slice);
-        let rows = generate(&mut rng, session, CHUNK_SESSIONS, from..from + slice);
-        session += CHUNK_SESSIONS;
-        written += rows.len() as u64;
-        chunk += 1;
-        store.commit(&WriteBatch {
-            sessions: rows_of(&rows),
-            rows: EventColumns::from_rows(&rows),
-            batch_keys: vec![],
-            ..Default::default()
-        })?;
+    if reused.is_none() {
+        (written, session) = load_data_set(&store, &mut rng, events, end)?;
     }
     if reused.is_some() {
         println!(
@@ -314,6 +358,17 @@ pub fn overview_latency(events: u64, keep: Option<&std::path::Path>) -> Result<(
             load_started.elapsed().as_secs_f64()
         );
     }
+    query_latencies(&store, end, written)?;
+    drop(store);
+    if keep.is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    Ok(())
+}
+
+/// Every report query over the loaded data set (`written` events ending at `end`), each timed on its own: a
+/// query a backend cannot answer yet prints why and the others still run.
+fn query_latencies(store: &dyn EventStore, end: i64, written: u64) -> Result<()> {
     let query = |filters: SessionFilters| OverviewQuery {
         from: end - 30 * DAY_MS,
         to: end + 1,
@@ -338,15 +393,9 @@ pub fn overview_latency(events: u64, keep: Option<&std::path::Path>) -> Result<(
         ),
     ] {
         let q = query(filters);
-        store.overview(1, &q)?; // warm-up
-        let mut times = Vec::new();
-        for _ in 0..3 {
-            let started = Instant::now();
-            store.overview(1, &q)?;
-            times.push(started.elapsed().as_secs_f64() * 1000.0);
-        }
-        times.sort_by(f64::total_cmp);
-        println!("{label}: median {:.0} ms over {written} events", times[1]);
+        timed(&format!("{label}, over {written} events"), || {
+            store.overview(1, &q)
+        });
     }
     for (label, filters) in [
         (
@@ -370,24 +419,14 @@ pub fn overview_latency(events: u64, keep: Option<&std::path::Path>) -> Result<(
             limit: 50,
             offset: 0,
         };
-        store.sessions(1, &q)?; // warm-up
-        let mut times = Vec::new();
-        for _ in 0..3 {
-            let started = Instant::now();
-            store.sessions(1, &q)?;
-            times.push(started.elapsed().as_secs_f64() * 1000.0);
-        }
-        times.sort_by(f64::total_cmp);
-        println!("{label}: median {:.0} ms over {written} events", times[1]);
+        timed(&format!("{label}, over {written} events"), || {
+            store.sessions(1, &q)
+        });
     }
     // Journeys read only the sessions and events tables: timed before the (long, one-time) analysis pass.
-    journey_latency(&store, end, written);
-    problems_latency(&store, end, written)?;
-    page_latency(&store, end, written)?;
-    drop(store);
-    if keep.is_none() {
-        let _ = std::fs::remove_dir_all(&dir);
-    }
+    journey_latency(store, end, written);
+    problems_latency(store, end, written)?;
+    page_latency(store, end, written)?;
     Ok(())
 }
 
@@ -405,7 +444,7 @@ fn median_ms<T>(mut f: impl FnMut() -> sightline_store::Result<T>) -> Result<f64
 }
 
 /// Heatmaps (each kind), zones and the sessions behind one element of the busiest page group, over 30 days.
-fn page_latency(store: &DuckDbEventStore, end: i64, events: u64) -> Result<()> {
+fn page_latency(store: &dyn EventStore, end: i64, events: u64) -> Result<()> {
     let query = |filters: SessionFilters| PageQuery {
         from: end - 30 * DAY_MS,
         to: end + 1,
@@ -446,7 +485,7 @@ fn page_latency(store: &DuckDbEventStore, end: i64, events: u64) -> Result<()> {
 
 /// Journeys (from the entry, from a page, to a page), a 4-step funnel (the store's unit events and the pure
 /// funnel over them, as the API runs it) and a segment with a behaviour, over 30 days.
-fn journey_latency(store: &DuckDbEventStore, end: i64, events: u64) {
+fn journey_latency(store: &dyn EventStore, end: i64, events: u64) {
     use sightline_insight::funnel::{FunnelSpec, StepTally, best_attempt};
     use sightline_insight::segment::Segment;
     use sightline_store::{FunnelMatch, FunnelQuery, FunnelStepQuery, PathNodes, PathQuery};
@@ -550,7 +589,7 @@ fn journey_latency(store: &DuckDbEventStore, end: i64, events: u64) {
 
 /// The analysis pass over every stored session (what the server does in the background), then the problems
 /// report's counts over 30 days.
-fn problems_latency(store: &DuckDbEventStore, end: i64, events: u64) -> Result<()> {
+fn problems_latency(store: &dyn EventStore, end: i64, events: u64) -> Result<()> {
     use sightline_ingest::analyzer::{AnalysisCursor, AnalyzerConfig, pass_with};
     use sightline_store::ProblemQuery;
     let config = AnalyzerConfig::default();
@@ -558,9 +597,15 @@ fn problems_latency(store: &DuckDbEventStore, end: i64, events: u64) -> Result<(
     let (mut sessions, mut analysed_events) = (0usize, 0usize);
     let mut cursor = AnalysisCursor::default();
     loop {
-        let done = pass_with(store, &config, &mut cursor, i64::MAX, |_| {
+        let done = match pass_with(store, &config, &mut cursor, i64::MAX, |_| {
             Ok(config.thresholds.clone())
-        })?;
+        }) {
+            Ok(done) => done,
+            Err(e) => {
+                println!("analysis pass: FAILED: {e}");
+                break;
+            }
+        };
         if done.sessions == 0 {
             break;
         }

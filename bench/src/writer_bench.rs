@@ -73,7 +73,7 @@ pub fn writer_throughput(events: u64, batch_events: usize) -> Result<()> {
         blobs,
         Arc::new(SiteDirectory::new(meta)),
         spool.clone(),
-        (SpoolPosition::default(), SpoolPosition::default()),
+        sightline_ingest::WriterStart::default(),
         &dir.path().join("dead-letter"),
     )?;
     let done = writer.wait_committed(target, Duration::from_secs(600));

@@ -32,6 +32,8 @@ pub struct AnalyzerConfig {
     pub quiet: Duration,
     pub thresholds: Thresholds,
     pub weights: FrictionWeights,
+    /// When nodes share the event store: run a pass only while holding the analysis lease.
+    pub lease: Option<crate::lease::JobLease>,
 }
 
 impl Default for AnalyzerConfig {
@@ -40,6 +42,7 @@ impl Default for AnalyzerConfig {
             quiet: Duration::from_secs(u64::from(DEFAULT_QUIET_SECS)),
             thresholds: Thresholds::default(),
             weights: FrictionWeights::default(),
+            lease: None,
         }
     }
 }
@@ -123,6 +126,14 @@ fn run(
     let mut backlog = 0usize;
     let quiet_ms = i64::try_from(config.quiet.as_millis()).unwrap_or(i64::MAX);
     while !stop.load(Ordering::SeqCst) {
+        if let Some(lease) = &config.lease
+            && !lease.hold(crate::lease::ANALYSIS_JOB)
+        {
+            // Another node analyses; it starts from its own cursor, so this one forgets its place.
+            cursor = AnalysisCursor::default();
+            sleep_unless_stopped(stop, IDLE_POLL);
+            continue;
+        }
         let until = now_ms().saturating_sub(quiet_ms);
         match pass(store, sites, config, &mut cursor, until) {
             Ok(analysed) => {

@@ -73,22 +73,36 @@ struct Worker {
     dead_letters: DeadLetters,
     /// Ends of records kept as dead letters since the last commit (a retried build must not count them twice).
     kept: std::collections::HashSet<SpoolPosition>,
-    /// Records ending at or before this were spooled before the writer started: the store may hold them.
+    /// Records ending at or before this may be in the store already (see [`WriterStart`]).
     verify_until: SpoolPosition,
+    /// How far apart in `received_at` a stored batch with the same key counts as this one (see [`WriterStart`]).
+    match_window_ms: i64,
+}
+
+/// Where a writer starts and which records it checks against the stored batch keys before writing them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WriterStart {
+    /// The spool's saved position: the writer reads from here.
+    pub from: SpoolPosition,
+    /// Records ending at or before this are checked: the spool's end at open (the saved position may lag
+    /// behind the store), or every record when nodes share the store (a retry may reach two nodes).
+    pub verify_until: SpoolPosition,
+    /// 0 when only this spool's own records can be stored already (the same record, the same `received_at`);
+    /// on a shared store as long as retries are accepted, since another node received the copy it stored.
+    pub match_window_ms: i64,
 }
 
 impl BatchWriter {
-    /// Starts the writer at `start` (the spool's saved position); records it cannot store go to
-    /// `dead_letter_dir`. Records up to `verify_until` (the spool's end at open) are checked against the stored
-    /// batch keys first, because the saved position may lag behind the store.
+    /// Starts the writer at `start.from`; records it cannot store go to `dead_letter_dir`.
     pub fn spawn(
         store: Arc<dyn EventStore>,
         blobs: Arc<dyn BlobStore>,
         sites: Arc<SiteDirectory>,
         spool: Arc<Spool>,
-        (start, verify_until): (SpoolPosition, SpoolPosition),
+        begin: WriterStart,
         dead_letter_dir: &std::path::Path,
     ) -> std::io::Result<Self> {
+        let start = begin.from;
         let stop = Arc::new(AtomicBool::new(false));
         let status = Arc::new(WriterStatus::default());
         *status.committed.lock().unwrap_or_else(|p| p.into_inner()) = start;
@@ -103,7 +117,8 @@ impl BatchWriter {
             sessions: SessionDirectory::default(),
             dead_letters: DeadLetters::new(dead_letter_dir),
             kept: Default::default(),
-            verify_until,
+            verify_until: begin.verify_until,
+            match_window_ms: begin.match_window_ms,
         };
         let handle = std::thread::Builder::new()
             .name("batch-writer".into())
@@ -548,7 +563,7 @@ impl Worker {
             return Ok(());
         }
         let keys: Vec<BatchKey> = unsure.iter().map(|&i| decoded[i].0.key()).collect();
-        let stored = self.store.stored_batches(&keys)?;
+        let stored = self.store.stored_batches(&keys, self.match_window_ms)?;
         let skip: std::collections::HashSet<usize> = unsure
             .iter()
             .zip(&stored)
@@ -939,7 +954,11 @@ mod tests {
             blobs,
             Arc::new(SiteDirectory::new(meta.clone())),
             spool.clone(),
-            (committed, recovered.end),
+            WriterStart {
+                from: committed,
+                verify_until: recovered.end,
+                match_window_ms: 0,
+            },
             &dir.path().join("dead-letter"),
         )
         .expect("writer");

@@ -5,9 +5,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sightline_ingest::analyzer::{Analyzer, AnalyzerConfig};
+use sightline_ingest::lease::JobLease;
 use sightline_ingest::spool::{DedupSeed, SpoolOptions, SpoolPosition};
-use sightline_ingest::{BatchWriter, IngestOptions, Ingestor, SiteDirectory, Spool, record, spool};
-use sightline_store::duckdb::DuckDbEventStore;
+use sightline_ingest::{
+    BatchWriter, IngestOptions, Ingestor, SiteDirectory, Spool, WriterStart, record, spool,
+};
 use sightline_store::{BlobStore, EventStore, MetaStore};
 
 use crate::config::Config;
@@ -48,6 +50,8 @@ pub struct App {
     pub query_limits: crate::load::QueryLimits,
     /// Batches being decompressed, parsed and spooled at once (see [`MAX_INGEST_IN_FLIGHT`]).
     pub ingest_slots: Arc<tokio::sync::Semaphore>,
+    /// Set when nodes share the event store: background jobs run only while this node holds their lease.
+    pub lease: Option<JobLease>,
     /// Replay bytes per site, read at most every [`REPLAY_USAGE_TTL`] (the public tracker-config asks often).
     replay_usage: std::sync::Mutex<std::collections::HashMap<i64, (std::time::Instant, u64)>>,
 }
@@ -103,15 +107,24 @@ fn dedup_seed(events: &Arc<dyn EventStore>, config: &Config) -> Result<DedupSeed
 /// the event store, that one (it is exact there).
 fn committed_position(
     spool_dir: &std::path::Path,
-    events: &DuckDbEventStore,
+    events: &crate::backends::OpenedEvents,
 ) -> Result<SpoolPosition, OpenError> {
     if let Some(saved) = spool::position::saved_position(spool_dir)? {
         return Ok(saved);
     }
-    Ok(events
-        .legacy_ingest_position()?
+    let legacy = match events {
+        crate::backends::OpenedEvents::Duckdb(duckdb) => duckdb.legacy_ingest_position()?,
+        crate::backends::OpenedEvents::Other(_) => None,
+    };
+    Ok(legacy
         .map(|(segment, offset)| SpoolPosition { segment, offset })
         .unwrap_or_default())
+}
+
+/// This process among the nodes: host name and a random part (two processes on one host differ).
+fn node_id() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    format!("{}-{:016x}", host.trim(), rand::random::<u64>())
 }
 
 impl App {
@@ -122,9 +135,9 @@ impl App {
         create_data_dir(&config)?;
         let dir = &config.data_dir;
         let meta = crate::backends::open_meta(&config.meta, dir)?;
-        let duckdb = DuckDbEventStore::open(&dir.join("events.duckdb"))?;
-        let committed = committed_position(&dir.join("spool"), &duckdb)?;
-        let events: Arc<dyn EventStore> = Arc::new(duckdb);
+        let opened = crate::backends::open_events(&config.events, dir)?;
+        let committed = committed_position(&dir.join("spool"), &opened)?;
+        let events = opened.store();
         let blobs = crate::backends::open_blobs(&config.blobs, dir)?;
         let dedup = dedup_seed(&events, &config)?;
         let (spool, recovered) = Spool::open(
@@ -141,16 +154,44 @@ impl App {
             "spool recovered"
         );
         let spool = Arc::new(spool);
+        // Nodes sharing the event store: a retry sent to another node may be in that node's spool while
+        // this one holds it too, so every record is checked against the stored batch keys before it is written
+        // (one query per write). Alone, only what the saved position may lag behind is checked.
+        let shared_events = config.events.backend != crate::backends::EventsBackend::Duckdb;
+        let start = if shared_events {
+            WriterStart {
+                from: committed,
+                verify_until: SpoolPosition {
+                    segment: u64::MAX,
+                    offset: u64::MAX,
+                },
+                match_window_ms: batch_key_keep_ms(&config),
+            }
+        } else {
+            WriterStart {
+                from: committed,
+                verify_until: recovered.end,
+                match_window_ms: 0,
+            }
+        };
         let sites = Arc::new(SiteDirectory::new(meta.clone()));
         let writer = BatchWriter::spawn(
             events.clone(),
             blobs.clone(),
             sites.clone(),
             spool.clone(),
-            (committed, recovered.end),
+            start,
             &dir.join("dead-letter"),
         )
         .map_err(OpenError::Writer)?;
+        // Nodes sharing the event store take turns at its background jobs; with a store per node each runs its own.
+        let lease = shared_events.then(|| {
+            JobLease::new(
+                meta.clone(),
+                node_id(),
+                Duration::from_secs(u64::from(config.job_lease_secs)),
+            )
+        });
         let analyzer = Analyzer::spawn(
             events.clone(),
             sites.clone(),
@@ -158,6 +199,7 @@ impl App {
                 quiet: Duration::from_secs(u64::from(config.analysis_quiet_secs)),
                 thresholds: config.detection.clone(),
                 weights: config.friction_weights.clone(),
+                lease: lease.clone(),
             },
         )
         .map_err(OpenError::Writer)?;
@@ -195,6 +237,7 @@ impl App {
             ingestor,
             demo_site_key: std::sync::OnceLock::new(),
             login_limiter: crate::auth::LoginLimiter::default(),
+            lease,
         })
     }
 

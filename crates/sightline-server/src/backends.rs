@@ -8,14 +8,20 @@ use std::path::Path;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
-use sightline_store::{BlobStore, MetaStore, StoreError};
+use sightline_store::{BlobStore, EventStore, MetaStore, StoreError};
 
 /// `[events]`: events, sessions and everything computed from them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct EventsConfig {
-    /// `duckdb`: a file in `data_dir` (the only events engine so far).
+    /// `duckdb` (a file in `data_dir`) or `clickhouse` (a preview: see docs/cluster.md for what it answers).
     pub backend: EventsBackend,
+    /// ClickHouse's HTTP interface, e.g. `http://127.0.0.1:8123` (the password from
+    /// `SIGHTLINE_CLICKHOUSE_PASSWORD`).
+    pub url: String,
+    pub database: String,
+    /// Empty: `default`.
+    pub user: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -23,14 +29,63 @@ pub struct EventsConfig {
 pub enum EventsBackend {
     #[default]
     Duckdb,
+    Clickhouse,
 }
 
 impl Default for EventsConfig {
     fn default() -> Self {
         Self {
             backend: EventsBackend::Duckdb,
+            url: String::new(),
+            database: DEFAULT_CLICKHOUSE_DATABASE.into(),
+            user: String::new(),
         }
     }
+}
+
+pub const DEFAULT_CLICKHOUSE_DATABASE: &str = "sightline";
+/// The ClickHouse password's environment variable (not a config key: secrets stay out of config files).
+pub const CLICKHOUSE_PASSWORD_VAR: &str = "SIGHTLINE_CLICKHOUSE_PASSWORD";
+
+/// The event store the config names. DuckDB's comes back as such too, for what only it has (the spool
+/// position releases before 0.2 kept in it).
+pub enum OpenedEvents {
+    Duckdb(Arc<sightline_store::duckdb::DuckDbEventStore>),
+    Other(Arc<dyn EventStore>),
+}
+
+impl OpenedEvents {
+    pub fn store(&self) -> Arc<dyn EventStore> {
+        match self {
+            OpenedEvents::Duckdb(store) => store.clone(),
+            OpenedEvents::Other(store) => store.clone(),
+        }
+    }
+}
+
+pub fn open_events(config: &EventsConfig, data_dir: &Path) -> Result<OpenedEvents, StoreError> {
+    match config.backend {
+        EventsBackend::Duckdb => Ok(OpenedEvents::Duckdb(Arc::new(
+            sightline_store::duckdb::DuckDbEventStore::open(&data_dir.join("events.duckdb"))?,
+        ))),
+        EventsBackend::Clickhouse => open_clickhouse(config).map(OpenedEvents::Other),
+    }
+}
+
+#[cfg(feature = "cluster")]
+fn open_clickhouse(config: &EventsConfig) -> Result<Arc<dyn EventStore>, StoreError> {
+    use sightline_store::clickhouse::{ClickHouseEventStore, ClickHouseOptions};
+    Ok(Arc::new(ClickHouseEventStore::open(&ClickHouseOptions {
+        url: config.url.clone(),
+        database: config.database.clone(),
+        user: config.user.clone(),
+        password: std::env::var(CLICKHOUSE_PASSWORD_VAR).ok(),
+    })?))
+}
+
+#[cfg(not(feature = "cluster"))]
+fn open_clickhouse(_config: &EventsConfig) -> Result<Arc<dyn EventStore>, StoreError> {
+    Err(not_built("[events] backend = \"clickhouse\""))
 }
 
 /// `[meta]`: sites, users, logins, tokens, saved views.

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::backends::{
-    BlobsBackend, BlobsConfig, EventsConfig, MetaBackend, MetaConfig, without_password,
+    BlobsBackend, BlobsConfig, EventsBackend, EventsConfig, MetaBackend, MetaConfig,
+    without_password,
 };
 use sightline_ingest::rate_limit::{self, Rate, RateLimits};
 use sightline_insight::detect::{FrictionWeights, Thresholds};
@@ -71,6 +72,9 @@ pub struct Config {
     pub detection: Thresholds,
     /// Weights of the friction score (`[friction_weights]` table; see docs/frustration.md).
     pub friction_weights: FrictionWeights,
+    /// With a shared event store: how long a node's lease on a background job (analysis, retention) lasts
+    /// unless renewed, so how soon another node takes over when it dies.
+    pub job_lease_secs: u32,
     /// Where events and sessions are stored (`[events]`; see docs/cluster.md).
     pub events: EventsConfig,
     /// Where metadata is stored (`[meta]`): `sqlite` or `postgres`.
@@ -104,6 +108,7 @@ impl Default for Config {
             heatmap_snapshot_sample_rate: DEFAULT_HEATMAP_SNAPSHOT_SAMPLE_RATE,
             detection: Thresholds::default(),
             friction_weights: FrictionWeights::default(),
+            job_lease_secs: sightline_ingest::lease::DEFAULT_LEASE.as_secs() as u32,
             events: EventsConfig::default(),
             meta: MetaConfig::default(),
             blobs: BlobsConfig::default(),
@@ -134,7 +139,11 @@ pub const DEFAULT_HEATMAP_SNAPSHOT_SAMPLE_RATE: f64 = 0.02;
 const MAX_EVENT_AGE_DAYS_LIMIT: u32 = 3 * 366;
 
 /// Environment variables that are not config keys but are still ours.
-const NON_CONFIG_VARS: &[&str] = &["SIGHTLINE_CONFIG", "SIGHTLINE_LOG"];
+const NON_CONFIG_VARS: &[&str] = &[
+    "SIGHTLINE_CONFIG",
+    "SIGHTLINE_LOG",
+    crate::backends::CLICKHOUSE_PASSWORD_VAR,
+];
 
 impl Config {
     /// Defaults overlaid with `file` (if any) and then with `env` (`SIGHTLINE_<KEY>` for each key).
@@ -250,6 +259,7 @@ impl Config {
         for (name, value) in [
             ("max_writer_lag_mb", self.max_writer_lag_mb),
             ("api_timeout_secs", self.api_timeout_secs),
+            ("job_lease_secs", self.job_lease_secs),
             (
                 "api_max_concurrent_queries",
                 self.api_max_concurrent_queries,
@@ -265,6 +275,11 @@ impl Config {
                 self.spool_max_bytes,
                 sightline_ingest::spool::MIN_MAX_BYTES
             )));
+        }
+        if self.events.backend == EventsBackend::Clickhouse && self.events.url.is_empty() {
+            return Err(ConfigError::Invalid(
+                "[events] backend = \"clickhouse\" needs url = \"http://HOST:8123\"".into(),
+            ));
         }
         if self.meta.backend == MetaBackend::Postgres && self.meta.url.is_empty() {
             return Err(ConfigError::Invalid(
@@ -300,6 +315,7 @@ impl Config {
     pub fn printable(&self) -> Config {
         let mut shown = self.clone();
         shown.meta.url = without_password(&shown.meta.url);
+        shown.events.url = without_password(&shown.events.url);
         shown.blobs.endpoint = without_password(&shown.blobs.endpoint);
         shown
     }

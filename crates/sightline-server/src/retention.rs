@@ -8,6 +8,8 @@ use sightline_store::{BlobStore, Deleted, EventStore, MetaStore};
 
 /// How often the server enforces retention.
 pub const RETENTION_INTERVAL: Duration = Duration::from_secs(3600);
+/// How often a node without the retention lease looks whether the holder let it go.
+const LEASE_POLL: Duration = Duration::from_secs(10);
 const DAY_MS: i64 = 86_400_000;
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -66,6 +68,15 @@ pub fn spawn(app: std::sync::Weak<crate::App>) {
         .spawn(move || {
             loop {
                 let Some(app) = app.upgrade() else { return };
+                let ours = app
+                    .lease
+                    .as_ref()
+                    .is_none_or(|lease| lease.hold(sightline_ingest::lease::RETENTION_JOB));
+                if !ours {
+                    drop(app);
+                    std::thread::sleep(RETENTION_INTERVAL.min(LEASE_POLL));
+                    continue;
+                }
                 match enforce(
                     app.meta.as_ref(),
                     app.events.as_ref(),

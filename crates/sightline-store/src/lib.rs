@@ -20,10 +20,13 @@ mod event_columns;
 pub mod fs;
 mod heatmap_types;
 mod journey_types;
+#[cfg(any(feature = "duckdb", feature = "clickhouse"))]
+mod path_report;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 #[cfg(feature = "s3")]
 pub mod s3;
+mod session_columns;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 mod types;
@@ -87,11 +90,19 @@ pub trait EventStore: Send + Sync {
     /// the writer never writes a batch whose key [`EventStore::stored_batches`] finds (a transactional engine
     /// commits all of it at once; others write the keys with the rows or after them).
     fn commit(&self, batch: &WriteBatch) -> Result<()>;
-    /// For each key, whether that batch (`site, sid, seq` and `received_at`) is stored: the writer asks it
-    /// for the records its saved spool position may lag behind.
-    fn stored_batches(&self, keys: &[BatchKey]) -> Result<Vec<bool>> {
+    /// For each key, whether a batch with its `(site, sid, seq)` is stored with a `received_at` at most
+    /// `window_ms` from the key's: the writer asks it before writing records the store may hold already (after
+    /// a restart: the same record, window 0; on nodes sharing the store: a retry another node stored, window
+    /// as long as retries are accepted).
+    fn stored_batches(&self, keys: &[BatchKey], window_ms: i64) -> Result<Vec<bool>> {
         keys.iter()
-            .map(|key| self.batch_stored(key, key.received_at..=key.received_at))
+            .map(|key| {
+                self.batch_stored(
+                    key,
+                    key.received_at.saturating_sub(window_ms)
+                        ..=key.received_at.saturating_add(window_ms),
+                )
+            })
             .collect()
     }
     /// Whether the engine answers (for `/readyz`).
@@ -271,6 +282,11 @@ pub trait MetaStore: Send + Sync {
     fn saved_views(&self, site_id: i64, kind: &str) -> Result<Vec<SavedView>>;
     /// Deletes a saved view of that site and kind (`NotFound` when there is none).
     fn delete_saved_view(&self, site_id: i64, kind: &str, id: i64) -> Result<()>;
+
+    /// Takes or renews the lease of background job `job` for `holder` until `now + ttl_ms`: true when `holder`
+    /// holds it now (it was free, expired, or already `holder`'s), false while another holder's is unexpired.
+    /// Nodes sharing the store run such a job only while they hold its lease.
+    fn acquire_lease(&self, job: &str, holder: &str, now: i64, ttl_ms: i64) -> Result<bool>;
 }
 
 /// Longest accepted blob key.

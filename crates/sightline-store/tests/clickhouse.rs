@@ -29,6 +29,14 @@ fn clickhouse_keeps_the_ingest_contract() {
 }
 
 #[test]
+fn clickhouse_passes_the_whole_event_store_conformance_suite() {
+    let server = ClickHouseServer::start();
+    let store = ClickHouseEventStore::open(&options(&server, "conformance")).expect("open");
+    // The same sequence of writes and checks as the embedded store's `duckdb_event_store_conforms`.
+    conformance::event_store(&store);
+}
+
+#[test]
 fn clickhouse_answers_the_overview_as_every_backend() {
     let server = ClickHouseServer::start();
     let store = ClickHouseEventStore::open(&options(&server, "overview")).expect("open");

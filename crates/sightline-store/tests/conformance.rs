@@ -26,6 +26,38 @@ fn duckdb_keeps_the_ingest_contract() {
     conformance::ingest_contract(&store);
 }
 
+/// The analysis sections run alone on a fresh store, as a backend whose other reports are not written runs them.
+#[test]
+fn duckdb_passes_the_analysis_sections_alone() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = DuckDbEventStore::open(&dir.path().join("events.duckdb")).expect("open");
+    conformance::analysis_section(&store);
+    let reports = DuckDbEventStore::open(&dir.path().join("reports.duckdb")).expect("open");
+    conformance::analysis_reports(&reports);
+}
+
+#[test]
+fn duckdb_lists_and_deletes_sessions_on_a_fresh_store() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = DuckDbEventStore::open(&dir.path().join("events.duckdb")).expect("open");
+    conformance::sessions_and_deletion(&store);
+}
+
+#[test]
+fn duckdb_answers_journeys_funnels_and_retention_on_a_fresh_store() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = DuckDbEventStore::open(&dir.path().join("events.duckdb")).expect("open");
+    conformance::journeys(&store);
+}
+
+/// The heatmap checks run alone on a fresh store, as a backend whose other reports are not written runs them.
+#[test]
+fn duckdb_answers_heatmaps_and_zones_on_a_fresh_store() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = DuckDbEventStore::open(&dir.path().join("events.duckdb")).expect("open");
+    conformance::heatmap_section(&store);
+}
+
 #[test]
 fn sqlite_meta_store_conforms() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -154,7 +186,7 @@ fn duckdb_visitor_deletion_leaves_no_plain_text_in_its_files() {
     // The rewritten store works and keeps everything else.
     assert_eq!(store.count_events(1).expect("count"), 5_050);
     assert_eq!(
-        store.stored_batches(&[key]).expect("keys"),
+        store.stored_batches(&[key], 0).expect("keys"),
         [true],
         "the batch keys survive the rewrite"
     );

@@ -52,7 +52,9 @@ fn two_nodes_share_one_database_and_migrate_harmlessly() {
         .iter()
         .map(|r| r.get(0))
         .collect();
-    assert_eq!(versions, [1, 2, 3, 4, 5], "each migration applied once");
+    let expected: Vec<i64> = (1..=versions.last().copied().unwrap_or(0)).collect();
+    assert!(versions.len() >= 6, "{versions:?}");
+    assert_eq!(versions, expected, "each migration applied once");
 
     let (a, b) = (&nodes[0], &again);
     let shop = a.create_site(&site("Shop")).expect("create on a");

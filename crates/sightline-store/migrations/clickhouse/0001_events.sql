@@ -45,6 +45,7 @@ PARTITION BY toYYYYMM(toDateTime(intDiv(ts, 1000)))
 ORDER BY (site_id, toDate(toDateTime(intDiv(ts, 1000))), session, ts);
 
 -- Batches stored. Written after the rows of the same commit, so a key found means its rows are stored.
+-- Ordered by the key: the writers of all nodes look keys up by it before each write.
 CREATE TABLE IF NOT EXISTS ingested_batches (
     site_id     Int64,
     sid         String,
@@ -52,7 +53,7 @@ CREATE TABLE IF NOT EXISTS ingested_batches (
     received_at Int64
 ) ENGINE = MergeTree()
 PARTITION BY toYYYYMM(toDateTime(intDiv(received_at, 1000)))
-ORDER BY (received_at, site_id, sid, seq);
+ORDER BY (site_id, sid, seq);
 
 CREATE TABLE IF NOT EXISTS replay_chunks (
     site_id     Int64,

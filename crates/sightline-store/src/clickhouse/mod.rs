@@ -5,16 +5,22 @@
 //! replay chunks and session parts first, the batch keys last. A key found therefore means its rows are stored,
 //! and the batch writer skips such a batch when it writes records again after a crash (see `EventStore::commit`).
 //!
-//! Work in progress: the ingest side (commit, batch keys, sessions as mergeable parts, a session's events and
-//! replay index) and the overview are here and pass their parts of the conformance suite; the other reports
-//! (sessions list, journeys, funnels, problems, heatmaps, retention cohorts), the analysis pass and
-//! retention/visitor deletion answer [`StoreError::Invalid`] until they are written for ClickHouse. The config
-//! cannot select this backend yet.
+//! Every `EventStore` method is here and the whole conformance suite passes on ClickHouse 18.16
+//! (`tests/clickhouse*.rs`): the module of each part says how it differs from the embedded store's SQL (parts of
+//! a session merged on read, analyses versioned instead of replaced, deletions as awaited mutations).
 
+mod analysis;
+mod deletion;
+mod experience;
+mod heatmap;
 mod http;
+mod journeys;
 mod overview;
+mod problems;
 mod report;
 mod rows;
+mod segment;
+mod sessions;
 
 use serde::Deserialize;
 use sightline_model::SessionRow;
@@ -33,20 +39,23 @@ use crate::{
 
 /// Versioned schema migrations, applied in order once each. A file holds statements separated by `;` at the
 /// end of a line (the HTTP interface takes one statement per request).
-const MIGRATIONS: &[(i64, &str)] = &[(
-    1,
-    include_str!("../../migrations/clickhouse/0001_events.sql"),
-)];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (
+        1,
+        include_str!("../../migrations/clickhouse/0001_events.sql"),
+    ),
+    (
+        3,
+        include_str!("../../migrations/clickhouse/0003_analysis.sql"),
+    ),
+];
+
+/// Keys asked at once by `stored_batches`.
+const STORED_LOOKUP_KEYS: usize = 1_000;
 
 pub struct ClickHouseEventStore {
     http: Http,
     database: String,
-}
-
-fn not_yet(what: &str) -> StoreError {
-    StoreError::Invalid(format!(
-        "{what} is not available on the ClickHouse backend yet"
-    ))
 }
 
 /// `'a', 'b'` for an `IN (...)` list.
@@ -271,19 +280,37 @@ impl EventStore for ClickHouseEventStore {
         )
     }
 
-    fn stored_batches(&self, keys: &[BatchKey]) -> Result<Vec<bool>> {
-        let (Some(first), Some(last)) = (
-            keys.iter().map(|k| k.received_at).min(),
-            keys.iter().map(|k| k.received_at).max(),
-        ) else {
-            return Ok(Vec::new());
-        };
-        let found: Vec<KeyOut> = self.select(&format!(
-            "SELECT site_id, sid, seq, received_at FROM ingested_batches WHERE received_at BETWEEN {first} AND {last}"
-        ))?;
-        let stored: std::collections::HashSet<BatchKey> =
-            found.into_iter().map(BatchKey::from).collect();
-        Ok(keys.iter().map(|k| stored.contains(k)).collect())
+    fn stored_batches(&self, keys: &[BatchKey], window_ms: i64) -> Result<Vec<bool>> {
+        let mut stored: std::collections::HashMap<(i64, &str, u64), Vec<i64>> =
+            std::collections::HashMap::new();
+        let mut found = Vec::new();
+        // By the table's key (site, sid, seq): an index lookup however long the keys are kept.
+        for chunk in keys.chunks(STORED_LOOKUP_KEYS) {
+            let tuples = chunk
+                .iter()
+                .map(|k| format!("({}, {}, {})", k.site_id, quote(&k.sid), k.seq))
+                .collect::<Vec<_>>()
+                .join(", ");
+            found.extend(self.select::<KeyOut>(&format!(
+                "SELECT site_id, sid, seq, received_at FROM ingested_batches WHERE (site_id, sid, seq) IN ({tuples})"
+            ))?);
+        }
+        for k in &found {
+            stored
+                .entry((k.site_id, k.sid.as_str(), k.seq))
+                .or_default()
+                .push(k.received_at);
+        }
+        Ok(keys
+            .iter()
+            .map(|k| {
+                stored
+                    .get(&(k.site_id, k.sid.as_str(), k.seq))
+                    .is_some_and(|times| {
+                        times.iter().any(|t| (t - k.received_at).abs() <= window_ms)
+                    })
+            })
+            .collect())
     }
 
     fn health(&self) -> Result<()> {
@@ -324,9 +351,11 @@ impl EventStore for ClickHouseEventStore {
             "SELECT count() AS n FROM ingested_batches WHERE received_at < {before_ms}"
         ))?;
         if n > 0 {
-            self.http.execute(
-                Some(&self.database),
-                &format!("ALTER TABLE ingested_batches DELETE WHERE received_at < {before_ms}"),
+            // Waited for: the keys must be gone when this returns.
+            deletion::mutate(
+                self,
+                "ingested_batches",
+                &format!("DELETE WHERE received_at < {before_ms}"),
             )?;
         }
         Ok(n)
@@ -397,8 +426,8 @@ impl EventStore for ClickHouseEventStore {
         Ok(events.into_iter().map(StoredEvent::from).collect())
     }
 
-    fn sessions(&self, _site_id: i64, _query: &SessionQuery) -> Result<SessionPage> {
-        Err(not_yet("the sessions list"))
+    fn sessions(&self, site_id: i64, query: &SessionQuery) -> Result<SessionPage> {
+        sessions::list(self, site_id, query)
     }
 
     fn replay_chunks(&self, site_id: i64, session: &str) -> Result<Vec<ReplayChunk>> {
@@ -437,16 +466,16 @@ impl EventStore for ClickHouseEventStore {
         ))
     }
 
-    fn delete_before(&self, _site_id: i64, _before_ms: i64) -> Result<Deleted> {
-        Err(not_yet("retention"))
+    fn delete_before(&self, site_id: i64, before_ms: i64) -> Result<Deleted> {
+        deletion::delete_before(self, site_id, before_ms)
     }
 
-    fn count_before(&self, _site_id: i64, _before_ms: i64) -> Result<StoredCount> {
-        Err(not_yet("retention"))
+    fn count_before(&self, site_id: i64, before_ms: i64) -> Result<StoredCount> {
+        deletion::count_before(self, site_id, before_ms)
     }
 
-    fn delete_visitor(&self, _site_id: i64, _visitor: &str) -> Result<Deleted> {
-        Err(not_yet("visitor deletion"))
+    fn delete_visitor(&self, site_id: i64, visitor: &str) -> Result<Deleted> {
+        deletion::delete_visitor(self, site_id, visitor)
     }
 
     fn overview_series(&self, site_id: i64, query: &OverviewQuery) -> Result<Vec<SeriesPoint>> {
@@ -455,22 +484,22 @@ impl EventStore for ClickHouseEventStore {
 
     fn changed_sessions(
         &self,
-        _since: i64,
-        _until: i64,
-        _limit: usize,
+        since: i64,
+        until: i64,
+        limit: usize,
     ) -> Result<Vec<SessionVersion>> {
-        Err(not_yet("the analysis pass"))
+        analysis::changed_sessions(self, since, until, limit)
     }
 
     fn analysis_events(
         &self,
-        _sessions: &[SessionVersion],
+        sessions: &[SessionVersion],
     ) -> Result<Vec<sightline_model::EventRow>> {
-        Err(not_yet("the analysis pass"))
+        analysis::analysis_events(self, sessions)
     }
 
-    fn store_analyses(&self, _analyses: &[crate::AnalyzedSession]) -> Result<()> {
-        Err(not_yet("the analysis pass"))
+    fn store_analyses(&self, analyses: &[crate::AnalyzedSession]) -> Result<()> {
+        analysis::store_analyses(self, analyses)
     }
 
     fn session_row(&self, site_id: i64, session: &str) -> Result<Option<SessionRow>> {
@@ -489,84 +518,80 @@ impl EventStore for ClickHouseEventStore {
         Ok(merged)
     }
 
-    fn session_detections(&self, _site_id: i64, _session: &str) -> Result<Vec<StoredDetection>> {
-        Err(not_yet("detections"))
+    fn session_detections(&self, site_id: i64, session: &str) -> Result<Vec<StoredDetection>> {
+        analysis::session_detections(self, site_id, session)
     }
 
-    fn problem_counts(&self, _site_id: i64, _query: &ProblemQuery) -> Result<Vec<ProblemCounts>> {
-        Err(not_yet("the problems report"))
+    fn problem_counts(&self, site_id: i64, query: &ProblemQuery) -> Result<Vec<ProblemCounts>> {
+        problems::problem_counts(self, site_id, query)
     }
 
-    fn error_groups(&self, _site_id: i64, _query: &OverviewQuery) -> Result<Vec<IssueGroup>> {
-        Err(not_yet("error groups"))
+    fn error_groups(&self, site_id: i64, query: &OverviewQuery) -> Result<Vec<IssueGroup>> {
+        experience::error_groups(self, site_id, query)
     }
 
-    fn failed_requests(&self, _site_id: i64, _query: &OverviewQuery) -> Result<Vec<IssueGroup>> {
-        Err(not_yet("failed requests"))
+    fn failed_requests(&self, site_id: i64, query: &OverviewQuery) -> Result<Vec<IssueGroup>> {
+        experience::failed_requests(self, site_id, query)
     }
 
-    fn vitals(&self, _site_id: i64, _query: &OverviewQuery) -> Result<Vec<VitalStats>> {
-        Err(not_yet("web vitals"))
+    fn vitals(&self, site_id: i64, query: &OverviewQuery) -> Result<Vec<VitalStats>> {
+        experience::vitals(self, site_id, query)
     }
 
-    fn heatmap(&self, _site_id: i64, _query: &PageQuery, _kind: HeatmapKind) -> Result<Heatmap> {
-        Err(not_yet("heatmaps"))
+    fn heatmap(&self, site_id: i64, query: &PageQuery, kind: HeatmapKind) -> Result<Heatmap> {
+        heatmap::heatmap(self, site_id, query, kind)
     }
 
-    fn zones(&self, _site_id: i64, _query: &PageQuery) -> Result<Vec<ZoneStats>> {
-        Err(not_yet("zones"))
+    fn zones(&self, site_id: i64, query: &PageQuery) -> Result<Vec<ZoneStats>> {
+        heatmap::zones(self, site_id, query)
     }
 
-    fn page_snapshot(&self, _site_id: i64, _query: &PageQuery) -> Result<Option<PageSnapshotRef>> {
-        Err(not_yet("page snapshots"))
+    fn page_snapshot(&self, site_id: i64, query: &PageQuery) -> Result<Option<PageSnapshotRef>> {
+        heatmap::page_snapshot(self, site_id, query)
     }
 
     fn zone_sessions(
         &self,
-        _site_id: i64,
-        _query: &PageQuery,
-        _selector: &str,
+        site_id: i64,
+        query: &PageQuery,
+        selector: &str,
     ) -> Result<Vec<ZoneSession>> {
-        Err(not_yet("zones"))
+        heatmap::zone_sessions(self, site_id, query, selector)
     }
 
-    fn session_summaries(
-        &self,
-        _site_id: i64,
-        _sessions: &[String],
-    ) -> Result<Vec<SessionSummary>> {
-        Err(not_yet("the sessions list"))
+    fn session_summaries(&self, site_id: i64, sessions: &[String]) -> Result<Vec<SessionSummary>> {
+        sessions::summaries(self, site_id, sessions)
     }
 
-    fn paths(&self, _site_id: i64, _query: &PathQuery) -> Result<PathReport> {
-        Err(not_yet("journeys"))
+    fn paths(&self, site_id: i64, query: &PathQuery) -> Result<PathReport> {
+        journeys::paths(self, site_id, query)
     }
 
     fn path_sessions(
         &self,
-        _site_id: i64,
-        _query: &PathQuery,
-        _at: &PathSelection,
-        _limit: usize,
+        site_id: i64,
+        query: &PathQuery,
+        at: &PathSelection,
+        limit: usize,
     ) -> Result<(Vec<String>, u64)> {
-        Err(not_yet("journeys"))
+        journeys::path_sessions(self, site_id, query, at, limit)
     }
 
     fn funnel_units(
         &self,
-        _site_id: i64,
-        _query: &FunnelQuery,
-        _each: &mut dyn FnMut(&FunnelUnit),
+        site_id: i64,
+        query: &FunnelQuery,
+        each: &mut dyn FnMut(&FunnelUnit),
     ) -> Result<()> {
-        Err(not_yet("funnels"))
+        journeys::funnel_units(self, site_id, query, each)
     }
 
     fn retention(
         &self,
-        _site_id: i64,
-        _query: &RetentionQuery,
-        _until: i64,
+        site_id: i64,
+        query: &RetentionQuery,
+        until: i64,
     ) -> Result<RetentionReport> {
-        Err(not_yet("retention cohorts"))
+        journeys::retention(self, site_id, query, until)
     }
 }

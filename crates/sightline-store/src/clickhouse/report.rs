@@ -3,11 +3,32 @@
 //! of the latest), then filtered like the embedded store's `report_sessions`.
 
 use super::http::quote;
-use crate::{Result, SessionFilters, StoreError, VisitorType};
+use crate::{Result, SessionFilters, VisitorType};
 
-/// One row per session of `site_id` with a part starting in `[from - MAX_SESSION_MS, to)`: the merged columns
-/// reports read. A session's parts all lie within its span, so this bounds the parts scanned.
+/// One row per session of `site_id` with a part starting in `[from - MAX_SESSION_MS, to + MAX_SESSION_MS)`: the
+/// merged columns reports read. A session's parts all lie within its span, so this bounds the parts scanned;
+/// the upper bound takes in the later parts of a session that started just before `to`, so it merges whole.
 pub(super) fn merged_sessions(site_id: i64, from: i64, to: i64) -> String {
+    merged(
+        site_id,
+        &format!(
+            "started >= {} AND started < {}",
+            from.saturating_sub(MAX_SESSION_MS),
+            to.saturating_add(MAX_SESSION_MS)
+        ),
+    )
+}
+
+/// One row per session of `site_id` among `sessions`, wherever they lie in time.
+pub(super) fn merged_sessions_of(site_id: i64, sessions: &[String]) -> String {
+    merged(
+        site_id,
+        &format!("session IN ({})", super::text_list(sessions)),
+    )
+}
+
+/// The merged rows of the parts of `site_id` that match `parts` (a condition on `session_parts`).
+pub(super) fn merged(site_id: i64, parts: &str) -> String {
     // Aggregated under other names, then renamed: ClickHouse reads an alias that equals a column's name as the
     // aggregate in every other expression of the query (`argMin(visitor, started)` would see `min(started)`).
     let inner = MERGED
@@ -23,9 +44,8 @@ pub(super) fn merged_sessions(site_id: i64, from: i64, to: i64) -> String {
     format!(
         "SELECT session, {outer} FROM (
              SELECT session, {inner} FROM session_parts
-             WHERE site_id = {site_id} AND started >= {earliest} AND started < {to}
-             GROUP BY session)",
-        earliest = from.saturating_sub(MAX_SESSION_MS),
+             WHERE site_id = {site_id} AND {parts}
+             GROUP BY session)"
     )
 }
 
@@ -38,22 +58,41 @@ const MERGED: &[(&str, &str)] = &[
     ("active_ms", "sum(active_ms)"),
     ("pageviews", "sum(pageviews)"),
     ("events", "sum(events)"),
-    ("entry_page", "argMin(entry_page, entry_ts)"),
+    // A nullable value goes in an array, so that argMin takes it from the entry part even when it is NULL there
+    // (on NULL values an aggregate skips the row, and a later part's value would win).
+    ("entry_page", "argMin([entry_page], entry_ts)[1]"),
+    ("entry_group", "argMin([entry_group], entry_ts)[1]"),
     ("exit_page", "argMax(exit_page, exit_ts)"),
+    ("exit_group", "argMax(exit_group, exit_ts)"),
+    // The greatest of the parts' user ids, as the merge keeps (NULLs skipped).
+    ("user_id", "max(user_id)"),
+    ("referrer", "argMin([referrer], entry_ts)[1]"),
+    ("utm_term", "argMin([utm_term], entry_ts)[1]"),
+    ("utm_content", "argMin([utm_content], entry_ts)[1]"),
     ("device", "argMin(device, started)"),
     ("browser", "argMin(browser, started)"),
     ("os", "argMin(os, started)"),
-    ("channel", "argMin(channel, entry_ts)"),
-    ("utm_source", "argMin(utm_source, entry_ts)"),
-    ("utm_medium", "argMin(utm_medium, entry_ts)"),
-    ("utm_campaign", "argMin(utm_campaign, entry_ts)"),
+    ("channel", "argMin([channel], entry_ts)[1]"),
+    ("utm_source", "argMin([utm_source], entry_ts)[1]"),
+    ("utm_medium", "argMin([utm_medium], entry_ts)[1]"),
+    ("utm_campaign", "argMin([utm_campaign], entry_ts)[1]"),
     ("revenue", "sum(revenue)"),
     ("conversions", "sum(conversions)"),
     ("clicks", "sum(clicks)"),
     ("errors", "sum(errors)"),
     ("replay_chunks", "sum(replay_chunks)"),
+    ("replay_bytes", "sum(replay_bytes)"),
     ("page_paths", "arraySort(groupArrayArray(page_paths))"),
+    ("journey", JOURNEY),
 ];
+
+/// The merged journey: every part's steps as `(ts, page, event)` tuples, sorted as `JourneyStep`'s `Ord` sorts
+/// them (time, then page and event with a missing one last) and cut to `MAX_JOURNEY_STEPS` (200), as
+/// `sightline_insight::session::merge` does. Its elements are `j.1` (ts), `j.2` (page), `j.3` (event).
+const JOURNEY: &str = "arraySlice(arraySort(j -> (j.1, isNull(j.2), ifNull(j.2, ''), isNull(j.3), ifNull(j.3, '')),
+     groupArrayArray(arrayMap((t, p, e) -> (t, p, e), journey_ts, journey_page, journey_event))), 1, 200)";
+// The cut above is spelled out in the SQL text.
+const _: () = assert!(sightline_model::MAX_JOURNEY_STEPS == 200);
 
 /// Longest session the merge looks back for: one is cut after 30 minutes idle, and a day of activity without
 /// such a pause is far beyond what a person does.
@@ -66,39 +105,25 @@ pub(super) fn report_sessions(
     to: i64,
     f: &SessionFilters,
 ) -> Result<String> {
-    let unsupported = [
-        ("clicked", f.clicked.is_some()),
-        ("frustration", f.frustration.is_some()),
-        ("segment", f.segment.is_some()),
-    ];
-    if let Some((name, _)) = unsupported.iter().find(|(_, set)| *set) {
-        return Err(StoreError::Invalid(format!(
-            "the {name} filter is not available on the ClickHouse backend yet"
-        )));
-    }
     let mut sessions = merged_sessions(site_id, from, to);
-    if f.visitor_type.is_some() {
-        // When each visitor was first seen (no correlated subqueries in ClickHouse: a join).
+    let segment_needs_first_seen = f
+        .segment
+        .as_ref()
+        .is_some_and(super::segment::needs_first_seen);
+    if f.visitor_type.is_some() || segment_needs_first_seen {
+        // When each visitor was first seen (no correlated subqueries in ClickHouse: a join): the earliest start
+        // of any part it wrote, with pageviews or not, as the embedded store's `visitors` table records it.
         sessions = format!(
             "SELECT * FROM ({sessions}) ANY LEFT JOIN (
                  SELECT visitor, min(started) AS first_seen FROM session_parts
-                 WHERE site_id = {site_id} AND pageviews > 0 GROUP BY visitor) USING visitor"
+                 WHERE site_id = {site_id} GROUP BY visitor) USING visitor"
         );
     }
     let mut sql = format!(
         "FROM ({sessions}) s WHERE s.started >= {from} AND s.started < {to} AND s.pageviews > 0"
     );
-    // Column names are our own constants, never user input; values are quoted.
-    let text: [(&str, &Option<String>); 8] = [
-        ("device", &f.device),
-        ("browser", &f.browser),
-        ("os", &f.os),
-        ("channel", &f.channel),
-        ("utm_source", &f.utm_source),
-        ("utm_medium", &f.utm_medium),
-        ("utm_campaign", &f.utm_campaign),
-        ("entry_page", &f.entry_page),
-    ];
+    // Values are quoted.
+    let text = f.text_columns();
     for (column, value) in text {
         if let Some(value) = value {
             sql.push_str(&format!(" AND s.{column} = {}", quote(value)));
@@ -107,27 +132,36 @@ pub(super) fn report_sessions(
     if let Some(page) = &f.page {
         sql.push_str(&format!(" AND has(s.page_paths, {})", quote(page)));
     }
-    let flags: [(&str, Option<bool>); 3] = [
-        ("s.errors > 0", f.had_error),
-        ("s.conversions > 0", f.converted),
-        ("s.replay_chunks > 0", f.has_replay),
-    ];
+    if let Some(selector) = &f.clicked {
+        // A session's events are no older than its start, so `ts >= from` prunes the scan to the range.
+        sql.push_str(&format!(
+            " AND s.session IN (SELECT session FROM events
+                 WHERE site_id = {site_id} AND ts >= {from} AND type = 'click' AND selector = {})",
+            quote(selector)
+        ));
+    }
+    let flags = f.flag_conditions();
     for (condition, value) in flags {
         if let Some(value) = value {
             sql.push_str(&format!(" AND ({condition}) = {}", u8::from(value)));
         }
     }
-    let bounds: [(&str, Option<i64>); 5] = [
-        ("s.duration_ms >=", f.min_duration_ms),
-        ("s.duration_ms <=", f.max_duration_ms),
-        ("least(s.active_ms, s.duration_ms) >=", f.min_active_ms),
-        ("s.pageviews >=", f.min_pages),
-        ("s.pageviews <=", f.max_pages),
-    ];
-    for (condition, value) in bounds {
+    for (expression, comparison, value) in f.bounds() {
         if let Some(value) = value {
-            sql.push_str(&format!(" AND {condition} {value}"));
+            sql.push_str(&format!(" AND {expression} {comparison} {value}"));
         }
+    }
+    if let Some(kind) = &f.frustration {
+        sql.push_str(&format!(
+            " AND s.session IN ({})",
+            super::analysis::sessions_with_detection(
+                site_id,
+                from,
+                kind,
+                f.frustration_page.as_deref(),
+                f.frustration_element.as_deref()
+            )
+        ));
     }
     if let Some(min) = f.min_revenue {
         sql.push_str(&format!(" AND s.revenue >= {min:?}"));
@@ -137,6 +171,12 @@ pub(super) fn report_sessions(
         sql.push_str(&format!(
             " AND (s.first_seen < s.started) = {}",
             u8::from(kind == VisitorType::Returning)
+        ));
+    }
+    if let Some(segment) = &f.segment {
+        sql.push_str(&format!(
+            " AND {}",
+            super::segment::predicate(segment, site_id, from)
         ));
     }
     Ok(sql)

@@ -167,6 +167,22 @@ fn range() -> OverviewQuery {
 }
 
 pub(super) fn analysis(store: &dyn EventStore) {
+    pass_and_problems(store);
+    frustration_in_the_sessions_list(store);
+    errors_requests_and_vitals(store);
+    analysed_again(store);
+    deleted_with_their_sessions(store);
+}
+
+/// [`analysis`] without the checks that need the sessions list or deletion (which only read, or come last).
+pub(super) fn without_sessions_list_or_deletion(store: &dyn EventStore) {
+    pass_and_problems(store);
+    errors_requests_and_vitals(store);
+    analysed_again(store);
+}
+
+/// Changed sessions, their events, the stored analyses and detections, problem counts.
+fn pass_and_problems(store: &dyn EventStore) {
     store.commit(&write(dataset(), vec![])).expect("commit");
     let changed: Vec<SessionVersion> = store
         .changed_sessions(i64::MIN, i64::MAX, 10_000)
@@ -318,7 +334,9 @@ pub(super) fn analysis(store: &dyn EventStore) {
         ),
         (1, 1)
     );
+}
 
+fn frustration_in_the_sessions_list(store: &dyn EventStore) {
     // The sessions list: frustration counts, the frustration filter, friction first.
     let list = |filters: SessionFilters, sort: SessionSort| {
         store
@@ -373,7 +391,9 @@ pub(super) fn analysis(store: &dyn EventStore) {
         "a6: two dead clicks (weigh more than a8's error and slow page); then one detection each, by session id"
     );
     assert!(by_friction.sessions[5..].iter().all(|s| s.friction == 0.0));
+}
 
+fn errors_requests_and_vitals(store: &dyn EventStore) {
     // Errors, failed requests, vitals.
     let errors = store.error_groups(SITE, &range()).expect("errors");
     assert_eq!(errors.len(), 1);
@@ -437,7 +457,9 @@ pub(super) fn analysis(store: &dyn EventStore) {
         )
         .expect("errors");
     assert!(filtered.is_empty(), "a8 is a desktop session");
+}
 
+fn analysed_again(store: &dyn EventStore) {
     // A session that grows is analysed again, and its new analysis replaces the old one.
     store
         .commit(&write(
@@ -484,7 +506,9 @@ pub(super) fn analysis(store: &dyn EventStore) {
         [Some("#help")],
         "replaced, not added twice"
     );
+}
 
+fn deleted_with_their_sessions(store: &dyn EventStore) {
     // Deleting a visitor deletes what was found in their sessions.
     store.delete_visitor(SITE, "va1").expect("delete visitor");
     assert!(

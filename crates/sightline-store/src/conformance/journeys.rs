@@ -104,13 +104,29 @@ fn filters(segment: &str) -> SessionFilters {
     }
 }
 
-pub(super) fn journeys(store: &dyn EventStore) {
+/// Site 30 holds nothing yet.
+fn commit_dataset(store: &dyn EventStore) {
     // In three writes, so that sessions merge across them.
     let rows = dataset();
     for part in [&rows[..5], &rows[5..12], &rows[12..]] {
         store.commit(&write(part.to_vec(), vec![])).expect("commit");
     }
+}
+
+pub(super) fn journeys(store: &dyn EventStore) {
+    commit_dataset(store);
     segments(store);
+    paths(store);
+    segmented_paths(store);
+    funnels(store);
+    segmented_funnels(store);
+    retention(store);
+    segmented_retention(store);
+}
+
+/// The journeys, funnels and retention checks that use no segment expression, on a fresh store.
+pub(super) fn without_segments(store: &dyn EventStore) {
+    commit_dataset(store);
     paths(store);
     funnels(store);
     retention(store);
@@ -353,17 +369,6 @@ fn paths(store: &dyn EventStore) {
         .expect("all");
     assert_eq!(nodes(&all), [(0, "/checkout", 2, 0), (1, "purchase", 2, 2)]);
 
-    let mobile = store
-        .paths(
-            SITE,
-            &PathQuery {
-                filters: filters(r#"device = "mobile""#),
-                ..path_query(None, None, 2)
-            },
-        )
-        .expect("segment");
-    assert_eq!(mobile.sessions, 2);
-
     let at = |node: &str, next: Option<&str>| PathSelection {
         step: 1,
         node: node.into(),
@@ -401,6 +406,19 @@ fn paths(store: &dyn EventStore) {
             .1,
         2
     );
+}
+
+fn segmented_paths(store: &dyn EventStore) {
+    let mobile = store
+        .paths(
+            SITE,
+            &PathQuery {
+                filters: filters(r#"device = "mobile""#),
+                ..path_query(None, None, 2)
+            },
+        )
+        .expect("segment");
+    assert_eq!(mobile.sessions, 2);
 }
 
 fn funnel_query(steps: Vec<FunnelMatch>) -> FunnelQuery {
@@ -512,7 +530,7 @@ fn funnels(store: &dyn EventStore) {
         [1, 1]
     );
 
-    // A click step on its page only; a segment; a breakdown by device.
+    // A click step on its page only; a breakdown by device.
     let on_page = FunnelQuery {
         steps: vec![
             FunnelStepQuery {
@@ -531,11 +549,6 @@ fn funnels(store: &dyn EventStore) {
         [3, 0],
         "the clicks were on /cart"
     );
-    let mobile = FunnelQuery {
-        filters: filters(r#"device = "mobile""#),
-        ..shop.clone()
-    };
-    assert_eq!(counts(store, &mobile, false), [1, 0, 0, 0]);
     let by_device = units(
         store,
         &FunnelQuery {
@@ -568,6 +581,21 @@ fn funnels(store: &dyn EventStore) {
         ),
         [1, 1, 0, 0]
     );
+}
+
+fn segmented_funnels(store: &dyn EventStore) {
+    use FunnelMatch::{Click, Event, Page};
+    let shop = funnel_query(vec![
+        Page("/".into()),
+        Page("/cart".into()),
+        Click("#checkout-btn".into()),
+        Event("purchase".into()),
+    ]);
+    let mobile = FunnelQuery {
+        filters: filters(r#"device = "mobile""#),
+        ..shop.clone()
+    };
+    assert_eq!(counts(store, &mobile, false), [1, 0, 0, 0]);
 }
 
 fn retention(store: &dyn EventStore) {
@@ -610,11 +638,6 @@ fn retention(store: &dyn EventStore) {
         ..query.clone()
     };
     assert_eq!(cohorts(&buyers, until), [(day0.clone(), 1, vec![1, 1, 0])]);
-    let mobile = RetentionQuery {
-        filters: filters(r#"device = "mobile""#),
-        ..query.clone()
-    };
-    assert_eq!(cohorts(&mobile, until), [(day0.clone(), 2, vec![2, 0, 0])]);
     let weekly = RetentionQuery {
         period: RetentionPeriod::Week,
         ..query.clone()
@@ -648,4 +671,24 @@ fn retention(store: &dyn EventStore) {
         (1, 0, 1, 1.0),
         "va bought in a1 (its first visit) and again in a5"
     );
+}
+
+fn segmented_retention(store: &dyn EventStore) {
+    let mobile = RetentionQuery {
+        from: T0,
+        to: T0 + 2 * DAY,
+        filters: filters(r#"device = "mobile""#),
+        period: RetentionPeriod::Day,
+        periods: 3,
+        cohort_event: None,
+        return_event: None,
+    };
+    let cohorts: Vec<(String, u64, Vec<u64>)> = store
+        .retention(SITE, &mobile, T0 + 10 * DAY)
+        .expect("retention")
+        .cohorts
+        .into_iter()
+        .map(|c| (c.start, c.size, c.returned))
+        .collect();
+    assert_eq!(cohorts, [("2025-11-29".to_string(), 2, vec![2, 0, 0])]);
 }

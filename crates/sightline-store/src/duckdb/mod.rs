@@ -31,6 +31,9 @@ use crate::{
     WriteBatch,
 };
 
+/// Keys asked at once by `stored_batches` (five parameters each).
+const STORED_LOOKUP_KEYS: usize = 500;
+
 /// Versioned schema migrations, applied in order once each.
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/duckdb/0001_events.sql")),
@@ -440,29 +443,46 @@ impl EventStore for DuckDbEventStore {
         self.read(|conn| Ok(conn.execute_batch("SELECT 1")?))
     }
 
-    fn stored_batches(&self, keys: &[BatchKey]) -> Result<Vec<bool>> {
-        let (Some(first), Some(last)) = (
-            keys.iter().map(|k| k.received_at).min(),
-            keys.iter().map(|k| k.received_at).max(),
-        ) else {
-            return Ok(Vec::new());
-        };
-        // One scan of the keys received in the asked keys' time span (it prunes by zonemap), matched here.
-        let stored: std::collections::HashSet<(i64, String, u64, i64)> = self.read(|conn| {
-            let mut stmt = conn.prepare(
-                "SELECT site_id, sid, seq, received_at FROM ingested_batches WHERE received_at BETWEEN ? AND ?",
-            )?;
-            let found = stmt
-                .query_map(params![first, last], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-                })?
-                .collect::<duckdb::Result<_>>()?;
-            Ok(found)
+    fn stored_batches(&self, keys: &[BatchKey], window_ms: i64) -> Result<Vec<bool>> {
+        let mut stored = vec![false; keys.len()];
+        self.read(|conn| {
+            // The asked keys as a VALUES list joined to the stored ones: a hash join over the keys received in
+            // the asked window (pruned by zonemap), nothing loaded here.
+            for (chunk_index, chunk) in keys.chunks(STORED_LOOKUP_KEYS).enumerate() {
+                let values = vec!["(?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+                let (first, last) = chunk.iter().fold((i64::MAX, i64::MIN), |(lo, hi), k| {
+                    (lo.min(k.received_at), hi.max(k.received_at))
+                });
+                let mut args: Vec<Box<dyn duckdb::ToSql>> = Vec::new();
+                for (i, k) in chunk.iter().enumerate() {
+                    args.push(Box::new(i as i64));
+                    args.push(Box::new(k.site_id));
+                    args.push(Box::new(k.sid.clone()));
+                    args.push(Box::new(k.seq));
+                    args.push(Box::new(k.received_at));
+                }
+                args.push(Box::new(first.saturating_sub(window_ms)));
+                args.push(Box::new(last.saturating_add(window_ms)));
+                args.push(Box::new(window_ms));
+                let mut stmt = conn.prepare(&format!(
+                    "SELECT DISTINCT k.i FROM (VALUES {values}) k(i, site_id, sid, seq, received_at)
+                     JOIN ingested_batches b ON b.site_id = k.site_id AND b.sid = k.sid AND b.seq = k.seq
+                     WHERE b.received_at BETWEEN ? AND ? AND abs(b.received_at - k.received_at) <= ?"
+                ))?;
+                let refs: Vec<&dyn duckdb::ToSql> = args.iter().map(|a| a.as_ref()).collect();
+                let found = stmt.query_map(refs.as_slice(), |r| r.get::<_, i64>(0))?;
+                for i in found {
+                    if let Some(slot) = usize::try_from(i?)
+                        .ok()
+                        .and_then(|i| stored.get_mut(chunk_index * STORED_LOOKUP_KEYS + i))
+                    {
+                        *slot = true;
+                    }
+                }
+            }
+            Ok(())
         })?;
-        Ok(keys
-            .iter()
-            .map(|k| stored.contains(&(k.site_id, k.sid.clone(), k.seq, k.received_at)))
-            .collect())
+        Ok(stored)
     }
 
     fn recent_batch_keys(&self, since_ms: i64, limit: usize) -> Result<Vec<BatchKey>> {

@@ -125,17 +125,7 @@ pub(super) fn report_sessions(
         "FROM sessions s WHERE s.site_id = ? AND s.started >= ? AND s.started < ? AND s.pageviews > 0",
     );
     let mut args: Vec<Box<dyn ToSql>> = vec![Box::new(site_id), Box::new(from), Box::new(to)];
-    // Column names are our own constants, never user input.
-    let text: [(&str, &Option<String>); 8] = [
-        ("device", &f.device),
-        ("browser", &f.browser),
-        ("os", &f.os),
-        ("channel", &f.channel),
-        ("utm_source", &f.utm_source),
-        ("utm_medium", &f.utm_medium),
-        ("utm_campaign", &f.utm_campaign),
-        ("entry_page", &f.entry_page),
-    ];
+    let text = f.text_columns();
     for (column, value) in text {
         if let Some(value) = value {
             sql.push_str(&format!(" AND s.{column} = ?"));
@@ -154,27 +144,16 @@ pub(super) fn report_sessions(
         }
         (None, None) => {}
     }
-    let flags: [(&str, Option<bool>); 3] = [
-        ("s.errors > 0", f.had_error),
-        ("s.conversions > 0", f.converted),
-        ("s.replay_chunks > 0", f.has_replay),
-    ];
+    let flags = f.flag_conditions();
     for (condition, value) in flags {
         if let Some(value) = value {
             sql.push_str(&format!(" AND ({condition}) = ?"));
             args.push(Box::new(value));
         }
     }
-    let bounds: [(&str, Option<i64>); 5] = [
-        ("s.duration_ms >= ?", f.min_duration_ms),
-        ("s.duration_ms <= ?", f.max_duration_ms),
-        ("least(s.active_ms, s.duration_ms) >= ?", f.min_active_ms),
-        ("s.pageviews >= ?", f.min_pages),
-        ("s.pageviews <= ?", f.max_pages),
-    ];
-    for (condition, value) in bounds {
+    for (expression, comparison, value) in f.bounds() {
         if let Some(value) = value {
-            sql.push_str(&format!(" AND {condition}"));
+            sql.push_str(&format!(" AND {expression} {comparison} ?"));
             args.push(Box::new(value));
         }
     }

@@ -90,34 +90,18 @@ fn text(
     values: &[String],
     args: &mut Vec<Box<dyn ToSql>>,
 ) -> String {
-    let columns: &[&str] = match field {
-        TextField::Device => &["s.device"],
-        TextField::Browser => &["s.browser"],
-        TextField::Os => &["s.os"],
-        TextField::Channel => &["s.channel"],
-        TextField::UtmSource => &["s.utm_source"],
-        TextField::UtmMedium => &["s.utm_medium"],
-        TextField::UtmCampaign => &["s.utm_campaign"],
-        TextField::UtmTerm => &["s.utm_term"],
-        TextField::UtmContent => &["s.utm_content"],
-        TextField::Referrer => &["s.referrer"],
-        // a page is named by its path or its page group
-        TextField::EntryPage => &["s.entry_page", "s.entry_group"],
-        TextField::ExitPage => &["s.exit_page", "s.exit_group"],
-        TextField::UserId => &["s.user_id"],
-        TextField::Visitor => {
-            let returning = "EXISTS (SELECT 1 FROM visitors v WHERE v.site_id = s.site_id
+    let Some(columns) = crate::session_columns::segment_text_columns(field) else {
+        let returning = "EXISTS (SELECT 1 FROM visitors v WHERE v.site_id = s.site_id
                  AND v.visitor_hash = s.visitor_hash AND v.first_seen < s.started)";
-            let any: Vec<String> = values
-                .iter()
-                .map(|v| {
-                    args.push(Box::new(v == "returning"));
-                    format!("({returning}) = ?")
-                })
-                .collect();
-            let any = format!("({})", any.join(" OR "));
-            return if negated { format!("(NOT {any})") } else { any };
-        }
+        let any: Vec<String> = values
+            .iter()
+            .map(|v| {
+                args.push(Box::new(v == "returning"));
+                format!("({returning}) = ?")
+            })
+            .collect();
+        let any = format!("({})", any.join(" OR "));
+        return if negated { format!("(NOT {any})") } else { any };
     };
     // A missing value (no UTM source) is "", so that `!=` and `not in` include it.
     let matches: Vec<String> = columns

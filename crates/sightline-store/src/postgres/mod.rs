@@ -35,6 +35,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         5,
         include_str!("../../migrations/postgres/0005_saved_views.sql"),
     ),
+    (6, include_str!("../../migrations/postgres/0006_leases.sql")),
 ];
 /// Connections (and worker threads) per store: metadata calls are short, a few serve a node.
 const POOL_SIZE: usize = 3;
@@ -157,6 +158,8 @@ fn config(url: &str, env_password: Option<String>) -> Result<Config> {
     if config.get_application_name().is_none() {
         config.application_name("sightline");
     }
+    // The server's notices ("relation already exists, skipping" at every start) are not ours to log.
+    config.notice_callback(|notice| tracing::debug!(notice = %notice.message(), "postgres notice"));
     Ok(config)
 }
 
@@ -736,6 +739,22 @@ impl MetaStore for PostgresMetaStore {
                 return Err(StoreError::NotFound(format!("saved {kind} {id}")));
             }
             Ok(())
+        })
+    }
+
+    fn acquire_lease(&self, job: &str, holder: &str, now: i64, ttl_ms: i64) -> Result<bool> {
+        let (job, holder) = (job.to_string(), holder.to_string());
+        self.run(move |c| {
+            // One statement, atomic across nodes: taken when free, expired or ours.
+            let expires = now.saturating_add(ttl_ms);
+            let taken = c.query_opt(
+                "INSERT INTO leases (job, holder, expires_at) VALUES ($1, $2, $3)
+                 ON CONFLICT (job) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+                 WHERE leases.holder = excluded.holder OR leases.expires_at <= $4
+                 RETURNING holder",
+                &[&job, &holder, &expires, &now],
+            )?;
+            Ok(taken.is_some())
         })
     }
 }

@@ -24,6 +24,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         5,
         include_str!("../../migrations/sqlite/0005_saved_views.sql"),
     ),
+    (6, include_str!("../../migrations/sqlite/0006_leases.sql")),
 ];
 /// Random bytes in a site key (hex encoded, so twice as many characters).
 const SITE_KEY_BYTES: usize = 12;
@@ -588,6 +589,23 @@ impl MetaStore for SqliteMetaStore {
             return Err(StoreError::NotFound(format!("saved {kind} {id}")));
         }
         Ok(())
+    }
+
+    fn acquire_lease(&self, job: &str, holder: &str, now: i64, ttl_ms: i64) -> Result<bool> {
+        let conn = self.conn();
+        // One statement: taken when free, expired or ours; another holder's unexpired lease stays.
+        conn.execute(
+            "INSERT INTO leases (job, holder, expires_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (job) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+             WHERE leases.holder = excluded.holder OR leases.expires_at <= ?4",
+            params![job, holder, now.saturating_add(ttl_ms), now],
+        )?;
+        let current: String = conn.query_row(
+            "SELECT holder FROM leases WHERE job = ?",
+            params![job],
+            |r| r.get(0),
+        )?;
+        Ok(current == holder)
     }
 
     fn delete_token(&self, id: i64) -> Result<()> {

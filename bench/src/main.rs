@@ -84,9 +84,15 @@ impl Drop for Server {
 }
 
 fn start_server(bin: &Path, data_dir: &Path) -> Result<Server> {
+    start_server_with(bin, data_dir, &[])
+}
+
+/// [`start_server`] with these environment variables too (another event store, say).
+fn start_server_with(bin: &Path, data_dir: &Path, env: &[(String, String)]) -> Result<Server> {
     let mut child = Command::new(bin)
         .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(data_dir)
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .env("SIGHTLINE_LOG", "warn,sightline=info")
         // The benchmark is one client flooding one site: measure the pipeline, not the rate limits.
         .env("SIGHTLINE_INGEST_SITE_EVENTS_PER_SEC", "0")
@@ -563,13 +569,51 @@ fn main() -> Result<()> {
         let _ = std::fs::remove_dir_all(&data);
         return Ok(());
     }
+    ingest_phase(&args, &load, &server, &key, &data, "embedded DuckDB")?;
+    drop(server);
+    let _ = std::fs::remove_dir_all(&data);
+    if let Some(url) = &args.clickhouse_url {
+        // The same load through the HTTP API into a server whose events are in ClickHouse.
+        let data = std::env::temp_dir().join(format!("sightline-bench-ch-{}", std::process::id()));
+        std::fs::create_dir_all(&data)?;
+        let key = add_site(&args.bin, &data)?;
+        let env = [
+            ("SIGHTLINE_EVENTS_BACKEND", "clickhouse"),
+            ("SIGHTLINE_EVENTS_URL", url.as_str()),
+            ("SIGHTLINE_EVENTS_DATABASE", "sightline_bench_ingest"),
+        ]
+        .map(|(k, v)| (k.to_string(), v.to_string()));
+        let server = start_server_with(&args.bin, &data, &env)?;
+        let load = Arc::new(Load {
+            url: format!("{}/api/v1/batch", server.base),
+            template: batch_template(&key, args.batch_events),
+            next_session: AtomicU64::new(0),
+            events_per_batch: args.batch_events as u64,
+            failed: AtomicU64::new(0),
+        });
+        ingest_phase(&args, &load, &server, &key, &data, "ClickHouse")?;
+        drop(server);
+        let _ = std::fs::remove_dir_all(&data);
+    }
+    Ok(())
+}
+
+/// Fixed-rate ack latency, then the acknowledged throughput, into `server` (its events in `store`).
+fn ingest_phase(
+    args: &Args,
+    load: &Arc<Load>,
+    server: &Server,
+    key: &str,
+    data: &Path,
+    store: &str,
+) -> Result<()> {
     let agent = agent();
     println!(
-        "sightline ingest benchmark: {} events/batch, {} connections, loopback, fsync'd acks",
+        "sightline ingest benchmark ({store} events): {} events/batch, {} connections, loopback, fsync'd acks",
         args.batch_events, args.connections
     );
 
-    let latencies = fixed_rate(&load, args.connections, args.rate, args.rate_secs, None);
+    let latencies = fixed_rate(load, args.connections, args.rate, args.rate_secs, None);
     let lag_after = drain_time(&agent, &server.base)?;
     println!(
         "fixed rate {} events/s: p50 ack {:.2} ms, p99 ack {:.2} ms, max {:.2} ms ({} batches); spool-to-store lag at end {:.0} ms",
@@ -588,7 +632,7 @@ fn main() -> Result<()> {
         );
     }
 
-    let (events, elapsed) = throughput(&load, args.connections, args.throughput_secs);
+    let (events, elapsed) = throughput(load, args.connections, args.throughput_secs);
     let drain = drain_time(&agent, &server.base)?;
     println!(
         "throughput: {:>9.0} events/s acknowledged ({} events in {:.1} s); writer caught up {:.0} ms after the load stopped",
@@ -598,7 +642,7 @@ fn main() -> Result<()> {
         drain.as_secs_f64() * 1000.0
     );
 
-    let token = create_token(&args.bin, &data)?;
+    let token = create_token(&args.bin, data)?;
     let started = Instant::now();
     let mut response = agent
         .get(format!("{}/api/v1/sites/{key}/overview", server.base))
@@ -617,7 +661,5 @@ fn main() -> Result<()> {
             rss as f64 / 1024.0
         );
     }
-    drop(server);
-    let _ = std::fs::remove_dir_all(&data);
     Ok(())
 }

@@ -64,7 +64,7 @@ bench: $(DUCKDB_LIB) web
 	$(CARGO) build --release -p sightline -p sightline-bench
 	cp $(DUCKDB_LIB) target/release/
 	@echo "== tracker size" && cd web/tracker && npm run size --silent
-	./target/release/sightline-bench --bin target/release/sightline
+	./target/release/sightline-bench --bin target/release/sightline $(if $(CLICKHOUSE_URL),--clickhouse-url $(CLICKHOUSE_URL))
 	@echo "== tracker main-thread cost (Chromium)" && $(MAKE) --no-print-directory build e2e/node_modules && cd e2e && npm run bench --silent
 
 # 10 minutes at 20 k events/s with dashboard queries every second: RSS, writer lag, ack latency, errors.

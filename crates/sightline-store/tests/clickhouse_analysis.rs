@@ -2,11 +2,15 @@
 //! server on loopback (Debian's 18.16 in CI).
 #![cfg(feature = "clickhouse")]
 
+#[path = "support/analyse.rs"]
+mod analyse;
 #[path = "support/clickhouse.rs"]
 mod clickhouse_server;
 
+use analyse::analyse;
+
 use clickhouse_server::ClickHouseServer;
-use sightline_insight::detect::{FrictionWeights, Thresholds};
+
 use sightline_model::EventRow;
 use sightline_store::clickhouse::{ClickHouseEventStore, ClickHouseOptions};
 use sightline_store::{
@@ -101,31 +105,6 @@ fn count(server: &ClickHouseServer, sql: &str) -> u64 {
         .read_to_string()
         .expect("answer");
     text.trim().parse().expect("a number")
-}
-
-fn analyse(store: &dyn EventStore, since: i64) -> usize {
-    let versions = store
-        .changed_sessions(since, i64::MAX, 100)
-        .expect("changed");
-    let events = store.analysis_events(&versions).expect("events");
-    let analyses: Vec<AnalyzedSession> = versions
-        .iter()
-        .map(|v| {
-            let mine: Vec<EventRow> = events
-                .iter()
-                .filter(|e| e.session == v.session)
-                .cloned()
-                .collect();
-            AnalyzedSession::of(
-                v.clone(),
-                &mine,
-                &Thresholds::default(),
-                &FrictionWeights::default(),
-            )
-        })
-        .collect();
-    store.store_analyses(&analyses).expect("store");
-    versions.len()
 }
 
 /// What the embedded store's delete-and-insert gives, without updates: an analysis that found nothing replaces

@@ -2,17 +2,21 @@
 //! loopback (Debian's 18.16 in CI).
 #![cfg(feature = "clickhouse")]
 
+#[path = "support/analyse.rs"]
+mod analyse;
 #[path = "support/clickhouse.rs"]
 mod clickhouse_server;
 
+use analyse::analyse;
+
 use clickhouse_server::ClickHouseServer;
-use sightline_insight::detect::{FrictionWeights, Thresholds};
+
 use sightline_insight::session::{add_replay, rows_of};
 use sightline_model::EventRow;
 use sightline_store::clickhouse::{ClickHouseEventStore, ClickHouseOptions};
 use sightline_store::{
-    AnalyzedSession, EventColumns, EventStore, HeatmapKind, PageQuery, ReplayChunk, SessionFilters,
-    WriteBatch, conformance,
+    EventColumns, EventStore, HeatmapKind, PageQuery, ReplayChunk, SessionFilters, WriteBatch,
+    conformance,
 };
 
 fn open(server: &ClickHouseServer, database: &str) -> ClickHouseEventStore {
@@ -220,28 +224,7 @@ fn fill(store: &dyn EventStore) {
             ..WriteBatch::default()
         })
         .expect("commit");
-    let versions = store
-        .changed_sessions(i64::MIN, i64::MAX, 100)
-        .expect("changed");
-    assert_eq!(versions.len(), 3);
-    let events = store.analysis_events(&versions).expect("events");
-    let analyses: Vec<AnalyzedSession> = versions
-        .iter()
-        .map(|v| {
-            let mine: Vec<EventRow> = events
-                .iter()
-                .filter(|e| e.session == v.session)
-                .cloned()
-                .collect();
-            AnalyzedSession::of(
-                v.clone(),
-                &mine,
-                &Thresholds::default(),
-                &FrictionWeights::default(),
-            )
-        })
-        .collect();
-    store.store_analyses(&analyses).expect("store");
+    assert_eq!(analyse(store, i64::MIN), 3);
 }
 
 /// Every question of a page's heatmaps, as one comparable answer.

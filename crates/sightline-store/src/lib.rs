@@ -26,6 +26,7 @@ mod path_report;
 pub mod postgres;
 #[cfg(feature = "s3")]
 pub mod s3;
+#[cfg(any(feature = "duckdb", feature = "clickhouse"))]
 mod session_columns;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
